@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "lineage",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lineage", targets: ["lineage"]),
+        .library(name: "Lineage", targets: ["Lineage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C system libraries, each imported by exactly one wrapper target.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "LineageCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LineageStore", dependencies: [
+            "LineageCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2"]),
+        .target(name: "LineageGraph", dependencies: ["LineageCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph"]),
+        .target(name: "LineageCommands", dependencies: [
+            "Lineage", "LineageCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
+
+        .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
+        .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"]),
+        .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore"]),
+        .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore"]),
+    ]
+)

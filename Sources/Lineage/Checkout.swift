@@ -1,0 +1,137 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageGraph
+import LineageStore
+
+public struct CheckoutResult: Codable, Sendable {
+    public let commit: String
+    /// The branch HEAD now names, or nil when HEAD is detached (or did not move, with paths).
+    public let branch: String?
+    public var written: [String] = []
+    public var removed: [String] = []
+    public var unchanged: Int = 0
+}
+
+extension Repository {
+    /// Restores files from a revision.
+    ///
+    /// Without paths it works like `git checkout`: a branch name switches to that branch, any other
+    /// revision detaches HEAD there; the staging index and the working files follow. With paths, only
+    /// those files (or directories) are restored and staged, and HEAD stays. Files with uncommitted
+    /// changes that would be overwritten or removed make it refuse, unless `force`.
+    public func checkout(_ revision: String, paths: [String] = [], cwd: String, force: Bool = false,
+                         progress: ProgressReporter = SilentProgress()) throws -> CheckoutResult {
+        let target = try resolveRevision(revision)
+        let cwdReal = realPath(cwd) ?? cwd
+        let prefixes = try paths.map { try resolve($0, cwd: cwdReal).relative }
+        return try withWriteLock {
+            let targetFiles = try files(ofCommit: target)
+            // Every path is checked before anything is written, so a crafted tree changes nothing.
+            for path in targetFiles.keys {
+                do { _ = try TrackedPath(path) } catch { throw LineageError.unsafePathInHistory(path, commit: target.hex) }
+            }
+            func selected(_ path: String) -> Bool {
+                prefixes.isEmpty || prefixes.contains { $0.isEmpty || path == $0 || path.hasPrefix($0 + "/") }
+            }
+            for prefix in prefixes where !targetFiles.keys.contains(where: { p in prefix.isEmpty || p == prefix || p.hasPrefix(prefix + "/") }) {
+                throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: Array(targetFiles.keys)))
+            }
+            let current = try status()
+            let index = try openIndex()
+            let staged = Dictionary(index.entries.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
+
+            var toWrite: [(String, ObjectID)] = []
+            var toRemove: [String] = []
+            var dirty: [String] = []
+            var unchanged = 0
+            let statusByPath = Dictionary(current.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+            for (path, id) in targetFiles where selected(path) {
+                let s = statusByPath[path]
+                let clean = s.map { $0.worktree == .unchanged && $0.staged == .unchanged } ?? true
+                if staged[path] == id, s?.worktree == .unchanged { unchanged += 1; continue }
+                if let s, !clean && !(s.worktree == .deleted && s.staged == .unchanged) { dirty.append(path) }
+                if s == nil, FileStat.lstat(root + "/" + path) != nil { dirty.append(path) }  // an untracked file in the way
+                toWrite.append((path, id))
+            }
+            for path in staged.keys where selected(path) && targetFiles[path] == nil && prefixes.isEmpty {
+                if let s = statusByPath[path], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(path) }
+                toRemove.append(path)
+            }
+            if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sorted()) }
+
+            let lineageIndex = try openLineageIndex()
+            var cacheUpdates: [(path: String, file: CachedFile)] = []
+            var result = CheckoutResult(commit: target.hex, branch: nil)
+            let total = try toWrite.reduce(UInt64(0)) { $0 + (try pointer($1.1)).size }
+            var done: UInt64 = 0
+            for (path, id) in toWrite.sorted(by: { $0.0 < $1.0 }) {
+                let p = try pointer(id)
+                try ensureParentDirectories(of: path)
+                let destination = root + "/" + path
+                let temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
+                do {
+                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp) { n in
+                        progress.update(phase: "Checking out", done: done + n, total: total, unit: .bytes)
+                    }
+                } catch let e as StoreError {
+                    unlink(temp)
+                    if case .missingObject(let d) = e { throw LineageError.missingContent(path: path, detail: "object \(d.hex) is missing") }
+                    throw e
+                }
+                let recorded = currentTimeNs()
+                guard rename(temp, destination) == 0 else {
+                    let why = String(cString: strerror(errno)); unlink(temp)
+                    throw LineageError.unreadable(path, reason: "cannot move the restored file into place: \(why)")
+                }
+                done += p.size
+                try index.add(path: path, id: id, size: p.size)
+                if let st = FileStat.lstat(destination) {
+                    cacheUpdates.append((path, CachedFile(stat: st, sha256: p.sha256, pointer: id.hex, recordedNs: recorded)))
+                }
+                result.written.append(path)
+            }
+            for path in toRemove.sorted() {
+                let absolute = root + "/" + path
+                if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
+                    throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
+                }
+                try index.remove(path: path)
+                result.removed.append(path)
+            }
+            progress.finish()
+            if prefixes.isEmpty {
+                // Whole checkout: the index becomes the target tree exactly, and HEAD moves.
+                try index.reset(toTree: try git.commit(target).tree)
+                let branchRef = "refs/heads/" + revision
+                if try git.branches().contains(revision), try git.resolveCommit(branchRef) == target {
+                    try git.setHead(symbolic: branchRef)
+                    result = CheckoutResult(commit: target.hex, branch: revision, written: result.written, removed: result.removed)
+                } else {
+                    try git.setHead(detachedAt: target)
+                }
+            }
+            try index.write()
+            try? lineageIndex.updateCache(cacheUpdates, removed: result.removed)
+            result.unchanged = unchanged
+            return result
+        }
+    }
+
+    /// Creates missing parent directories of a tracked path, refusing to go through a symbolic link.
+    func ensureParentDirectories(of path: String) throws {
+        var current = root
+        for part in path.split(separator: "/").dropLast() {
+            current += "/" + part
+            if let st = FileStat.lstat(current) {
+                if st.isSymlink { throw LineageError.symlinkInTheWay(path) }
+                if !st.isDirectory { throw LineageError.invalidArgument("'\(current)' is a file where \(path) needs a directory — move it away and retry") }
+            } else if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw LineageError.unreadable(current, reason: String(cString: strerror(errno)))
+            }
+        }
+        if let st = FileStat.lstat(root + "/" + path), st.isSymlink || st.isDirectory {
+            throw LineageError.symlinkInTheWay(path)
+        }
+    }
+}

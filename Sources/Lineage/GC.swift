@@ -1,0 +1,41 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageStore
+
+public struct GCResult: Codable, Sendable {
+    public let objectsBefore: Int
+    public let objectsAfter: Int
+    public let bytesBefore: UInt64
+    public let bytesAfter: UInt64
+}
+
+extension Repository {
+    /// Drops content no commit, branch or staged file refers to, and repacks the rest.
+    /// It refuses to run when any pointer or chunk list cannot be read: deleting on incomplete
+    /// knowledge could lose data.
+    public func gc() throws -> GCResult {
+        try withWriteLock {
+            var roots = try git.referenceTargets()
+            if let head = try headCommit() { roots.append(head) }
+            var pointerIDs = Set<ObjectID>()
+            for id in try git.walk(from: roots) {
+                for f in try git.files(inTree: try git.commit(id).tree) { pointerIDs.insert(f.id) }
+            }
+            for e in try openIndex().entries { pointerIDs.insert(e.id) }
+            var keep = Set<Digest>()
+            for id in pointerIDs {
+                let p = try pointer(id)
+                keep.insert(p.chunks)
+                let list: ChunkList
+                do { list = try ChunkList.decode(try store.read(p.chunks)) } catch {
+                    throw LineageError.damagedRepository("cannot read the chunk list of pointer \(id.hex) (\(error)); gc stopped without deleting anything")
+                }
+                for e in list.entries { keep.insert(e.digest) }
+            }
+            let stats = try store.gc(keep: keep)
+            return GCResult(objectsBefore: stats.objectsBefore, objectsAfter: stats.objectsAfter,
+                            bytesBefore: stats.bytesBefore, bytesAfter: stats.bytesAfter)
+        }
+    }
+}

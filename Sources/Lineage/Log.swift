@@ -1,0 +1,73 @@
+import Foundation
+import LineageCore
+import LineageGit
+
+/// A person and a moment, as shown by `log` and `show`.
+public struct Signature: Codable, Sendable, Equatable {
+    public let name: String
+    public let email: String
+    /// ISO 8601 with the original offset, e.g. `2026-11-25T18:30:00+01:00`.
+    public let date: String
+
+    init(_ id: Identity) {
+        name = id.name; email = id.email
+        date = formatDate(seconds: id.time, offsetMinutes: Int(id.offsetMinutes))
+    }
+}
+
+public struct LogEntry: Codable, Sendable {
+    public let commit: String
+    public let parents: [String]
+    public let author: Signature
+    public let committer: Signature
+    public let message: String
+}
+
+extension Repository {
+    /// Commits reachable from `revision` (default HEAD), newest first; with `paths`, only commits that
+    /// changed a file at or below one of them (compared with the first parent).
+    public func log(revision: String? = nil, paths: [String] = [], cwd: String? = nil, limit: Int? = nil) throws -> [LogEntry] {
+        let start: ObjectID
+        if let revision { start = try resolveRevision(revision) } else {
+            guard let head = try headCommit() else { return [] }
+            start = head
+        }
+        let prefixes = try paths.map { p -> String in
+            if let cwd { return try resolve(p, cwd: realPath(cwd) ?? cwd).relative }
+            return p
+        }
+        var out: [LogEntry] = []
+        for id in try git.walk(from: [start]) {
+            let info = try git.commit(id)
+            if !prefixes.isEmpty {
+                let parentTree = try info.parents.first.map { try git.commit($0).tree }
+                let changed = try changedPaths(from: parentTree, to: info.tree)
+                guard changed.contains(where: { path in prefixes.contains { $0.isEmpty || path == $0 || path.hasPrefix($0 + "/") } }) else { continue }
+            }
+            out.append(LogEntry(info))
+            if let limit, out.count >= limit { break }
+        }
+        return out
+    }
+}
+
+extension LogEntry {
+    init(_ info: CommitInfo) {
+        commit = info.id.hex
+        parents = info.parents.map(\.hex)
+        author = Signature(info.author)
+        committer = Signature(info.committer)
+        message = info.message
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS±HH:MM` for a git timestamp.
+func formatDate(seconds: Int64, offsetMinutes: Int) -> String {
+    var t = time_t(seconds + Int64(offsetMinutes) * 60)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    let sign = offsetMinutes < 0 ? "-" : "+"
+    let off = abs(offsetMinutes)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                  Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), sign, off / 60, off % 60)
+}

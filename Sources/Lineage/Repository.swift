@@ -1,0 +1,130 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageGraph
+import LineageStore
+
+/// Where everything of a lineage repository lives. Generated layouts in the README come from here.
+public struct RepositoryLayout: Sendable {
+    /// The working directory root (the directory holding `.lineage`).
+    public let root: String
+    public var dotLineage: String { root + "/.lineage" }
+    public var content: String { dotLineage + "/content" }
+    public var formatFile: String { dotLineage + "/format" }
+    public var stagingIndex: String { dotLineage + "/index" }
+    public var indexDatabase: String { dotLineage + "/index.sqlite" }
+    public var lockFile: String { dotLineage + "/lock" }
+    public var configFile: String { dotLineage + "/config" }
+
+    public init(root: String) { self.root = root }
+
+    public func absolute(_ path: TrackedPath) -> String { root + "/" + path.string }
+}
+
+/// An open lineage repository: the facade every verb hangs off, each verb in its own file.
+public final class Repository: @unchecked Sendable {
+    /// The store format this build writes and the newest it reads.
+    public static let formatVersion = 1
+
+    public let layout: RepositoryLayout
+    let git: GitRepository
+    let store: ContentStore
+    /// Warnings for the user (e.g. a rebuilt index); the CLI prints them on stderr.
+    public var warn: (String) -> Void = { _ in }
+
+    public var root: String { layout.root }
+
+    init(layout: RepositoryLayout, git: GitRepository, store: ContentStore) {
+        self.layout = layout; self.git = git; self.store = store
+    }
+
+    /// Opens the repository whose working directory contains `directory` (searching upward like git).
+    public static func open(from directory: String) throws -> Repository {
+        guard let root = findRoot(from: directory) else { throw LineageError.notARepository(directory) }
+        let layout = RepositoryLayout(root: root)
+        try checkFormat(layout)
+        let git: GitRepository
+        do { git = try GitRepository.open(at: layout.dotLineage) } catch {
+            throw LineageError.damagedRepository("cannot open the history in \(layout.dotLineage): \(error)")
+        }
+        let store: ContentStore
+        do { store = try ContentStore(directory: layout.content) } catch {
+            throw LineageError.damagedRepository("cannot open the content store in \(layout.content): \(error)")
+        }
+        return Repository(layout: layout, git: git, store: store)
+    }
+
+    /// The nearest directory at or above `directory` that holds a `.lineage/format` file.
+    static func findRoot(from directory: String) -> String? {
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL.path
+        while true {
+            if FileManager.default.fileExists(atPath: dir + "/.lineage/format") { return dir }
+            if dir == "/" || dir.isEmpty { return nil }
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+    }
+
+    static func checkFormat(_ layout: RepositoryLayout) throws {
+        guard let data = FileManager.default.contents(atPath: layout.formatFile),
+              let text = String(data: data, encoding: .utf8),
+              let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw LineageError.damagedRepository("\(layout.formatFile) is missing or unreadable")
+        }
+        if version > formatVersion { throw LineageError.newerFormat(found: version, supported: formatVersion) }
+    }
+
+    // MARK: shared plumbing for the verbs
+
+    /// Holds the repository write lock for the duration of `body`; a second writer waits briefly, then fails.
+    func withWriteLock<T>(_ body: () throws -> T) throws -> T {
+        let lock = try RepositoryLock.acquire(path: layout.lockFile, timeout: 3)
+        defer { lock.release() }
+        return try body()
+    }
+
+    func openIndex() throws -> StagingIndex { try git.openIndex(at: layout.stagingIndex) }
+
+    func openLineageIndex() throws -> LineageIndex { try LineageIndex(path: layout.indexDatabase, warn: warn) }
+
+    /// The commit HEAD points at, or nil before the first commit.
+    func headCommit() throws -> ObjectID? { try git.head() }
+
+    /// Tracked files of a commit's tree, by path.
+    func files(ofCommit id: ObjectID) throws -> [String: ObjectID] {
+        let info = try git.commit(id)
+        var out: [String: ObjectID] = [:]
+        for f in try git.files(inTree: info.tree) { out[f.path] = f.id }
+        return out
+    }
+
+    /// Files of HEAD's tree, or none before the first commit.
+    func headFiles() throws -> [String: ObjectID] {
+        guard let head = try headCommit() else { return [:] }
+        return try files(ofCommit: head)
+    }
+
+    /// Reads and decodes a pointer blob.
+    func pointer(_ id: ObjectID) throws -> Pointer {
+        let bytes = try git.readBlob(id)
+        do { return try Pointer.decode(bytes) } catch {
+            throw LineageError.damagedRepository("pointer blob \(id.hex) is not a valid pointer: \(error)")
+        }
+    }
+
+    /// The identity commits are made as: `.lineage/config` first, then the user's git configuration.
+    func identity(now: Int64) throws -> Identity {
+        let local = try GitConfig.open(path: layout.configFile)
+        let global = GitConfig.userDefault()
+        func value(_ key: String) -> String? {
+            if let v = try? local.string(key), !v.isEmpty { return v }
+            if let v = try? global?.string(key), !v.isEmpty { return v }
+            return nil
+        }
+        guard let name = value("user.name"), let email = value("user.email") else { throw LineageError.identityMissing }
+        let offset = Int32(TimeZone.current.secondsFromGMT() / 60)
+        return Identity(name: name, email: email, time: now, offsetMinutes: offset)
+    }
+}
+
+/// Milliseconds-free current time in whole seconds.
+func nowSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }

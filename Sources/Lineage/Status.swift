@@ -1,0 +1,108 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import LineageCore
+import LineageGit
+import LineageGraph
+import LineageStore
+
+/// The state of one tracked path: staged (index against HEAD) and in the working directory (file against index).
+public struct FileStatus: Codable, Sendable, Equatable {
+    public enum Staged: String, Codable, Sendable { case new, modified, deleted, unchanged }
+    public enum Worktree: String, Codable, Sendable { case modified, deleted, unchanged, untracked }
+    public let path: String
+    public let staged: Staged
+    public let worktree: Worktree
+}
+
+public struct StatusResult: Codable, Sendable {
+    /// `refs/heads/main`-style name, or nil when HEAD is detached.
+    public var branch: String?
+    public var head: String?
+    public var files: [FileStatus] = []
+    /// Files re-hashed because stat could not prove them unchanged (for diagnostics and benchmarks).
+    public var rehashed: Int = 0
+
+    public var isClean: Bool { files.allSatisfy { $0.staged == .unchanged && $0.worktree == .unchanged } }
+}
+
+extension Repository {
+    /// Compares HEAD, the staging index and the working directory.
+    ///
+    /// Unchanged files are recognised from the stat cache (size, mtime ns, ctime ns, inode) without
+    /// reading them; a file whose timestamps are too close to when it was hashed is re-hashed.
+    public func status(progress: ProgressReporter = SilentProgress()) throws -> StatusResult {
+        var result = StatusResult()
+        let headRef = try git.headBranchRef()
+        result.branch = headRef == "HEAD" ? nil : headRef.replacingOccurrences(of: "refs/heads/", with: "")
+        let head = try headCommit()
+        result.head = head?.hex
+        let headFiles = try head.map { try files(ofCommit: $0) } ?? [:]
+        let staged = try openIndex().entries
+        let stagedPaths = Set(staged.map(\.path))
+        let lineageIndex = try openLineageIndex()
+        let cache = (try? lineageIndex.cachedFiles()) ?? [:]
+        var cacheUpdates: [(path: String, file: CachedFile)] = []
+
+        for (n, entry) in staged.enumerated() {
+            let stagedState: FileStatus.Staged
+            if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
+            let worktree: FileStatus.Worktree
+            let absolute = root + "/" + entry.path
+            if let st = FileStat.lstat(absolute), st.isRegularFile {
+                if let cached = cache[entry.path], cached.isValid(for: st), cached.pointer == entry.id.hex {
+                    worktree = .unchanged
+                } else {
+                    let recorded = currentTimeNs()
+                    let expected = try pointer(entry.id)
+                    let actual: Digest
+                    if let cached = cache[entry.path], cached.isValid(for: st) {
+                        actual = cached.sha256
+                    } else {
+                        guard let digest = try? hashFile(absolute) else {
+                            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
+                            continue
+                        }
+                        actual = digest
+                        result.rehashed += 1
+                    }
+                    worktree = (actual == expected.sha256 && st.size == expected.size) ? .unchanged : .modified
+                    let after = FileStat.lstat(absolute) ?? st
+                    cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
+                                                                pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
+                }
+            } else {
+                worktree = .deleted
+            }
+            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: worktree))
+            if n % 4096 == 0 { progress.update(phase: "Checking", done: UInt64(n), total: UInt64(staged.count), unit: .items) }
+        }
+        for path in headFiles.keys where !stagedPaths.contains(path) {
+            let exists = FileStat.lstat(root + "/" + path) != nil
+            result.files.append(FileStatus(path: path, staged: .deleted, worktree: exists ? .untracked : .deleted))
+        }
+        progress.finish()
+        result.files.sort { $0.path < $1.path }
+        try? lineageIndex.updateCache(cacheUpdates)
+        return result
+    }
+
+    /// SHA-256 of a file, streamed.
+    func hashFile(_ path: String) throws -> Digest {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LineageError.unreadable(path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var builder = DigestBuilder()
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, size)
+            if n < 0 { if errno == EINTR { continue }; throw LineageError.unreadable(path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            builder.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return builder.finalize()
+    }
+}

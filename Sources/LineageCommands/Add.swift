@@ -1,0 +1,34 @@
+import ArgumentParser
+import Lineage
+import LineageCore
+
+struct Add: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stage files and directories: store their bytes and record them for the next commit.",
+        discussion: "A tracked path that no longer exists is staged for removal.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+    @Option(help: "What the files are: \(ArtifactKind.allCases.map(\.rawValue).joined(separator: "|")) (default: guessed from the name).")
+    var kind: ArtifactKind?
+    @Argument(help: "Files or directories to add.") var paths: [String]
+
+    func run(in repository: Repository) throws {
+        let result = try repository.add(paths, cwd: global.cwd, kind: kind, progress: TerminalProgress.make(quiet: global.quiet))
+        if output.json { return try Output.json(result) }
+        if global.quiet { return }
+        let changed = result.files.filter { $0.status != .unchanged }
+        if changed.count <= 50 {
+            for f in changed {
+                let size = f.size.map { " (\(formatBytes($0)))" } ?? ""
+                Output.line("  \(f.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(f.path)\(size)")
+            }
+        }
+        func count(_ s: AddedFile.Status) -> Int { result.files.filter { $0.status == s }.count }
+        Output.line("Staged \(count(.new)) new, \(count(.modified)) modified, \(count(.removed)) removed file(s); \(count(.unchanged)) unchanged; \(formatBytes(result.newBytes)) new in the store.")
+        if !result.skipped.isEmpty {
+            Output.warn("skipped \(result.skipped.count) symbolic link(s) or special file(s), e.g. \(result.skipped.prefix(3).joined(separator: ", "))")
+        }
+    }
+}
+
+extension ArtifactKind: ExpressibleByArgument {}

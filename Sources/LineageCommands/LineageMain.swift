@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Glibc
+
+/// The root command. `run(arguments:)` maps every error to one message and a documented exit code.
+public struct LineageMain: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lineage",
+        abstract: "A versioned, content-addressed, signed store for the evidence behind machine-learning models.",
+        version: "0.1.0",
+        subcommands: [
+            Init.self, Add.self, Status.self, Commit.self, Log.self, Show.self, LsFiles.self, Cat.self,
+            Checkout.self, Diff.self, Verify.self, GC.self, Config.self,
+        ])
+
+    public init() {}
+
+    public static func main() {
+        Glibc.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Runs one command line in-process and returns its exit code.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let signal as ExitSignal {
+            return signal.code
+        } catch {
+            if let (message, code) = describe(error) {
+                Output.error(message)
+                return code
+            }
+            // The argument parser's own outcomes: usage errors, --help, --version.
+            let text = fullMessage(for: error)
+            let code = exitCode(for: error).rawValue
+            if !text.isEmpty {
+                if code == 0 { Output.line(text) } else { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+            }
+            return code == 1 ? ExitCode32.usage : code
+        }
+    }
+}
+
+/// Thrown by a command that has printed its result and wants a specific non-zero exit (e.g. verify).
+struct ExitSignal: Error { let code: Int32 }

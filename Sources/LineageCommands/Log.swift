@@ -1,0 +1,31 @@
+import ArgumentParser
+import Lineage
+
+struct Log: RepositoryCommand {
+    static let configuration = CommandConfiguration(abstract: "Show commits, newest first; after `--`, only those touching the paths.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+    @Option(name: [.customShort("n"), .long], help: "Show at most this many commits.") var maxCount: Int?
+    @Flag(name: .long, help: "One line per commit.") var oneline = false
+    @Argument(help: "A revision to start from (default HEAD).") var revision: String?
+    @Argument(parsing: .postTerminator, help: "Paths to follow.") var paths: [String] = []
+
+    func run(in repository: Repository) throws {
+        let entries = try repository.log(revision: revision, paths: paths, cwd: global.cwd, limit: maxCount)
+        if output.json { return try Output.json(entries) }
+        for (i, e) in entries.enumerated() {
+            if oneline {
+                Output.line("\(Output.color(String(e.commit.prefix(12)), "33")) \(e.message.split(separator: "\n").first ?? "")")
+                continue
+            }
+            if i > 0 { Output.line() }
+            Output.line(Output.color("commit \(e.commit)", "33"))
+            Output.line("Author: \(e.author.name) <\(e.author.email)>")
+            Output.line("Date:   \(e.author.date)")
+            Output.line()
+            for line in e.message.split(separator: "\n", omittingEmptySubsequences: false).dropLast(e.message.hasSuffix("\n") ? 1 : 0) {
+                Output.line("    \(line)")
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Lineage
+import LineageCore
+import LineageGit
+import LineageGraph
+import LineageStore
+
+/// Flags every command accepts.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .customShort("C"), help: ArgumentHelp("Run as if lineage was started in <dir>.", valueName: "dir"))
+    public var directory: String?
+
+    @Flag(name: [.short, .long], help: "Print only errors and the essential result.")
+    public var quiet = false
+
+    public init() {}
+
+    /// The directory the command acts in.
+    public var cwd: String {
+        let base = FileManager.default.currentDirectoryPath
+        guard let directory else { return base }
+        return directory.hasPrefix("/") ? directory : base + "/" + directory
+    }
+}
+
+/// `--json` for read commands.
+public struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON (schemas in Schemas/).")
+    public var json = false
+    public init() {}
+}
+
+/// A command that opens the repository once (checking its format) before its body runs.
+protocol RepositoryCommand: ParsableCommand {
+    var global: GlobalOptions { get }
+    func run(in repository: Repository) throws
+}
+
+extension RepositoryCommand {
+    public func run() throws {
+        let repository = try Repository.open(from: global.cwd)
+        repository.warn = { Output.warn($0) }
+        try run(in: repository)
+    }
+}
+
+/// Everything commands print goes through here, so one place knows about terminals.
+enum Output {
+    static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    static func line(_ text: String = "") {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        line(try CanonicalJSON.pretty(value))
+    }
+
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+    }
+
+    /// Colours only on a terminal, and never when NO_COLOR is set.
+    static func color(_ text: String, _ code: String) -> String {
+        guard isTerminal, ProcessInfo.processInfo.environment["NO_COLOR"] == nil else { return text }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+}
+
+/// Draws progress on stderr when it is a terminal; silent otherwise.
+final class TerminalProgress: ProgressReporter {
+    private let enabled: Bool
+    private var lastDraw: Double = 0
+    private var drew = false
+
+    init(quiet: Bool) { enabled = !quiet && Output.stderrIsTerminal }
+
+    static func make(quiet: Bool) -> ProgressReporter { TerminalProgress(quiet: quiet) }
+
+    func update(phase: String, done: UInt64, total: UInt64, unit: ProgressUnit) {
+        guard enabled else { return }
+        let now = Date().timeIntervalSince1970
+        guard now - lastDraw > 0.1 || done == total else { return }
+        lastDraw = now
+        let percent = total == 0 ? 100 : Int(Double(done) * 100 / Double(total))
+        let amount = unit == .bytes ? "\(formatBytes(done)) / \(formatBytes(total))" : "\(done) / \(total)"
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(phase): \(percent)% (\(amount))".utf8))
+        drew = true
+    }
+
+    func finish() {
+        guard enabled, drew else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drew = false
+    }
+}
+
+func formatBytes(_ n: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(n), i = 0
+    while value >= 1024 && i < units.count - 1 { value /= 1024; i += 1 }
+    return i == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[i])
+}
+
+/// Documented exit codes (README "Exit codes").
+public enum ExitCode32 {
+    public static let ok: Int32 = 0
+    /// A check found problems (`verify`), or there was nothing to do where something was expected (`commit`).
+    public static let findings: Int32 = 1
+    /// The input was wrong: a path, a revision, an argument; or not a repository.
+    public static let userError: Int32 = 2
+    /// The repository is busy, newer than this lineage, or local changes block the operation.
+    public static let conflict: Int32 = 3
+    /// Stored data is damaged or missing.
+    public static let damaged: Int32 = 4
+    /// An operating-system error (permissions, disk full).
+    public static let system: Int32 = 5
+    /// Bad command-line usage.
+    public static let usage: Int32 = 64
+}
+
+/// Maps lineage's errors to the message and exit code the user sees; nil for errors of the argument parser.
+func describe(_ error: Error) -> (message: String, code: Int32)? {
+    switch error {
+    case let e as LineageError:
+        switch e {
+        case .nothingToCommit: return (e.description, ExitCode32.findings)
+        case .newerFormat, .localChanges: return (e.description, ExitCode32.conflict)
+        case .damagedRepository, .missingContent, .unsafePathInHistory: return (e.description, ExitCode32.damaged)
+        case .unreadable: return (e.description, ExitCode32.system)
+        default: return (e.description, ExitCode32.userError)
+        }
+    case let e as StoreError:
+        switch e {
+        case .lockBusy, .newerFormat: return (e.description, ExitCode32.conflict)
+        case .io: return (e.description, ExitCode32.system)
+        case .fileChanged: return (e.description, ExitCode32.userError)
+        default: return (e.description, ExitCode32.damaged)
+        }
+    case let e as CoreError:
+        return (e.description, ExitCode32.userError)
+    case let e as GitError:
+        if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", ExitCode32.conflict) }
+        return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)
+    case let e as IndexError:
+        return (e.description, ExitCode32.system)
+    default:
+        return nil
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Lineage
+
+struct Verify: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the whole repository: every pack, object, commit, tree, pointer and file digest.",
+        discussion: "Exits 1 when any problem is found; each is named with its path and object id.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    func run(in repository: Repository) throws {
+        let result = try repository.verify(progress: TerminalProgress.make(quiet: global.quiet))
+        if output.json { try Output.json(result) } else {
+            for p in result.problems {
+                var where_: [String] = []
+                if let path = p.path { where_.append(path) }
+                if let commit = p.commit { where_.append("commit \(commit == "staged" ? "staged" : String(commit.prefix(12)))") }
+                if let object = p.object { where_.append("object \(object)") }
+                if let file = p.file { where_.append(file) }
+                Output.line(Output.color("\(p.kind)", "31") + ": " + where_.joined(separator: ", ") + " — \(p.detail)")
+            }
+            let summary = "\(result.commits) commit(s), \(result.files) file version(s), \(formatBytes(result.bytesVerified)) re-hashed"
+            if result.ok { Output.line("OK: \(summary); no problems found.") }
+            else { Output.line("FAILED: \(result.problems.count) problem(s) in \(summary).") }
+        }
+        if !result.ok { throw ExitSignal(code: ExitCode32.findings) }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import LineageCore
+
+/// What the stat cache remembers of one working-directory file: its stat when it
+/// was hashed, the digest, and the pointer blob made from it.
+public struct CachedFile: Equatable, Sendable {
+    public var stat: FileStat
+    public var sha256: Digest
+    /// Hex id of the pointer blob this content was staged as, if any.
+    public var pointer: String?
+    /// When the file was stat'ed before hashing (ns since the epoch).
+    public var recordedNs: Int64
+
+    public init(stat: FileStat, sha256: Digest, pointer: String?, recordedNs: Int64) {
+        self.stat = stat; self.sha256 = sha256; self.pointer = pointer; self.recordedNs = recordedNs
+    }
+
+    /// File timestamps come from a coarse kernel clock and may trail the clock that
+    /// stamped `recordedNs`; anything modified this close to the hash is not trusted.
+    public static let racyWindowNs: Int64 = 1_000_000_000
+
+    /// git's "racy" rule: a file whose mtime or ctime is not clearly older than the moment it was
+    /// hashed may have changed again within the same timestamp tick, so its stat proves nothing.
+    public var isRacy: Bool {
+        stat.mtimeNs >= recordedNs - CachedFile.racyWindowNs || stat.ctimeNs >= recordedNs - CachedFile.racyWindowNs
+    }
+
+    /// The cached digest may be used for a file now showing `current` only if nothing in stat moved
+    /// and the entry is not racy.
+    public func isValid(for current: FileStat) -> Bool {
+        stat.sameFile(as: current) && !isRacy
+    }
+}
+
+/// Errors of the index layer.
+public enum IndexError: Error, CustomStringConvertible {
+    case database(path: String, underlying: String)
+    public var description: String {
+        switch self {
+        case .database(let path, let why):
+            return "the index \(path) could not be used (\(why)); delete it and run `lineage status` to rebuild it"
+        }
+    }
+}
+
+/// `.lineage/index.sqlite`: derived state only (the stat cache now, the lineage graph later).
+/// Deleting it loses nothing; a damaged file is replaced and rebuilt with a warning.
+public final class LineageIndex: @unchecked Sendable {
+    public static let schemaVersion = 1
+    let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens or creates the index. If the file is unreadable, not SQLite, or of another schema
+    /// version, it is moved aside and a fresh one created; `warn` is told why.
+    public init(path: String, warn: (String) -> Void = { _ in }) throws {
+        self.path = path
+        do {
+            queue = try LineageIndex.openChecked(path)
+        } catch {
+            warn("index \(path) was unusable (\(error)); rebuilding it")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            do { queue = try LineageIndex.openChecked(path) } catch {
+                throw IndexError.database(path: path, underlying: "\(error)")
+            }
+        }
+    }
+
+    private static func openChecked(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode=WAL")
+            try db.execute(sql: "PRAGMA synchronous=NORMAL")
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if version != 0 && version != schemaVersion {
+                throw IndexError.database(path: path, underlying: "schema version \(version), expected \(schemaVersion)")
+            }
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS stat_cache(
+                    path TEXT PRIMARY KEY NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, sha256 BLOB NOT NULL,
+                    pointer TEXT, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;
+                PRAGMA user_version = \(schemaVersion);
+                """)
+            // A quick structural check catches a damaged file here rather than mid-command.
+            let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+            if check != "ok" { throw IndexError.database(path: path, underlying: check) }
+        }
+        return queue
+    }
+
+    /// Every cached entry, by tracked path.
+    public func cachedFiles() throws -> [String: CachedFile] {
+        try queue.read { db in
+            var out: [String: CachedFile] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, ctime_ns, inode, sha256, pointer, recorded_ns FROM stat_cache")
+            while let row = try rows.next() {
+                let digestBytes: Data = row[5]
+                guard let digest = Digest(bytes: Array(digestBytes)) else { continue }
+                let stat = FileStat(size: UInt64(row[1] as Int64), mtimeNs: row[2], ctimeNs: row[3], inode: UInt64(bitPattern: row[4] as Int64))
+                out[row[0]] = CachedFile(stat: stat, sha256: digest, pointer: row[6], recordedNs: row[7])
+            }
+            return out
+        }
+    }
+
+    /// Inserts or replaces entries, and deletes `removed`, in one transaction.
+    public func updateCache(_ entries: [(path: String, file: CachedFile)], removed: [String] = []) throws {
+        guard !entries.isEmpty || !removed.isEmpty else { return }
+        try queue.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO stat_cache(path, size, mtime_ns, ctime_ns, inode, sha256, pointer, recorded_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (path, f) in entries {
+                try insert.execute(arguments: [path, Int64(f.stat.size), f.stat.mtimeNs, f.stat.ctimeNs,
+                                               Int64(bitPattern: f.stat.inode), Data(f.sha256.bytes), f.pointer, f.recordedNs])
+            }
+            let delete = try db.makeStatement(sql: "DELETE FROM stat_cache WHERE path = ?")
+            for path in removed { try delete.execute(arguments: [path]) }
+        }
+    }
+
+    /// Forgets every cached entry.
+    public func clearCache() throws {
+        try queue.write { db in try db.execute(sql: "DELETE FROM stat_cache") }
+    }
+}

@@ -1,0 +1,475 @@
+import Foundation
+import LineageCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `ContentStore.ingest` learned about a file.
+public struct IngestResult: Sendable {
+    public let size: UInt64
+    /// SHA-256 of the whole file (what `sha256sum` prints).
+    public let sha256: Digest
+    public let chunkList: ChunkList
+    /// SHA-256 of `chunkList.encoded()`; the chunk list is stored under it.
+    public let chunkListDigest: Digest
+    /// Bytes newly appended to packs (entry headers included; 0 when everything was already stored).
+    public let newBytes: UInt64
+}
+
+/// What `gc` removed.
+public struct GCStats: Sendable, Equatable {
+    public let objectsBefore: Int
+    public let objectsAfter: Int
+    /// Total size of the pack files before and after.
+    public let bytesBefore: UInt64
+    public let bytesAfter: UInt64
+}
+
+/// One thing `verify` found wrong.
+public struct StoreProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable {
+        /// An object's bytes do not hash to its digest, or its zlib stream is damaged.
+        case corruptObject
+        /// An object could not be read (I/O error).
+        case unreadableObject
+        /// A pack index fails its checksum or structure, disagrees with its pack, or is missing.
+        case corruptPackIndex
+        /// A pack's own structure (file header, entry headers) is damaged.
+        case corruptPack
+        /// An index whose pack is gone (left by an interrupted `gc` or a deleted pack).
+        case orphanIndex
+    }
+    public let kind: Kind
+    public let file: String
+    public let object: Digest?
+    public let detail: String
+
+    public init(kind: Kind, file: String, object: Digest?, detail: String) {
+        self.kind = kind; self.file = file; self.object = object; self.detail = detail
+    }
+
+    public var description: String {
+        var s = "\(kind.rawValue): \(file)"
+        if let object { s += " object \(object.hex)" }
+        return s + ": " + detail
+    }
+}
+
+/// The content store: SHA-256-addressed objects (file chunks and chunk lists) in append-only
+/// pack files with sorted, checksummed indexes.
+///
+/// Layout under `directory` (normally `.lineage/content`):
+/// `format` (store format version), `sha256/packs/pack-<hex>.pack` + `.idx`, and `tmp-*` files of
+/// writers in progress, which readers ignore and `gc` removes once their process is gone.
+///
+/// Thread-safe: the list of packs is guarded by a lock; reads use `pread`.
+/// Writers (`beginWrite`, `gc`) should hold the `RepositoryLock`.
+///
+/// A damaged pack index met at open does not stop the store: the pack is scanned instead (its
+/// entry headers carry each object's digest), reads keep working and are verified by digest as
+/// always, and `verify` reports the index as `corruptPackIndex` until `gc` rewrites it.
+public final class ContentStore: @unchecked Sendable {
+    public static let formatVersion = 1
+    public let directory: String
+    public let packsDirectory: String
+    fileprivate let lock = NSLock()
+    fileprivate var packs: [PackIndex] = []
+    private var orphanIndexes: [String] = []
+
+    /// Creates the directories and the `format` file (idempotent).
+    public static func create(at directory: String) throws {
+        try makeDirectories(directory)
+        try makeDirectory(directory + "/sha256")
+        try makeDirectory(directory + "/sha256/packs")
+        let format = directory + "/format"
+        if access(format, F_OK) != 0 {
+            try AtomicFile.write(Array("\(formatVersion)\n".utf8), to: format)
+        }
+    }
+
+    /// Opens a store and loads every pack index.
+    public init(directory: String) throws {
+        self.directory = directory
+        self.packsDirectory = directory + "/sha256/packs"
+        let formatPath = directory + "/format"
+        guard let text = try? readWholeFile(formatPath),
+              let version = Int(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw StoreError.notAStore(path: directory)
+        }
+        guard version <= ContentStore.formatVersion else {
+            throw StoreError.newerFormat(path: directory, found: version, supported: ContentStore.formatVersion)
+        }
+        try reload()
+    }
+
+    // MARK: - Packs
+
+    /// Loads packs that appeared since the store was opened (e.g. written by another process).
+    func reload() throws {
+        let names = try listDirectory(packsDirectory)
+        let packNames = Set(names.compactMap { PackFormat.packName(fromFile: $0, ext: "pack") })
+        let indexNames = Set(names.compactMap { PackFormat.packName(fromFile: $0, ext: "idx") })
+        let known = lock.withLock { Set(packs.map(\.name)) }
+        var loaded: [PackIndex] = []
+        for name in packNames.sorted() where !known.contains(name) {
+            loaded.append(try loadPack(name: name))
+        }
+        let orphans = indexNames.subtracting(packNames).sorted().map { packsDirectory + "/" + $0 + ".idx" }
+        lock.withLock {
+            packs += loaded
+            orphanIndexes = orphans
+        }
+    }
+
+    private func loadPack(name: String) throws -> PackIndex {
+        let packPath = packsDirectory + "/" + name + ".pack"
+        let indexPath = packsDirectory + "/" + name + ".idx"
+        let fd = try check(open(packPath, O_RDONLY | O_CLOEXEC), "open", packPath)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw StoreError.io(path: packPath, operation: "fstat", errno: e) }
+        let size = UInt64(st.st_size)
+        var damage: String
+        if let bytes = try? readWholeFile(indexPath) {
+            do {
+                let parsed = try PackIndex.parse(bytes)
+                if parsed.packSize == size {
+                    return PackIndex(name: name, packPath: packPath, indexPath: indexPath, table: parsed.table,
+                                     count: parsed.count, fanout: parsed.fanout, packSize: parsed.packSize, fd: fd)
+                }
+                damage = "the index describes a pack of \(parsed.packSize) bytes but the pack has \(size)"
+            } catch {
+                damage = (error as? IndexProblem)?.description ?? "\(error)"
+            }
+        } else {
+            damage = "the index file is missing or unreadable"
+        }
+        // Fall back to the pack itself: every entry header names its object.
+        let scanned = (try? PackScanner.scan(fd: fd, path: packPath, size: size)) ?? ([], "unreadable")
+        if let problem = scanned.problem { damage += "; the pack scan stopped early: \(problem)" }
+        let entries = scanned.entries.map { PackEntry(digest: $0.digest, offset: $0.offset, storedLength: $0.storedLength, rawLength: $0.rawLength) }
+        return PackIndex(name: name, packPath: packPath, indexPath: indexPath, entries: entries, packSize: size, damage: damage, fd: fd)
+    }
+
+    /// Called by a finished `PackWriter`.
+    func register(name: String) throws {
+        if lock.withLock({ packs.contains { $0.name == name } }) { return }
+        let pack = try loadPack(name: name)
+        lock.withLock { packs.append(pack) }
+    }
+
+    private func snapshot() -> [PackIndex] { lock.withLock { packs } }
+
+    /// Damaged indexes found at open, as (index path, reason).
+    public var damagedIndexes: [(file: String, detail: String)] {
+        snapshot().compactMap { p in p.damage.map { (p.indexPath, $0) } }
+    }
+
+    private func locate(_ digest: Digest) -> (PackIndex, PackEntry)? {
+        for p in snapshot() { if let e = p.find(digest) { return (p, e) } }
+        return nil
+    }
+
+    public func contains(_ digest: Digest) -> Bool { locate(digest) != nil }
+
+    /// Every object digest in the store, sorted, without duplicates.
+    public func allDigests() -> [Digest] {
+        var set = Set<Digest>()
+        for p in snapshot() { for e in p.entries { set.insert(e.digest) } }
+        return set.sorted()
+    }
+
+    // MARK: - Reading
+
+    /// An object's bytes, decompressed and verified against its SHA-256.
+    /// Throws `missingObject` when no pack has it, `corruptObject` when its bytes are damaged.
+    public func read(_ digest: Digest) throws -> [UInt8] {
+        var found = locate(digest)
+        if found == nil {
+            try reload()
+            found = locate(digest)
+        }
+        guard let (pack, entry) = found else { throw StoreError.missingObject(digest) }
+        return try read(entry: entry, in: pack, expected: digest)
+    }
+
+    private func read(entry: PackEntry, in pack: PackIndex, expected digest: Digest) throws -> [UInt8] {
+        let total = PackFormat.entryHeaderSize + Int(entry.storedLength)
+        var raw = [UInt8](repeating: 0, count: total)
+        let n = try raw.withUnsafeMutableBytes { try preadFull(pack.fd, $0.baseAddress!, total, entry.offset, path: pack.packPath) }
+        guard n == total else { throw StoreError.corruptObject(digest, file: pack.packPath) }
+        let (flags, rawLength, stored) = raw.withUnsafeBytes { h in
+            (h[0], loadBE(h.baseAddress!, 1, as: UInt32.self), loadBE(h.baseAddress!, 5, as: UInt32.self))
+        }
+        guard rawLength == entry.rawLength, stored == entry.storedLength,
+              raw[9..<41].elementsEqual(digest.bytes) else {
+            throw StoreError.corruptObject(digest, file: pack.packPath)
+        }
+        let bytes: [UInt8]
+        switch flags {
+        case PackFormat.flagRaw:
+            bytes = Array(raw[PackFormat.entryHeaderSize...])
+        case PackFormat.flagZlib:
+            guard let out = raw.withUnsafeBytes({ Zlib.decompress(UnsafeRawBufferPointer(rebasing: $0[PackFormat.entryHeaderSize...]), rawLength: Int(rawLength)) }) else {
+                throw StoreError.corruptObject(digest, file: pack.packPath)
+            }
+            bytes = out
+        default:
+            throw StoreError.corruptObject(digest, file: pack.packPath)
+        }
+        guard Digest.of(bytes) == digest else { throw StoreError.corruptObject(digest, file: pack.packPath) }
+        return bytes
+    }
+
+    // MARK: - Writing
+
+    /// Starts a new pack. Hold the repository lock while writing.
+    public func beginWrite() throws -> PackWriter { try PackWriter(store: self) }
+
+    /// Streams a file into the store: whole-file SHA-256, FastCDC chunks, per-chunk SHA-256, new chunks
+    /// appended to `writer`, and the chunk list stored as an object too.
+    ///
+    /// Two threads: a reader thread reads 4 MiB blocks, hashes the whole file and finds the cut points;
+    /// the calling thread hashes each chunk and writes new ones (and calls `progress` with bytes done).
+    /// Memory is bounded by three blocks (about 15 MiB with the production parameters).
+    /// Throws `fileChanged` if size, mtime, ctime or inode differ between open and end of read.
+    public func ingest(file path: String, into writer: PackWriter, parameters: ChunkerParameters = .production,
+                       progress: ((UInt64) -> Void)? = nil) throws -> IngestResult {
+        let fd = try check(open(path, O_RDONLY | O_CLOEXEC), "open", path)
+        defer { close(fd) }
+        guard let before = FileStat.fstat(fd) else { throw StoreError.io(path: path, operation: "fstat", errno: errno) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+
+        let pipeline = ChunkPipeline(fd: fd, path: path, parameters: parameters)
+        var entries: [ChunkList.Entry] = []
+        var newBytes: UInt64 = 0
+        var done: UInt64 = 0
+        do {
+            try pipeline.run { chunk in
+                let digest = sha256(chunk)
+                newBytes += try writer.put(chunk, digest: digest)
+                entries.append(ChunkList.Entry(digest: digest, length: UInt32(chunk.count)))
+                done += UInt64(chunk.count)
+            } batchDone: {
+                progress?(done)
+            }
+        }
+        guard let after = FileStat.fstat(fd), after.sameFile(as: before), pipeline.totalRead == before.size else {
+            throw StoreError.fileChanged(path: path)
+        }
+        let list = ChunkList(entries: entries)
+        let encoded = list.encoded()
+        let listDigest = Digest.of(encoded)
+        newBytes += try encoded.withUnsafeBytes { try writer.put($0, digest: listDigest) }
+        return IngestResult(size: pipeline.totalRead, sha256: pipeline.wholeDigest, chunkList: list,
+                            chunkListDigest: listDigest, newBytes: newBytes)
+    }
+
+    // MARK: - Restoring
+
+    /// Writes the file's bytes to `path` (created or truncated, then chmod'ed to `mode`), chunk by chunk,
+    /// verifying every chunk's digest, the whole-file SHA-256 and the size; fsyncs before returning.
+    public func restore(chunkList: Digest, size: UInt64, sha256: Digest, to path: String, mode: mode_t = 0o644,
+                        progress: ((UInt64) -> Void)? = nil) throws {
+        let fd = try check(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
+        defer { close(fd) }
+        try check(fchmod(fd, mode), "fchmod", path)
+        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: path, progress: progress)
+        try check(fsync(fd), "fsync", path)
+    }
+
+    /// Streams the file's bytes to `fd` (e.g. stdout), verifying as `restore` does. On a verification
+    /// failure part of the output may already have been written; the error is still thrown.
+    public func write(chunkList: Digest, size: UInt64, sha256: Digest, toFileDescriptor fd: Int32) throws {
+        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: "file descriptor \(fd)", progress: nil)
+    }
+
+    /// The chunk list object, decoded; `corruptObject` if it is not a chunk list.
+    public func chunkList(_ digest: Digest) throws -> ChunkList {
+        let bytes = try read(digest)
+        do { return try ChunkList.decode(bytes) } catch {
+            throw StoreError.corruptObject(digest, file: "chunk list")
+        }
+    }
+
+    private func stream(chunkList listDigest: Digest, size: UInt64, sha256: Digest, to fd: Int32, path: String,
+                        progress: ((UInt64) -> Void)?) throws {
+        let list = try chunkList(listDigest)
+        guard list.totalSize == size else {
+            throw StoreError.contentMismatch(path: path, detail: "chunk list \(listDigest.hex) adds up to \(list.totalSize) bytes, the record says \(size)")
+        }
+        var hasher = DigestBuilder()
+        var done: UInt64 = 0
+        for entry in list.entries {
+            let bytes = try read(entry.digest)
+            guard bytes.count == Int(entry.length) else { throw StoreError.corruptObject(entry.digest, file: "chunk list \(listDigest.hex)") }
+            try bytes.withUnsafeBytes { buf in
+                hasher.update(buf)
+                try writeAll(fd, buf, path: path)
+            }
+            done += UInt64(bytes.count)
+            progress?(done)
+        }
+        let whole = hasher.finalize()
+        guard whole == sha256 else {
+            throw StoreError.contentMismatch(path: path, detail: "SHA-256 is \(whole.hex), expected \(sha256.hex)")
+        }
+    }
+
+    // MARK: - Verify
+
+    /// Re-hashes every object in every pack and checks every index (checksum, structure, agreement with its pack).
+    /// `progress` gets (objects checked, objects in all packs).
+    public func verify(progress: ((Int, Int) -> Void)? = nil) -> [StoreProblem] {
+        try? reload()
+        var problems: [StoreProblem] = []
+        let (all, orphans) = lock.withLock { (packs, orphanIndexes) }
+        for o in orphans {
+            problems.append(StoreProblem(kind: .orphanIndex, file: o, object: nil, detail: "index without a pack; `lineage gc` removes it"))
+        }
+        let total = all.reduce(0) { $0 + $1.count }
+        var checked = 0
+        for pack in all {
+            if let damage = pack.damage {
+                problems.append(StoreProblem(kind: .corruptPackIndex, file: pack.indexPath, object: nil, detail: damage))
+            }
+            var st = stat()
+            let size: UInt64 = fstat(pack.fd, &st) == 0 ? UInt64(st.st_size) : 0
+            let scan: (entries: [ScannedEntry], problem: String?)
+            do { scan = try PackScanner.scan(fd: pack.fd, path: pack.packPath, size: size) } catch {
+                problems.append(StoreProblem(kind: .corruptPack, file: pack.packPath, object: nil, detail: "\(error)"))
+                continue
+            }
+            if let problem = scan.problem {
+                problems.append(StoreProblem(kind: .corruptPack, file: pack.packPath, object: nil, detail: problem))
+            }
+            let indexed = pack.entries
+            var byOffset: [UInt64: PackEntry] = [:]
+            for e in indexed { byOffset[e.offset] = e }
+            var scannedOffsets = Set<UInt64>()
+            for s in scan.entries {
+                scannedOffsets.insert(s.offset)
+                var expected = s.digest
+                if let e = byOffset[s.offset] {
+                    if e.digest != s.digest || e.rawLength != s.rawLength || e.storedLength != s.storedLength {
+                        problems.append(StoreProblem(kind: .corruptPack, file: pack.packPath, object: e.digest,
+                            detail: "entry header at offset \(s.offset) names \(s.digest.hex) (\(s.rawLength)/\(s.storedLength) bytes) but the index has \(e.digest.hex) (\(e.rawLength)/\(e.storedLength) bytes)"))
+                    }
+                    expected = e.digest
+                } else if pack.damage == nil {
+                    problems.append(StoreProblem(kind: .corruptPackIndex, file: pack.indexPath, object: s.digest,
+                        detail: "object at pack offset \(s.offset) is not in the index"))
+                }
+                if let problem = checkObject(s, expected: expected, pack: pack) { problems.append(problem) }
+                checked += 1
+                progress?(min(checked, total), total)
+            }
+            for e in indexed where !scannedOffsets.contains(e.offset) {
+                problems.append(StoreProblem(kind: .corruptPackIndex, file: pack.indexPath, object: e.digest,
+                    detail: "index points at pack offset \(e.offset), where no object starts"))
+            }
+            if pack.damage == nil && pack.packSize != size {
+                problems.append(StoreProblem(kind: .corruptPack, file: pack.packPath, object: nil,
+                    detail: "pack has \(size) bytes, its index says \(pack.packSize)"))
+            }
+        }
+        return problems
+    }
+
+    private func checkObject(_ s: ScannedEntry, expected: Digest, pack: PackIndex) -> StoreProblem? {
+        var raw = [UInt8](repeating: 0, count: Int(s.storedLength))
+        let start = s.offset + UInt64(PackFormat.entryHeaderSize)
+        do {
+            let n = try raw.withUnsafeMutableBytes { try preadFull(pack.fd, $0.baseAddress!, $0.count, start, path: pack.packPath) }
+            guard n == raw.count else {
+                return StoreProblem(kind: .unreadableObject, file: pack.packPath, object: expected, detail: "short read at offset \(start)")
+            }
+        } catch {
+            return StoreProblem(kind: .unreadableObject, file: pack.packPath, object: expected, detail: "\(error)")
+        }
+        let bytes: [UInt8]?
+        if s.flags == PackFormat.flagZlib {
+            bytes = raw.withUnsafeBytes { Zlib.decompress($0, rawLength: Int(s.rawLength)) }
+        } else {
+            bytes = raw
+        }
+        guard let bytes else {
+            return StoreProblem(kind: .corruptObject, file: pack.packPath, object: expected, detail: "damaged zlib stream at offset \(s.offset)")
+        }
+        let actual = Digest.of(bytes)
+        if actual != expected {
+            return StoreProblem(kind: .corruptObject, file: pack.packPath, object: expected, detail: "bytes at offset \(s.offset) hash to \(actual.hex)")
+        }
+        return nil
+    }
+
+    // MARK: - GC
+
+    /// Rewrites the packs keeping only the objects in `keep` (which must be readable: a corrupt object
+    /// that is kept makes `gc` throw and change nothing). The new pack and its index are in place before
+    /// any old pack is deleted. Also removes orphan indexes and temporary files of dead processes.
+    /// Hold the repository lock.
+    public func gc(keep: Set<Digest>) throws -> GCStats {
+        try reload()
+        let before = snapshot()
+        var present = Set<Digest>()
+        for p in before { for e in p.entries { present.insert(e.digest) } }
+        let bytesBefore = before.reduce(UInt64(0)) { $0 + $1.packSize }
+        let kept = present.intersection(keep).sorted()
+        let clean = before.count <= 1 && kept.count == present.count && before.allSatisfy { $0.damage == nil }
+        var newName: String? = before.first?.name
+        if !clean {
+            let writer = try PackWriter(store: self, dedupAgainstStore: false)
+            do {
+                for d in kept {
+                    let bytes = try read(d)
+                    try bytes.withUnsafeBytes { _ = try writer.put($0, digest: d) }
+                }
+                newName = try writer.finish()
+            } catch {
+                writer.abandon()
+                throw error
+            }
+            for old in before where old.name != newName {
+                unlink(old.packPath)
+                unlink(old.indexPath)
+            }
+            lock.withLock { packs.removeAll { p in before.contains { $0 === p } && p.name != newName } }
+        }
+        // Orphan indexes and stale temporary files.
+        let names = (try? listDirectory(packsDirectory)) ?? []
+        let packNames = Set(names.compactMap { PackFormat.packName(fromFile: $0, ext: "pack") })
+        for name in names {
+            if let stem = PackFormat.packName(fromFile: name, ext: "idx"), !packNames.contains(stem) {
+                unlink(packsDirectory + "/" + name)
+            } else if name.hasPrefix(PackFormat.temporaryPrefix), ContentStore.ownerIsGone(name) {
+                unlink(packsDirectory + "/" + name)
+            }
+        }
+        try fsyncDirectory(packsDirectory)
+        try reload()
+        let after = snapshot()
+        return GCStats(objectsBefore: present.count, objectsAfter: Set(after.flatMap { $0.entries.map(\.digest) }).count,
+                       bytesBefore: bytesBefore, bytesAfter: after.reduce(UInt64(0)) { $0 + $1.packSize })
+    }
+
+    /// Temporary names are `tmp-<pid>-<random>.<ext>`; true when that process no longer exists.
+    static func ownerIsGone(_ name: String) -> Bool {
+        let parts = name.dropFirst(PackFormat.temporaryPrefix.count).split(separator: "-")
+        guard let first = parts.first, let pid = Int32(first) else { return true }
+        if pid == getpid() { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            try makeDirectory(current)
+        }
+    }
+}
+
+extension ContentStore {
+    /// The loaded packs (for tests and diagnostics).
+    func snapshotForTests() -> [PackIndex] { lock.withLock { packs } }
+}

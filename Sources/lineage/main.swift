@@ -1,0 +1,3 @@
+import LineageCommands
+
+LineageMain.main()

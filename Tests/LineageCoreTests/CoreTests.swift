@@ -1,0 +1,73 @@
+import Foundation
+import LineageCore
+import Testing
+
+@Suite struct DigestTests {
+    @Test func knownVectors() {
+        #expect(Digest.of(Data()).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Digest.of(Data("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func hexRoundTripAndRejects() {
+        let d = Digest.of(Data("x".utf8))
+        #expect(Digest(hex: d.hex) == d)
+        #expect(Digest(hex: d.prefixed) == d)
+        #expect(Digest(hex: d.hex.uppercased()) == d)
+        #expect(Digest(hex: String(d.hex.dropLast())) == nil)
+        #expect(Digest(hex: String(repeating: "g", count: 64)) == nil)
+    }
+
+    @Test func incrementalEqualsOneShot() {
+        let data = Data((0..<100_000).map { UInt8($0 % 251) })
+        var b = DigestBuilder()
+        data.withUnsafeBytes { raw in
+            b.update(UnsafeRawBufferPointer(rebasing: raw[0..<33_333]))
+            b.update(UnsafeRawBufferPointer(rebasing: raw[33_333...]))
+        }
+        #expect(b.finalize() == Digest.of(data))
+    }
+}
+
+@Suite struct RecordTests {
+    @Test func pointerIsCanonical() throws {
+        let p = Pointer(size: 3, sha256: Digest.of(Data("abc".utf8)), chunks: Digest.of(Data("l".utf8)), kind: .dataset, mediaType: "text/csv")
+        let text = String(decoding: try p.encoded(), as: UTF8.self)
+        #expect(text.hasPrefix("{\"chunks\":\"sha256:"))
+        #expect(text.contains("\"mediaType\":\"text/csv\",\"sha256\":\"sha256:ba7816bf"))
+        #expect(!text.contains(" ") && !text.contains("\\/"))
+        #expect(try Pointer.decode(try p.encoded()) == p)
+    }
+
+    @Test func pointerRejectsOtherRecordsAndNewerVersions() throws {
+        var p = Pointer(size: 0, sha256: Digest.of(Data()), chunks: Digest.of(Data()), kind: .other, mediaType: "a/b")
+        p.type = "lineage.run"
+        #expect(throws: CoreError.self) { try Pointer.decode(try p.encoded()) }
+        p.type = "lineage.pointer"; p.version = 99
+        #expect(throws: CoreError.self) { try Pointer.decode(try p.encoded()) }
+    }
+
+    @Test func chunkListRoundTrip() throws {
+        let list = ChunkList(entries: (0..<5).map { ChunkList.Entry(digest: Digest.of(Data([UInt8($0)])), length: UInt32($0 * 1000 + 1)) })
+        #expect(try ChunkList.decode(list.encoded()) == list)
+        #expect(list.totalSize == 10_005)
+        #expect(throws: CoreError.self) { try ChunkList.decode(Array(list.encoded().dropLast())) }
+    }
+}
+
+@Suite struct TrackedPathTests {
+    @Test(arguments: ["/etc/passwd", "../x", "a/../../b", "a//b", "./a", "a/.", ".lineage/config", ".git/HEAD", "", "a\nb", "a\\b"])
+    func rejectsUnsafePaths(_ raw: String) {
+        #expect(throws: CoreError.self) { try TrackedPath(raw) }
+    }
+
+    @Test(arguments: ["a", "data/train.csv", ".hidden/x", "a..b/c", "lineage/x"])
+    func acceptsOrdinaryPaths(_ raw: String) throws {
+        #expect(try TrackedPath(raw).string == raw)
+    }
+
+    @Test func mediaTypes() {
+        #expect(MediaType.guess(path: "data/x.CSV") == "text/csv")
+        #expect(MediaType.guess(path: "noext") == "application/octet-stream")
+        #expect(MediaType.guess(path: ".bashrc") == "application/octet-stream")
+    }
+}
