@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
 
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
-        .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"]),
+        .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore"]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),

@@ -137,6 +137,7 @@ resolve_lineage() {
         meta lineage "$LINEAGE_BIN ($( "$LINEAGE_BIN" --version 2>/dev/null | head -n1 || true))"
     else
         meta lineage "unavailable"
+        echo "== lineage binary: '${LINEAGE_BIN:-<none built>}' is not an executable file" >>"$FAILS"
     fi
 }
 lineage() { "$LINEAGE_BIN" "$@"; }
@@ -231,7 +232,13 @@ ensure_big() {
     [ -f "$BIG" ] && return
     say "generating ${BIG_MIB} MiB random file (head -c ${BIG_MIB}M /dev/urandom)"
     head -c "${BIG_MIB}M" /dev/urandom >"$BIG"
+    BIG_SUM=$(sha256sum "$BIG" | cut -d' ' -f1)
     sync
+}
+verify_big() { # the shared, hard-linked source must be untouched by every tool
+    [ "$(sha256sum "$BIG" | cut -d' ' -f1)" = "$BIG_SUM" ] && return
+    say "WARNING: the source file changed during $1 (a tool wrote to its input)"
+    echo "== $1: source file big.bin changed during the benchmark (hard-linked input was written to)" >>"$FAILS"
 }
 TREE="$W/src/tree"
 ensure_tree() {
@@ -253,7 +260,8 @@ ensure_csv() {
 
 # ------------------------------------------------------------------- B1 ----
 # Every tool gets its own directory holding a hard link to the same source file
-# (DVC gets a real copy because `dvc add` moves the file into its cache); the
+# (none of them writes to its input: DVC 3.67 copies into its cache and then
+# replaces the workspace file by a new copy, leaving the linked inode alone); the
 # file is read once before every timed run so all tools read from page cache,
 # and `sync` runs before every timed run so no earlier write-back competes.
 b1() {
@@ -279,7 +287,7 @@ b1() {
     if [ "$have_dvc" = 1 ]; then
         b1_dvc_setup() {
             cd "$d/dvc" && rm -rf .dvc .dvcignore big.bin big.bin.dvc &&
-                cp --reflink=never "$BIG" big.bin && dvc_init && warm big.bin
+                ln -f "$BIG" big.bin && dvc_init && warm big.bin
         }
         bench b1.dvc b1_dvc_setup "$DVC" add big.bin
         cd "$W"; rm -rf "$d/dvc"
@@ -290,6 +298,7 @@ b1() {
         cd "$W"; rm -rf "$d/lfs"
     fi
     cd "$W"; rm -rf "$d"
+    verify_big B1
 }
 
 # ------------------------------------------------------------------- B5 ----
@@ -346,17 +355,18 @@ b5() {
         cd "$W"; rm -rf "$d/lfs"
     fi
     cd "$W"; rm -rf "$d"
+    verify_big B5
 }
 
 # --------------------------------------------------------------- B2 + B3 ---
-# Per repetition a fresh repository: the tree is hard-linked in (cp -al) for
-# lineage and git, copied for DVC (dvc add moves files into its cache).  The
-# whole tree is read before each timed run so every tool starts from page cache.
+# Per repetition a fresh repository with the tree hard-linked in (cp -al; no
+# tool writes to its inputs, see B1).  The whole tree is read before each timed
+# run so every tool starts from page cache.
 # The last repetition's repository is kept for B3.
 b2_prepare() { # TOOL  -> fresh repo in $W/b2/TOOL with data/
     local t=$1
     cd "$W" && rm -rf "$W/b2/$t" && mkdir -p "$W/b2/$t" && cd "$W/b2/$t" || return 1
-    if [ "$t" = dvc ]; then cp -a "$TREE/data" data; else cp -al "$TREE/data" data; fi || return 1
+    cp -al "$TREE/data" data || return 1
     case $t in
         lineage) lineage init ;;
         git) git_init ;;
@@ -403,25 +413,22 @@ b2() { # b2 RECORD(1|0)
     cd "$W"
 }
 
-status_summary() { # summarise `lineage status --json` output: counts of non-empty change lists
+status_summary() { # summarise `lineage status --json`: files by staged/worktree state, rehashed count
     python3 - "$1" <<'EOF'
-import json, sys
+import collections, json, sys
 try:
     doc = json.load(open(sys.argv[1]))
 except Exception as e:
     print("status --json not parseable: %s" % e); sys.exit()
-counts = {}
-def walk(o, key=None):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            walk(v, k)
-    elif isinstance(o, list):
-        if key: counts[key] = counts.get(key, 0) + len(o)
-        for v in o:
-            if isinstance(v, dict) and "status" in v:
-                counts["status=" + str(v["status"])] = counts.get("status=" + str(v["status"]), 0) + 1
-walk(doc)
-print(", ".join("%s:%d" % kv for kv in sorted(counts.items())) or "no lists in JSON")
+if isinstance(doc, dict) and isinstance(doc.get("files"), list):
+    c = collections.Counter("staged=%s/worktree=%s" % (f.get("staged"), f.get("worktree"))
+                            for f in doc["files"] if isinstance(f, dict))
+    parts = ["%d files" % len(doc["files"])] + ["%s: %d" % kv for kv in sorted(c.items())]
+    if "rehashed" in doc:
+        parts.append("rehashed: %s" % doc["rehashed"])
+    print(", ".join(parts))
+else:
+    print("unexpected JSON shape: %s" % json.dumps(doc)[:200])
 EOF
 }
 
@@ -539,6 +546,13 @@ main() {
     rm -rf "$W/b2" "$TREE"
     selected B4 && b4
 
+    if [ "$NO_LINEAGE" = 0 ] && [ "$have_lineage" = 0 ]; then  # make the miss visible in the table
+        selected B1 && rec b1.lineage ERR "" "lineage binary unavailable"
+        selected B2 && rec b2.lineage_add ERR "" "lineage binary unavailable"
+        selected B3 && rec b3.lineage_status ERR "" "lineage binary unavailable"
+        selected B4 && rec b4.lineage ERR "" "lineage binary unavailable"
+        selected B5 && rec b5.lineage ERR "" "lineage binary unavailable"
+    fi
     meta finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     meta load_at_end "$(cut -d' ' -f1-3 /proc/loadavg)"
     python3 "$HERE/report.py" --results "$RESULTS" --meta "$META" --failures "$FAILS" --markdown "$OUT_MD"

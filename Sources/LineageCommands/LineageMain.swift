@@ -22,7 +22,7 @@ public struct LineageMain: ParsableCommand {
     /// Runs one command line in-process and returns its exit code.
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(hoistingDirectoryOption(arguments))
             try command.run()
             return 0
         } catch let signal as ExitSignal {
@@ -41,6 +41,18 @@ public struct LineageMain: ParsableCommand {
             return code == 1 ? ExitCode32.usage : code
         }
     }
+}
+
+/// `lineage -C dir verb ...` (git's order) becomes `lineage verb -C dir ...`, where the parser expects it.
+func hoistingDirectoryOption(_ arguments: [String]) -> [String] {
+    var args = arguments
+    var leading: [String] = []
+    while args.count >= 2, args[0] == "-C" {
+        leading += args.prefix(2)
+        args.removeFirst(2)
+    }
+    guard !leading.isEmpty, !args.isEmpty else { return arguments }
+    return [args[0]] + leading + args.dropFirst()
 }
 
 /// Thrown by a command that has printed its result and wants a specific non-zero exit (e.g. verify).

@@ -116,7 +116,9 @@ public final class ContentStore: @unchecked Sendable {
         }
         let orphans = indexNames.subtracting(packNames).sorted().map { packsDirectory + "/" + $0 + ".idx" }
         lock.withLock {
-            packs += loaded
+            // Another thread may have loaded the same pack meanwhile.
+            let present = Set(packs.map(\.name))
+            packs += loaded.filter { !present.contains($0.name) }
             orphanIndexes = orphans
         }
     }
@@ -154,7 +156,7 @@ public final class ContentStore: @unchecked Sendable {
     func register(name: String) throws {
         if lock.withLock({ packs.contains { $0.name == name } }) { return }
         let pack = try loadPack(name: name)
-        lock.withLock { packs.append(pack) }
+        lock.withLock { if !packs.contains(where: { $0.name == name }) { packs.append(pack) } }
     }
 
     private func snapshot() -> [PackIndex] { lock.withLock { packs } }

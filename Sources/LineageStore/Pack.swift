@@ -285,7 +285,7 @@ public final class PackWriter {
         guard bytes.count <= PackFormat.maxObjectSize else {
             throw StoreError.io(path: tempPath, operation: "put (object larger than 1 GiB)", errno: EFBIG)
         }
-        let compressed = PackWriter.shouldCompress(bytes) ? Zlib.compress(bytes, limit: bytes.count) : nil
+        let compressed = sampleSaysCompress(bytes) ? Zlib.compress(bytes, limit: bytes.count) : nil
         let flags = compressed == nil ? PackFormat.flagRaw : PackFormat.flagZlib
         let storedLength = compressed?.count ?? bytes.count
         let header = PackFormat.entryHeader(flags: flags, rawLength: bytes.count, storedLength: storedLength, digest: digest)
@@ -300,6 +300,24 @@ public final class PackWriter {
         let written = UInt64(header.count + storedLength)
         offset += written
         return written
+    }
+
+    /// Chunks to skip sampling after a run of incompressible ones (doubles per failed sample, up to 16).
+    private var skipSamples = 0
+    private var backoff = 0
+
+    /// The compression decision with back-off: zlib on an incompressible 8 KiB sample costs about as much
+    /// as hashing the whole 256 KiB chunk, so after a failed sample the next 1, 2, 4 … 16 chunks are
+    /// stored raw without sampling; a successful sample resets the back-off. A file that turns
+    /// compressible is noticed within 16 chunks.
+    private func sampleSaysCompress(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if skipSamples > 0 { skipSamples -= 1; return false }
+        if PackWriter.shouldCompress(bytes) { backoff = 0; return true }
+        if bytes.count >= 4096 {
+            backoff = min(max(backoff * 2, 1), 16)
+            skipSamples = backoff
+        }
+        return false
     }
 
     /// Whether a sample of the object (its first 8 KiB, zlib fast level) shrinks by at least 10%.
@@ -322,6 +340,22 @@ public final class PackWriter {
         if buffer.isEmpty { return }
         try buffer.withUnsafeBytes { try writeAll(fd, $0, path: tempPath) }
         buffer.removeAll(keepingCapacity: true)
+        startWriteback()
+    }
+
+    private var writebackStart: UInt64 = 0
+
+    /// Starts asynchronous write-back of every full 8 MiB written so far (`posix_fadvise(DONTNEED)`), so the
+    /// fsync in `finish()` has little left to wait for. Durability still comes from that fsync.
+    private func startWriteback() {
+        let written = UInt64(lseek(fd, 0, SEEK_CUR))
+        let step: UInt64 = 8 << 20
+        if written >= writebackStart + step {
+            let end = written / step * step
+            // On Linux, POSIX_FADV_DONTNEED starts write-back of the dirty range without waiting (WB_SYNC_NONE).
+            _ = posix_fadvise(fd, off_t(writebackStart), off_t(end - writebackStart), POSIX_FADV_DONTNEED)
+            writebackStart = end
+        }
     }
 
     /// Makes the pack visible: fsync the pack, write its index (temporary file, fsync, rename), rename

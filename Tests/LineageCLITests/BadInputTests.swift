@@ -11,7 +11,7 @@ struct BadInputTests {
         let r = try p.run(args)
         #expect(r.code == code, "exit \(r.code) for \(args): \(r.err)", sourceLocation: sourceLocation)
         for m in mentions { #expect(r.err.contains(m), "'\(m)' not in: \(r.err)", sourceLocation: sourceLocation) }
-        #expect(r.err.hasPrefix("error: "), sourceLocation: sourceLocation)
+        #expect(r.err.lowercased().hasPrefix("error: "), sourceLocation: sourceLocation)
         #expect(try p.snapshot() == before, "repository changed by \(args)", sourceLocation: sourceLocation)
     }
 

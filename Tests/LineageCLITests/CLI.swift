@@ -19,9 +19,10 @@ enum CLI {
 
     struct Result {
         let code: Int32
-        let out: String
-        let err: String
         let outData: Data
+        let err: String
+        /// Decoded only when asked: binary output (e.g. `cat`) stays bytes.
+        var out: String { String(decoding: outData, as: UTF8.self) }
     }
 
     @discardableResult
@@ -54,8 +55,7 @@ enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Result(code: p.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                      err: String(decoding: errData, as: UTF8.self), outData: outData)
+        return Result(code: p.terminationStatus, outData: outData, err: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs any program (git, sha256sum, python3) and returns its result.
