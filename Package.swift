@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "LineageStore", dependencies: [
             "LineageCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2"]),
+        .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGraph", dependencies: ["LineageCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph"]),
         .target(name: "LineageCommands", dependencies: [

@@ -5,12 +5,21 @@ import Foundation
 ///
 /// The hex form of a file's digest equals what `sha256sum` prints for the file.
 public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    /// The 32 raw bytes, most significant first.
-    public let bytes: [UInt8]
+    // The 32 bytes as four big-endian words: no heap allocation per digest, and word order is byte order.
+    private let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
-    public init?(bytes: [UInt8]) {
+    /// The 32 raw bytes, most significant first.
+    public var bytes: [UInt8] {
+        var out = [UInt8](); out.reserveCapacity(32)
+        for w in [w0, w1, w2, w3] { for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) } }
+        return out
+    }
+
+    public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == 32 else { return nil }
-        self.bytes = bytes
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (i, b) in bytes.enumerated() { words[i / 8] = words[i / 8] << 8 | UInt64(b) }
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
     }
 
     /// Parses 64 lowercase or uppercase hex characters; an optional `sha256:` prefix is accepted.
@@ -24,7 +33,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
             guard let v = Digest.nibble(c) else { return nil }
             if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
         }
-        self.bytes = out
+        self.init(bytes: out)
     }
 
     /// The digest of `data`, computed in one call.
@@ -33,21 +42,28 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     }
 
     public init(_ sha: SHA256.Digest) {
-        self.bytes = Array(sha)
+        self.init(bytes: Array(sha))!
     }
 
     public var hex: String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(64)
-        for b in bytes { out.append(table[Int(b >> 4)]); out.append(table[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 64) { buffer in
+            let table: StaticString = "0123456789abcdef"
+            var i = 0
+            for w in [w0, w1, w2, w3] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    buffer[i] = table.utf8Start[Int((w >> UInt64(shift)) & 15)]
+                    i += 1
+                }
+            }
+            return 64
+        }
     }
 
     /// `sha256:<hex>`, the form used in records.
     public var prefixed: String { "sha256:" + hex }
     public var description: String { hex }
 
-    public static func < (a: Digest, b: Digest) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: Digest, b: Digest) -> Bool { (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3) }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)

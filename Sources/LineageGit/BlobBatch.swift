@@ -1,54 +1,39 @@
 internal import CLibGit2
+import Crypto
 
 /// Writes many blobs as one git pack instead of one fsynced loose file each.
 ///
-/// Blobs go to an in-memory object backend (`git_mempack_new`) of a second handle on the same
-/// repository; `commit()` packs them (`git_packbuilder_insert`, `git_packbuilder_write_buf` —
-/// `git_mempack_dump` would only pack what commits reach) and indexes the pack into the real object
-/// database (`git_odb_write_pack`), fsynced once. Dropping the batch without `commit()` writes nothing.
+/// Blobs are kept in memory until `commit()`, which lays them out as a version-2 pack (objects
+/// stored in uncompressed deflate blocks: pointer blobs are tiny, and deflating and delta-searching
+/// 100,000 of them through `git_packbuilder` cost more than the rest of `add`) and hands the pack
+/// to libgit2's indexer (`git_odb_write_pack`), which checks every object, writes the `.idx` and
+/// fsyncs both. Dropping the batch without `commit()` writes nothing.
 public final class BlobBatch: @unchecked Sendable {
-    private let scratch: GitRepository
-    private let backend: OpaquePointer
     private let target: GitRepository
-    private var ids: [ObjectID] = []
-    public var count: Int { ids.count }
+    private var pending: [(id: ObjectID, bytes: [UInt8])] = []
+    private var seen = Set<ObjectID>()
+    public var count: Int { pending.count }
 
     public init(repository: GitRepository) throws {
         target = repository
-        scratch = try GitRepository.open(at: repository.path)
-        var odb: OpaquePointer?
-        try GitError.check(git_repository_odb(&odb, scratch.handle.pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        var mempack: UnsafeMutablePointer<git_odb_backend>?
-        try GitError.check(git_mempack_new(&mempack), "git_mempack_new")
-        // The object database owns the backend from here on and frees it with itself.
-        try GitError.check(git_odb_add_backend(odb, mempack, 1000), "git_odb_add_backend")
-        backend = OpaquePointer(mempack!)
     }
 
-    /// Queues a blob in memory and returns its id; a blob the repository already has is not queued again.
+    /// Queues a blob and returns its id (`git_odb_hash`); queuing the same blob twice keeps one copy.
     public func write(_ bytes: [UInt8]) throws -> ObjectID {
-        let id = try scratch.writeBlob(bytes)
-        ids.append(id)
+        var oid = git_oid()
+        try bytes.withUnsafeBytes { buf in
+            try GitError.check(git_odb_hash(&oid, buf.baseAddress, buf.count, GIT_OBJECT_BLOB), "git_odb_hash")
+        }
+        let id = ObjectID(oid)
+        if seen.insert(id).inserted { pending.append((id, bytes)) }
         return id
     }
 
     /// Writes every queued blob to the repository as one indexed pack.
     public func commit() throws {
-        let mempack = UnsafeMutablePointer<git_odb_backend>(backend)
-        defer { _ = git_mempack_reset(mempack); ids.removeAll() }
-        guard !ids.isEmpty else { return }
-        var builder: OpaquePointer?
-        try GitError.check(git_packbuilder_new(&builder, scratch.handle.pointer), "git_packbuilder_new")
-        defer { git_packbuilder_free(builder) }
-        _ = git_packbuilder_set_threads(builder, 1)
-        for id in ids {
-            var oid = id.raw
-            try GitError.check(git_packbuilder_insert(builder, &oid, nil), "git_packbuilder_insert")
-        }
-        var buf = git_buf()
-        defer { git_buf_dispose(&buf) }
-        try GitError.check(git_packbuilder_write_buf(&buf, builder), "git_packbuilder_write_buf")
+        defer { pending.removeAll(); seen.removeAll() }
+        guard !pending.isEmpty else { return }
+        let pack = BlobBatch.packBytes(pending.map(\.bytes))
         var odb: OpaquePointer?
         try GitError.check(git_repository_odb(&odb, target.handle.pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
@@ -56,9 +41,58 @@ public final class BlobBatch: @unchecked Sendable {
         try GitError.check(git_odb_write_pack(&writer, odb, nil, nil), "git_odb_write_pack")
         defer { writer!.pointee.free(writer) }
         var stats = git_indexer_progress()
-        try GitError.check(writer!.pointee.append(writer, buf.ptr, buf.size, &stats), "git_odb_writepack.append")
+        try pack.withUnsafeBytes { buf in
+            try GitError.check(writer!.pointee.append(writer, buf.baseAddress, buf.count, &stats), "git_odb_writepack.append")
+        }
         try GitError.check(writer!.pointee.commit(writer, &stats), "git_odb_writepack.commit")
         // The target handle caches the list of packs; make it see the new one.
         _ = git_odb_refresh(odb)
+    }
+
+    /// A pack (git's `pack-format`, version 2) holding `blobs` as undeltified objects.
+    static func packBytes(_ blobs: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = Array("PACK".utf8)
+        appendBE32(&out, 2)
+        appendBE32(&out, UInt32(blobs.count))
+        for blob in blobs {
+            // Object header: type 3 (blob) in bits 6-4 of the first byte, size in 4 + 7n bits.
+            var size = blob.count
+            var byte = UInt8(0x30) | UInt8(size & 0x0F)
+            size >>= 4
+            while size > 0 {
+                out.append(byte | 0x80)
+                byte = UInt8(size & 0x7F)
+                size >>= 7
+            }
+            out.append(byte)
+            appendStoredZlib(&out, blob)
+        }
+        var sha1 = Insecure.SHA1()
+        sha1.update(data: out)
+        out.append(contentsOf: sha1.finalize())
+        return out
+    }
+
+    /// A zlib stream of deflate "stored" blocks (RFC 1950/1951): header, blocks of at most 65,535
+    /// bytes, Adler-32 trailer.
+    static func appendStoredZlib(_ out: inout [UInt8], _ data: [UInt8]) {
+        out.append(0x78); out.append(0x01)
+        var offset = 0
+        repeat {
+            let n = min(65_535, data.count - offset)
+            let final: UInt8 = offset + n == data.count ? 1 : 0
+            out.append(final)
+            out.append(UInt8(n & 0xFF)); out.append(UInt8(n >> 8))
+            out.append(UInt8(~n & 0xFF)); out.append(UInt8((~n >> 8) & 0xFF))
+            out.append(contentsOf: data[offset..<offset + n])
+            offset += n
+        } while offset < data.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in data { a = (a + UInt32(byte)) % 65_521; b = (b + a) % 65_521 }
+        appendBE32(&out, b << 16 | a)
+    }
+
+    static func appendBE32(_ out: inout [UInt8], _ v: UInt32) {
+        out.append(UInt8(v >> 24)); out.append(UInt8((v >> 16) & 0xFF)); out.append(UInt8((v >> 8) & 0xFF)); out.append(UInt8(v & 0xFF))
     }
 }

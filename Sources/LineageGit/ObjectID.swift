@@ -2,7 +2,24 @@ internal import CLibGit2
 
 /// A git object id (SHA-1, 20 bytes), as libgit2 1.5 uses for every repository.
 public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public let bytes: [UInt8]
+    // 20 bytes as big-endian words: no heap allocation per id (status handles 100,000s of them).
+    private let w0: UInt64, w1: UInt64, w2: UInt32
+
+    public var bytes: [UInt8] {
+        var out = [UInt8](); out.reserveCapacity(20)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w0 >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w1 >> UInt64(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w2 >> UInt32(shift))) }
+        return out
+    }
+
+    init(bytes: [UInt8]) {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
+        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
+        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
+        (w0, w1, w2) = (a, b, c)
+    }
 
     public init?(hex: String) {
         guard hex.utf8.count == 40 else { return nil }
@@ -12,34 +29,49 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
             guard let h = ObjectID.nibble(chars.removeFirst()), let l = ObjectID.nibble(chars.removeFirst()) else { return nil }
             out.append(h << 4 | l)
         }
-        bytes = out
+        self.init(bytes: out)
     }
 
     init(_ oid: git_oid) {
         var copy = oid
-        bytes = withUnsafeBytes(of: &copy.id) { Array($0) }
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        withUnsafeBytes(of: &copy.id) { raw in
+            for i in 0..<8 { a = a << 8 | UInt64(raw[i]) }
+            for i in 8..<16 { b = b << 8 | UInt64(raw[i]) }
+            for i in 16..<20 { c = c << 8 | UInt32(raw[i]) }
+        }
+        (w0, w1, w2) = (a, b, c)
     }
 
     init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }
 
     var raw: git_oid {
         var oid = git_oid()
+        let b = bytes
         withUnsafeMutableBytes(of: &oid.id) { dst in
-            for i in 0..<20 { dst[i] = bytes[i] }
+            for i in 0..<20 { dst[i] = b[i] }
         }
         return oid
     }
 
     public var hex: String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(40)
-        for b in bytes { out.append(table[Int(b >> 4)]); out.append(table[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 40) { buffer in
+            let table: StaticString = "0123456789abcdef"
+            var i = 0
+            func put(_ w: UInt64, nibbles: Int) {
+                for k in stride(from: nibbles - 1, through: 0, by: -1) {
+                    buffer[i] = table.utf8Start[Int((w >> UInt64(k * 4)) & 15)]
+                    i += 1
+                }
+            }
+            put(w0, nibbles: 16); put(w1, nibbles: 16); put(UInt64(w2), nibbles: 8)
+            return 40
+        }
     }
 
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }
-    public static func < (a: ObjectID, b: ObjectID) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: ObjectID, b: ObjectID) -> Bool { (a.w0, a.w1, a.w2) < (b.w0, b.w1, b.w2) }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {

@@ -184,41 +184,54 @@ public final class ContentStore: @unchecked Sendable {
 
     /// An object's bytes, decompressed and verified against its SHA-256.
     /// Throws `missingObject` when no pack has it, `corruptObject` when its bytes are damaged.
-    public func read(_ digest: Digest) throws -> [UInt8] {
+    public func read(_ digest: Digest) throws -> [UInt8] { try read(digest, verify: true) }
+
+    /// Reads an object; without `verify` its SHA-256 is not recomputed (the caller proves the bytes otherwise).
+    func read(_ digest: Digest, verify: Bool) throws -> [UInt8] {
         var found = locate(digest)
         if found == nil {
             try reload()
             found = locate(digest)
         }
         guard let (pack, entry) = found else { throw StoreError.missingObject(digest) }
-        return try read(entry: entry, in: pack, expected: digest)
+        return try read(entry: entry, in: pack, expected: digest, verify: verify)
     }
 
-    private func read(entry: PackEntry, in pack: PackIndex, expected digest: Digest) throws -> [UInt8] {
-        let total = PackFormat.entryHeaderSize + Int(entry.storedLength)
-        var raw = [UInt8](repeating: 0, count: total)
-        let n = try raw.withUnsafeMutableBytes { try preadFull(pack.fd, $0.baseAddress!, total, entry.offset, path: pack.packPath) }
-        guard n == total else { throw StoreError.corruptObject(digest, file: pack.packPath) }
-        let (flags, rawLength, stored) = raw.withUnsafeBytes { h in
+    private func read(entry: PackEntry, in pack: PackIndex, expected digest: Digest, verify: Bool = true) throws -> [UInt8] {
+        // The header and the payload are read separately so raw payloads land in their final array
+        // with no zero-fill and no copy.
+        var header = [UInt8](repeating: 0, count: PackFormat.entryHeaderSize)
+        let h = try header.withUnsafeMutableBytes { try preadFull(pack.fd, $0.baseAddress!, $0.count, entry.offset, path: pack.packPath) }
+        guard h == PackFormat.entryHeaderSize else { throw StoreError.corruptObject(digest, file: pack.packPath) }
+        let (flags, rawLength, stored) = header.withUnsafeBytes { h in
             (h[0], loadBE(h.baseAddress!, 1, as: UInt32.self), loadBE(h.baseAddress!, 5, as: UInt32.self))
         }
         guard rawLength == entry.rawLength, stored == entry.storedLength,
-              raw[9..<41].elementsEqual(digest.bytes) else {
+              header[9..<41].elementsEqual(digest.bytes) else {
             throw StoreError.corruptObject(digest, file: pack.packPath)
         }
+        let count = Int(stored)
+        let payloadOffset = entry.offset + UInt64(PackFormat.entryHeaderSize)
+        var shortRead = false
+        let payload = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let n = count == 0 ? 0 : try preadFull(pack.fd, buffer.baseAddress!, count, payloadOffset, path: pack.packPath)
+            if n != count { shortRead = true; buffer.initialize(repeating: 0) }
+            initialized = count
+        }
+        if shortRead { throw StoreError.corruptObject(digest, file: pack.packPath) }
         let bytes: [UInt8]
         switch flags {
         case PackFormat.flagRaw:
-            bytes = Array(raw[PackFormat.entryHeaderSize...])
+            bytes = payload
         case PackFormat.flagZlib:
-            guard let out = raw.withUnsafeBytes({ Zlib.decompress(UnsafeRawBufferPointer(rebasing: $0[PackFormat.entryHeaderSize...]), rawLength: Int(rawLength)) }) else {
+            guard let out = payload.withUnsafeBytes({ Zlib.decompress($0, rawLength: Int(rawLength)) }) else {
                 throw StoreError.corruptObject(digest, file: pack.packPath)
             }
             bytes = out
         default:
             throw StoreError.corruptObject(digest, file: pack.packPath)
         }
-        guard Digest.of(bytes) == digest else { throw StoreError.corruptObject(digest, file: pack.packPath) }
+        if verify, bytes.withUnsafeBytes({ sha256($0) }) != digest { throw StoreError.corruptObject(digest, file: pack.packPath) }
         return bytes
     }
 
@@ -239,6 +252,9 @@ public final class ContentStore: @unchecked Sendable {
         let fd = try check(open(path, O_RDONLY | O_CLOEXEC), "open", path)
         defer { close(fd) }
         guard let before = FileStat.fstat(fd) else { throw StoreError.io(path: path, operation: "fstat", errno: errno) }
+        if before.size <= UInt64(parameters.minSize) {
+            return try ingestSmall(fd: fd, path: path, before: before, into: writer, progress: progress)
+        }
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
 
         let pipeline = ChunkPipeline(fd: fd, path: path, parameters: parameters)
@@ -266,6 +282,40 @@ public final class ContentStore: @unchecked Sendable {
                             chunkListDigest: listDigest, newBytes: newBytes)
     }
 
+    /// A file no longer than the minimum chunk size is one chunk: read it whole on this thread, and
+    /// its chunk digest is its file digest (one SHA-256 pass, no pipeline threads or buffers).
+    private func ingestSmall(fd: Int32, path: String, before: FileStat, into writer: PackWriter,
+                             progress: ((UInt64) -> Void)?) throws -> IngestResult {
+        let capacity = Int(before.size) + 1
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < capacity {
+            let n = Glibc.read(fd, buffer.baseAddress! + filled, capacity - filled)
+            if n < 0 { if errno == EINTR { continue }; throw StoreError.io(path: path, operation: "read", errno: errno) }
+            if n == 0 { break }
+            filled += n
+        }
+        // Reading one byte more than the size catches a file that grew since fstat.
+        guard filled == Int(before.size), let after = FileStat.fstat(fd), after.sameFile(as: before) else {
+            throw StoreError.fileChanged(path: path)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
+        let digest = sha256(bytes)
+        var newBytes: UInt64 = 0
+        var entries: [ChunkList.Entry] = []
+        if filled > 0 {
+            newBytes += try writer.put(bytes, digest: digest)
+            entries.append(ChunkList.Entry(digest: digest, length: UInt32(filled)))
+        }
+        progress?(UInt64(filled))
+        let list = ChunkList(entries: entries)
+        let encoded = list.encoded()
+        let listDigest = Digest.of(encoded)
+        newBytes += try encoded.withUnsafeBytes { try writer.put($0, digest: listDigest) }
+        return IngestResult(size: UInt64(filled), sha256: digest, chunkList: list, chunkListDigest: listDigest, newBytes: newBytes)
+    }
+
     // MARK: - Restoring
 
     /// Writes the file's bytes to `path` (created or truncated, then chmod'ed to `mode`), chunk by chunk,
@@ -275,14 +325,14 @@ public final class ContentStore: @unchecked Sendable {
         let fd = try check(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
         defer { close(fd) }
         try check(fchmod(fd, mode), "fchmod", path)
-        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: path, progress: progress)
+        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: path, verifyChunks: false, progress: progress)
         try check(fsync(fd), "fsync", path)
     }
 
     /// Streams the file's bytes to `fd` (e.g. stdout), verifying as `restore` does. On a verification
     /// failure part of the output may already have been written; the error is still thrown.
     public func write(chunkList: Digest, size: UInt64, sha256: Digest, toFileDescriptor fd: Int32) throws {
-        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: "file descriptor \(fd)", progress: nil)
+        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: "file descriptor \(fd)", verifyChunks: true, progress: nil)
     }
 
     /// The chunk list object, decoded; `corruptObject` if it is not a chunk list.
@@ -293,26 +343,71 @@ public final class ContentStore: @unchecked Sendable {
         }
     }
 
+    /// Streams a file's chunks to `fd`. A reader thread fetches (and inflates) chunks while this thread
+    /// hashes and writes them, with at most 8 chunks in flight.
+    ///
+    /// With `verifyChunks`, every chunk is checked before a byte of it is written (for output that
+    /// cannot be taken back, like stdout). Without, only the whole-file SHA-256 is computed — one hash
+    /// pass instead of two — which proves the same; on a mismatch the chunks are re-read with checks to
+    /// name the damaged one. Callers writing a temporary file rename it only after success.
     private func stream(chunkList listDigest: Digest, size: UInt64, sha256: Digest, to fd: Int32, path: String,
-                        progress: ((UInt64) -> Void)?) throws {
+                        verifyChunks: Bool, progress: ((UInt64) -> Void)?) throws {
         let list = try chunkList(listDigest)
         guard list.totalSize == size else {
             throw StoreError.contentMismatch(path: path, detail: "chunk list \(listDigest.hex) adds up to \(list.totalSize) bytes, the record says \(size)")
         }
+        let queue = BlockingQueue<Result<[UInt8], Error>?>()
+        let slots = DispatchSemaphore(value: 8)
+        let stop = ManagedAtomicFlag()
+        let entries = list.entries
+        let reader = Thread { [self] in
+            for entry in entries {
+                slots.wait()
+                if stop.isSet { break }
+                do {
+                    let bytes = try self.read(entry.digest, verify: verifyChunks)
+                    guard bytes.count == Int(entry.length) else {
+                        throw StoreError.corruptObject(entry.digest, file: "chunk list \(listDigest.hex)")
+                    }
+                    queue.push(.success(bytes))
+                } catch {
+                    queue.push(.failure(error))
+                    break
+                }
+            }
+            queue.push(nil)
+        }
+        reader.stackSize = 1 << 20
+        reader.start()
         var hasher = DigestBuilder()
         var done: UInt64 = 0
-        for entry in list.entries {
-            let bytes = try read(entry.digest)
-            guard bytes.count == Int(entry.length) else { throw StoreError.corruptObject(entry.digest, file: "chunk list \(listDigest.hex)") }
-            try bytes.withUnsafeBytes { buf in
-                hasher.update(buf)
-                try writeAll(fd, buf, path: path)
+        var failure: Error?
+        while let item = queue.pop() {
+            slots.signal()
+            guard failure == nil else { continue }  // draining after a failure
+            switch item {
+            case .failure(let error):
+                failure = error
+                stop.set()
+            case .success(let bytes):
+                do {
+                    try bytes.withUnsafeBytes { buf in
+                        hasher.update(buf)
+                        try writeAll(fd, buf, path: path)
+                    }
+                    done += UInt64(bytes.count)
+                    progress?(done)
+                } catch {
+                    failure = error
+                    stop.set()
+                }
             }
-            done += UInt64(bytes.count)
-            progress?(done)
         }
+        if let failure { throw failure }
         let whole = hasher.finalize()
         guard whole == sha256 else {
+            // Name the damaged chunk if one is; otherwise the list itself does not add up to the file.
+            for entry in entries { _ = try read(entry.digest) }
             throw StoreError.contentMismatch(path: path, detail: "SHA-256 is \(whole.hex), expected \(sha256.hex)")
         }
     }

@@ -38,6 +38,12 @@ import Testing
         #expect(try Pointer.decode(try p.encoded()) == p)
     }
 
+    @Test(arguments: ["text/csv", "application/vnd.apache.parquet", "a/b\"c", "x/y\\z", "t/\u{1}\n\t", "t/é/ü", "a/b/c"])
+    func handWrittenPointerEncodingEqualsJSONEncoder(_ mediaType: String) throws {
+        let p = Pointer(size: 1 << 40, sha256: Digest.of(Data("q".utf8)), chunks: Digest.of(Data("r".utf8)), kind: .model, mediaType: mediaType)
+        #expect(try p.encoded() == CanonicalJSON.encode(p))
+    }
+
     @Test func pointerRejectsOtherRecordsAndNewerVersions() throws {
         var p = Pointer(size: 0, sha256: Digest.of(Data()), chunks: Digest.of(Data()), kind: .other, mediaType: "a/b")
         p.type = "lineage.run"
