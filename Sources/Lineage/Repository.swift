@@ -91,9 +91,10 @@ public final class Repository: @unchecked Sendable {
 
     /// Tracked files of a commit's tree, by path.
     func files(ofCommit id: ObjectID) throws -> [String: ObjectID] {
-        let info = try git.commit(id)
+        let files = try git.files(inTree: try git.commit(id).tree)
         var out: [String: ObjectID] = [:]
-        for f in try git.files(inTree: info.tree) { out[f.path] = f.id }
+        out.reserveCapacity(files.count)
+        for f in files { out[f.path] = f.id }
         return out
     }
 

@@ -45,35 +45,34 @@ extension Repository {
         let cache = (try? lineageIndex.cachedFiles()) ?? [:]
         var cacheUpdates: [(path: String, file: CachedFile)] = []
 
+        // First pass, on every core: stat each file and settle what the cache can prove.
+        let quick = quickCheck(staged, cache: cache)
         for (n, entry) in staged.enumerated() {
             let stagedState: FileStatus.Staged
             if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
             let worktree: FileStatus.Worktree
             let absolute = root + "/" + entry.path
-            if let st = FileStat.lstat(absolute), st.isRegularFile {
-                if let cached = cache[entry.path], cached.isValid(for: st), cached.pointer == entry.id.hex {
-                    worktree = .unchanged
+            switch quick[n] {
+            case .unchanged: worktree = .unchanged
+            case .deleted: worktree = .deleted
+            case .check(let st):
+                let recorded = currentTimeNs()
+                let expected = try pointer(entry.id)
+                let actual: Digest
+                if let cached = cache[entry.path], cached.isValid(for: st) {
+                    actual = cached.sha256
                 } else {
-                    let recorded = currentTimeNs()
-                    let expected = try pointer(entry.id)
-                    let actual: Digest
-                    if let cached = cache[entry.path], cached.isValid(for: st) {
-                        actual = cached.sha256
-                    } else {
-                        guard let digest = try? hashFile(absolute) else {
-                            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
-                            continue
-                        }
-                        actual = digest
-                        result.rehashed += 1
+                    guard let digest = try? hashFile(absolute) else {
+                        result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
+                        continue
                     }
-                    worktree = (actual == expected.sha256 && st.size == expected.size) ? .unchanged : .modified
-                    let after = FileStat.lstat(absolute) ?? st
-                    cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
-                                                                pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
+                    actual = digest
+                    result.rehashed += 1
                 }
-            } else {
-                worktree = .deleted
+                worktree = (actual == expected.sha256 && st.size == expected.size) ? .unchanged : .modified
+                let after = FileStat.lstat(absolute) ?? st
+                cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
+                                                            pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
             }
             result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: worktree))
             if n % 4096 == 0 { progress.update(phase: "Checking", done: UInt64(n), total: UInt64(staged.count), unit: .items) }
@@ -86,6 +85,37 @@ extension Repository {
         result.files.sort { $0.path < $1.path }
         try? lineageIndex.updateCache(cacheUpdates)
         return result
+    }
+
+    enum QuickCheck { case unchanged, deleted, check(FileStat) }
+
+    /// `lstat` of every staged file against the stat cache, split across the cores.
+    private func quickCheck(_ staged: [TreeFile], cache: [String: CachedFile]) -> [QuickCheck] {
+        let count = staged.count
+        guard count > 0 else { return [] }
+        // Each worker initializes a disjoint range of one buffer; the array is made once all are done.
+        let buffer = UnsafeMutableBufferPointer<QuickCheck>.allocate(capacity: count)
+        defer { buffer.baseAddress!.deinitialize(count: count); buffer.deallocate() }
+        nonisolated(unsafe) let base = buffer.baseAddress!
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 2048))
+        let root = self.root
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in (count * w / workers)..<(count * (w + 1) / workers) {
+                let entry = staged[i]
+                let outcome: QuickCheck
+                if let st = FileStat.lstat(root + "/" + entry.path), st.isRegularFile {
+                    if let cached = cache[entry.path], cached.isValid(for: st), cached.pointer == entry.id.hex {
+                        outcome = .unchanged
+                    } else {
+                        outcome = .check(st)
+                    }
+                } else {
+                    outcome = .deleted
+                }
+                (base + i).initialize(to: outcome)
+            }
+        }
+        return Array(buffer)
     }
 
     /// SHA-256 of a file, streamed.

@@ -10,16 +10,37 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
     /// The 32 raw bytes, most significant first.
     public var bytes: [UInt8] {
-        var out = [UInt8](); out.reserveCapacity(32)
-        for w in [w0, w1, w2, w3] { for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) } }
-        return out
+        [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+            Digest.store(w0, buffer, 0); Digest.store(w1, buffer, 8); Digest.store(w2, buffer, 16); Digest.store(w3, buffer, 24)
+            count = 32
+        }
     }
 
-    public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
+    public init?(bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in bytes.enumerated() { words[i / 8] = words[i / 8] << 8 | UInt64(b) }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        self.init(unchecked: bytes, at: 0)
+    }
+
+    public init?(bytes: ArraySlice<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        self.init(unchecked: Array(bytes), at: 0)
+    }
+
+    private init(unchecked bytes: [UInt8], at start: Int) {
+        w0 = Digest.load(bytes, start); w1 = Digest.load(bytes, start + 8)
+        w2 = Digest.load(bytes, start + 16); w3 = Digest.load(bytes, start + 24)
+    }
+
+    @inline(__always)
+    private static func load(_ b: [UInt8], _ i: Int) -> UInt64 {
+        var w: UInt64 = 0
+        for k in i..<i + 8 { w = w << 8 | UInt64(b[k]) }
+        return w
+    }
+
+    @inline(__always)
+    private static func store(_ w: UInt64, _ buffer: UnsafeMutableBufferPointer<UInt8>, _ i: Int) {
+        for k in 0..<8 { buffer[i + k] = UInt8(truncatingIfNeeded: w >> UInt64(56 - 8 * k)) }
     }
 
     /// Parses 64 lowercase or uppercase hex characters; an optional `sha256:` prefix is accepted.
@@ -47,15 +68,16 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
     public var hex: String {
         String(unsafeUninitializedCapacity: 64) { buffer in
-            let table: StaticString = "0123456789abcdef"
-            var i = 0
-            for w in [w0, w1, w2, w3] {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    buffer[i] = table.utf8Start[Int((w >> UInt64(shift)) & 15)]
-                    i += 1
-                }
-            }
+            Digest.putHex(w0, buffer, 0); Digest.putHex(w1, buffer, 16); Digest.putHex(w2, buffer, 32); Digest.putHex(w3, buffer, 48)
             return 64
+        }
+    }
+
+    @inline(__always)
+    private static func putHex(_ w: UInt64, _ buffer: UnsafeMutableBufferPointer<UInt8>, _ i: Int) {
+        for k in 0..<16 {
+            let v = UInt8(truncatingIfNeeded: (w >> UInt64(60 - 4 * k)) & 15)
+            buffer[i + k] = v < 10 ? 48 + v : 87 + v
         }
     }
 
@@ -63,7 +85,12 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     public var prefixed: String { "sha256:" + hex }
     public var description: String { hex }
 
-    public static func < (a: Digest, b: Digest) -> Bool { (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3) }
+    public static func < (a: Digest, b: Digest) -> Bool {
+        if a.w0 != b.w0 { return a.w0 < b.w0 }
+        if a.w1 != b.w1 { return a.w1 < b.w1 }
+        if a.w2 != b.w2 { return a.w2 < b.w2 }
+        return a.w3 < b.w3
+    }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)

@@ -56,22 +56,26 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     public var hex: String {
         String(unsafeUninitializedCapacity: 40) { buffer in
-            let table: StaticString = "0123456789abcdef"
-            var i = 0
-            func put(_ w: UInt64, nibbles: Int) {
-                for k in stride(from: nibbles - 1, through: 0, by: -1) {
-                    buffer[i] = table.utf8Start[Int((w >> UInt64(k * 4)) & 15)]
-                    i += 1
-                }
-            }
-            put(w0, nibbles: 16); put(w1, nibbles: 16); put(UInt64(w2), nibbles: 8)
+            ObjectID.putHex(w0, 16, buffer, 0); ObjectID.putHex(w1, 16, buffer, 16); ObjectID.putHex(UInt64(w2), 8, buffer, 32)
             return 40
+        }
+    }
+
+    @inline(__always)
+    private static func putHex(_ w: UInt64, _ nibbles: Int, _ buffer: UnsafeMutableBufferPointer<UInt8>, _ i: Int) {
+        for k in 0..<nibbles {
+            let v = UInt8(truncatingIfNeeded: (w >> UInt64(4 * (nibbles - 1 - k))) & 15)
+            buffer[i + k] = v < 10 ? 48 + v : 87 + v
         }
     }
 
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }
-    public static func < (a: ObjectID, b: ObjectID) -> Bool { (a.w0, a.w1, a.w2) < (b.w0, b.w1, b.w2) }
+    public static func < (a: ObjectID, b: ObjectID) -> Bool {
+        if a.w0 != b.w0 { return a.w0 < b.w0 }
+        if a.w1 != b.w1 { return a.w1 < b.w1 }
+        return a.w2 < b.w2
+    }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {

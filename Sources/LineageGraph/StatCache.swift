@@ -95,6 +95,7 @@ public final class LineageIndex: @unchecked Sendable {
     public func cachedFiles() throws -> [String: CachedFile] {
         try queue.read { db in
             var out: [String: CachedFile] = [:]
+            out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM stat_cache") ?? 0)
             let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, ctime_ns, inode, sha256, pointer, recorded_ns FROM stat_cache")
             while let row = try rows.next() {
                 let digestBytes: Data = row[5]
