@@ -3,8 +3,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$here/.ci/setup.sh"
-swift build --package-path "$here" -c release >/dev/null
-bin="$(swift build --package-path "$here" -c release --show-bin-path)/lineage"
+swift build --package-path "$here" >/dev/null
+bin="$(swift build --package-path "$here" --show-bin-path)/lineage"
 project="$(mktemp -d)"
 trap 'rm -rf "$project"' EXIT
 cd "$project"

@@ -76,6 +76,8 @@ extension Repository {
                     let present = Set(files)
                     removals += stagedBelow.map(\.path).filter { !present.contains($0) }
                     for f in files where seen.insert(f).inserted {
+                        // Names lineage cannot record safely (newline, backslash) are reported, not tracked.
+                        guard (try? TrackedPath(f)) != nil else { result.skipped.append(f); continue }
                         guard let fst = FileStat.lstat(root + "/" + f) else { continue }
                         toIngest.append((f, fst))
                     }
@@ -104,40 +106,68 @@ extension Repository {
                 work.append((item.path, item.stat, previous))
             }
 
+            // Kinds of files being re-added keep their old kind unless --kind says otherwise (read here,
+            // on one thread, before the parallel part).
+            var kinds: [String: ArtifactKind] = [:]
+            if kind == nil {
+                for item in work { if let prev = item.previous, let old = try? pointer(prev) { kinds[item.path] = old.kind } }
+            }
+            let previousKinds = kinds
             let totalBytes = work.reduce(UInt64(0)) { $0 + $1.stat.size }
-            var doneBytes: UInt64 = 0
             let writer = try store.beginWrite()
-            let batch: BlobBatch
             var staging: [(path: String, id: ObjectID, size: UInt64)] = []
             var cacheUpdates: [(path: String, file: CachedFile)] = []
             do {
-                batch = try BlobBatch(repository: git)
-                for item in work {
+                let batch = try BlobBatch(repository: git)
+                let counter = ProgressCounter(progress, total: totalBytes)
+                /// Stores one file and makes its pointer; safe to run on several threads at once.
+                @Sendable func store(_ item: (path: String, stat: FileStat, previous: ObjectID?)) throws -> Staged {
                     let recorded = currentTimeNs()
                     let ingested: IngestResult
                     do {
-                        ingested = try store.ingest(file: root + "/" + item.path, into: writer) { n in
-                            progress.update(phase: "Adding", done: doneBytes + n, total: totalBytes, unit: .bytes)
+                        ingested = try self.store.ingest(file: self.root + "/" + item.path, into: writer) { n in
+                            counter.report(n, final: false)
                         }
                     } catch let e as StoreError {
                         throw Repository.mapIngestError(e, path: item.path)
                     }
-                    doneBytes += item.stat.size
-                    result.newBytes += ingested.newBytes
-                    var fileKind = kind ?? ArtifactKind.guess(path: item.path)
-                    if kind == nil, let prev = item.previous, let old = try? pointer(prev) { fileKind = old.kind }
+                    counter.report(item.stat.size, final: true)
+                    let fileKind = kind ?? previousKinds[item.path] ?? ArtifactKind.guess(path: item.path)
                     let p = Pointer(size: ingested.size, sha256: ingested.sha256, chunks: ingested.chunkListDigest,
                                     kind: fileKind, mediaType: MediaType.guess(path: item.path))
                     let id = try batch.write(try p.encoded())
-                    if id == item.previous {
-                        result.files.append(AddedFile(path: item.path, status: .unchanged, size: p.size, sha256: p.sha256, kind: nil))
-                    } else {
-                        result.files.append(AddedFile(path: item.path, status: item.previous == nil ? .new : .modified,
-                                                      size: p.size, sha256: p.sha256, kind: fileKind))
+                    let after = FileStat.lstat(self.root + "/" + item.path) ?? item.stat
+                    return Staged(path: item.path, previous: item.previous, pointer: p, id: id, newBytes: ingested.newBytes,
+                                  cache: CachedFile(stat: after, sha256: p.sha256, pointer: id.hex, recordedNs: recorded))
+                }
+                // Files of one chunk are cheap to read but many: several at a time, one per core.
+                // Larger files go one by one, each already read and hashed on two threads.
+                let minSize = UInt64(ChunkerParameters.production.minSize)
+                let items = work
+                let small = items.indices.filter { items[$0].stat.size <= minSize }
+                var outcomes = [Result<Staged, Error>?](repeating: nil, count: work.count)
+                if !small.isEmpty {
+                    let parallel = ParallelResults<Staged>(count: small.count)
+                    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, small.count / 64))
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        for k in stride(from: w, to: small.count, by: workers) {
+                            if parallel.failed { return }
+                            parallel.set(k, Result { try store(items[small[k]]) })
+                        }
                     }
-                    staging.append((item.path, id, p.size))
-                    let after = FileStat.lstat(root + "/" + item.path) ?? item.stat
-                    cacheUpdates.append((item.path, CachedFile(stat: after, sha256: p.sha256, pointer: id.hex, recordedNs: recorded)))
+                    let values = parallel.values
+                    for case .failure(let error)? in values { throw error }
+                    for (k, i) in small.enumerated() { outcomes[i] = values[k] }
+                }
+                for i in work.indices where outcomes[i] == nil { outcomes[i] = Result { try store(work[i]) } }
+                for outcome in outcomes {
+                    guard let staged = try outcome?.get() else { continue }
+                    result.newBytes += staged.newBytes
+                    let status: AddedFile.Status = staged.id == staged.previous ? .unchanged : staged.previous == nil ? .new : .modified
+                    result.files.append(AddedFile(path: staged.path, status: status, size: staged.pointer.size,
+                                                  sha256: staged.pointer.sha256, kind: status == .unchanged ? nil : staged.pointer.kind))
+                    staging.append((staged.path, staged.id, staged.pointer.size))
+                    cacheUpdates.append((staged.path, staged.cache))
                 }
                 try writer.finish()
                 try batch.commit()
@@ -160,12 +190,59 @@ extension Repository {
         }
     }
 
+    /// One file stored by `add`, before it is staged.
+    struct Staged: Sendable {
+        let path: String
+        let previous: ObjectID?
+        let pointer: Pointer
+        let id: ObjectID
+        let newBytes: UInt64
+        let cache: CachedFile
+    }
+
     static func mapIngestError(_ error: StoreError, path: String) -> Error {
         switch error {
         case .fileChanged:
             return LineageError.invalidArgument("'\(path)' changed while it was being added; nothing was staged — wait until whatever writes it is done and run `lineage add` again")
         default:
             return error
+        }
+    }
+}
+
+/// Adds up bytes finished by several threads and reports them to one (non thread-safe) reporter.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let reporter: ProgressReporter
+    private let total: UInt64
+    private var finished: UInt64 = 0
+
+    init(_ reporter: ProgressReporter, total: UInt64) { self.reporter = reporter; self.total = total }
+
+    /// `bytes` of the current file so far, or (`final`) all of a finished file.
+    func report(_ bytes: UInt64, final: Bool) {
+        lock.withLock {
+            if final { finished += bytes }
+            reporter.update(phase: "Adding", done: final ? finished : finished + bytes, total: total, unit: .bytes)
+        }
+    }
+}
+
+/// Results written by index from several threads; the first failure tells the others to stop.
+final class ParallelResults<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<T, Error>?]
+    private var anyFailure = false
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    var failed: Bool { lock.withLock { anyFailure } }
+    var values: [Result<T, Error>?] { lock.withLock { storage } }
+
+    func set(_ index: Int, _ value: Result<T, Error>) {
+        lock.withLock {
+            storage[index] = value
+            if case .failure = value { anyFailure = true }
         }
     }
 }

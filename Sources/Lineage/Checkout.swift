@@ -71,7 +71,8 @@ extension Repository {
                 let destination = root + "/" + path
                 let temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
                 do {
-                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp) { n in
+                    // Working files are not fsynced (git does not either); the store stays the durable copy.
+                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { n in
                         progress.update(phase: "Checking out", done: done + n, total: total, unit: .bytes)
                     }
                 } catch let e as StoreError {

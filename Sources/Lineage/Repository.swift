@@ -40,8 +40,9 @@ public final class Repository: @unchecked Sendable {
 
     /// Opens the repository whose working directory contains `directory` (searching upward like git).
     public static func open(from directory: String) throws -> Repository {
-        guard let root = findRoot(from: directory) else { throw LineageError.notARepository(directory) }
-        let layout = RepositoryLayout(root: root)
+        guard let found = findRoot(from: directory) else { throw LineageError.notARepository(directory) }
+        // Paths are compared against the real root, so a project reached through a link still works.
+        let layout = RepositoryLayout(root: realPath(found) ?? found)
         try checkFormat(layout)
         let git: GitRepository
         do { git = try GitRepository.open(at: layout.dotLineage) } catch {

@@ -1,5 +1,6 @@
 internal import CLibGit2
 import Crypto
+import Foundation
 
 /// Writes many blobs as one git pack instead of one fsynced loose file each.
 ///
@@ -12,20 +13,24 @@ public final class BlobBatch: @unchecked Sendable {
     private let target: GitRepository
     private var pending: [(id: ObjectID, bytes: [UInt8])] = []
     private var seen = Set<ObjectID>()
-    public var count: Int { pending.count }
+    private let lock = NSLock()
+    public var count: Int { lock.withLock { pending.count } }
 
     public init(repository: GitRepository) throws {
         target = repository
     }
 
     /// Queues a blob and returns its id (`git_odb_hash`); queuing the same blob twice keeps one copy.
+    /// Safe to call from several threads.
     public func write(_ bytes: [UInt8]) throws -> ObjectID {
         var oid = git_oid()
         try bytes.withUnsafeBytes { buf in
             try GitError.check(git_odb_hash(&oid, buf.baseAddress, buf.count, GIT_OBJECT_BLOB), "git_odb_hash")
         }
         let id = ObjectID(oid)
-        if seen.insert(id).inserted { pending.append((id, bytes)) }
+        lock.withLock {
+            if seen.insert(id).inserted { pending.append((id, bytes)) }
+        }
         return id
     }
 

@@ -320,13 +320,15 @@ public final class ContentStore: @unchecked Sendable {
 
     /// Writes the file's bytes to `path` (created or truncated, then chmod'ed to `mode`), chunk by chunk,
     /// verifying every chunk's digest, the whole-file SHA-256 and the size; fsyncs before returning.
+    /// With `durable: false` the file is not fsynced: for working-directory files, which (as with
+    /// git's checkout) the store can always restore again.
     public func restore(chunkList: Digest, size: UInt64, sha256: Digest, to path: String, mode: mode_t = 0o644,
-                        progress: ((UInt64) -> Void)? = nil) throws {
+                        durable: Bool = true, progress: ((UInt64) -> Void)? = nil) throws {
         let fd = try check(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
         defer { close(fd) }
         try check(fchmod(fd, mode), "fchmod", path)
         try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: path, verifyChunks: false, progress: progress)
-        try check(fsync(fd), "fsync", path)
+        if durable { try check(fsync(fd), "fsync", path) }
     }
 
     /// Streams the file's bytes to `fd` (e.g. stdout), verifying as `restore` does. On a verification
@@ -360,6 +362,10 @@ public final class ContentStore: @unchecked Sendable {
         let slots = DispatchSemaphore(value: 8)
         let stop = ManagedAtomicFlag()
         let entries = list.entries
+        // The whole-file hash runs on whichever thread has less to do: the reader when chunks are not
+        // checked one by one, the writer when they are (the reader then hashes each chunk).
+        final class Box: @unchecked Sendable { var hasher = DigestBuilder() }
+        let readerHash = Box()
         let reader = Thread { [self] in
             for entry in entries {
                 slots.wait()
@@ -369,6 +375,7 @@ public final class ContentStore: @unchecked Sendable {
                     guard bytes.count == Int(entry.length) else {
                         throw StoreError.corruptObject(entry.digest, file: "chunk list \(listDigest.hex)")
                     }
+                    if !verifyChunks { bytes.withUnsafeBytes { readerHash.hasher.update($0) } }
                     queue.push(.success(bytes))
                 } catch {
                     queue.push(.failure(error))
@@ -392,7 +399,7 @@ public final class ContentStore: @unchecked Sendable {
             case .success(let bytes):
                 do {
                     try bytes.withUnsafeBytes { buf in
-                        hasher.update(buf)
+                        if verifyChunks { hasher.update(buf) }
                         try writeAll(fd, buf, path: path)
                     }
                     done += UInt64(bytes.count)
@@ -403,6 +410,8 @@ public final class ContentStore: @unchecked Sendable {
                 }
             }
         }
+        // The reader pushed `nil` after its last update, and `pop` synchronised with that push.
+        if !verifyChunks { hasher = readerHash.hasher }
         if let failure { throw failure }
         let whole = hasher.finalize()
         guard whole == sha256 else {

@@ -1,3 +1,4 @@
+import Foundation
 import LineageCore
 #if canImport(Glibc)
 import Glibc
@@ -245,7 +246,7 @@ enum PackScanner {
 
 /// Writes one new pack: objects are appended to a temporary file, and `finish()` makes the pack
 /// and its index visible atomically. Not thread-safe: use from one thread at a time.
-public final class PackWriter {
+public final class PackWriter: @unchecked Sendable {
     let store: ContentStore
     let tempPath: String
     private var fd: Int32
@@ -255,6 +256,7 @@ public final class PackWriter {
     private var pending: Set<Digest> = []
     private let dedupAgainstStore: Bool
     private var closed = false
+    private let putLock = NSLock()
     static let bufferSize = 1 << 20
 
     init(store: ContentStore, dedupAgainstStore: Bool = true) throws {
@@ -279,6 +281,9 @@ public final class PackWriter {
     /// if the whole object then shrinks; otherwise the bytes are stored raw.
     @discardableResult
     public func put(_ bytes: UnsafeRawBufferPointer, digest: Digest) throws -> UInt64 {
+        // Several threads may ingest small files into one writer; appends are serialised here.
+        putLock.lock()
+        defer { putLock.unlock() }
         precondition(!closed, "PackWriter used after finish() or abandon()")
         if pending.contains(digest) { return 0 }
         if dedupAgainstStore && store.contains(digest) { return 0 }

@@ -50,6 +50,19 @@ struct BadInputTests {
         try expectRefused(p, ["add", "--kind", "banana", "ok.txt"], code: 64, mentions: ["banana"])
     }
 
+    @Test func unrecordableNamesInADirectoryAreSkippedWithAWarning() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("d/ok.txt", "fine")
+        try p.write("d/bad\nname.txt", "newline in the name")
+        try FileManager.default.createSymbolicLink(atPath: p.dir + "/d/link", withDestinationPath: "/etc/hostname")
+        let r = try p.expectOK(["add", "d"])
+        #expect(r.err.contains("skipped 2"))
+        #expect(try p.expectOK(["ls-files"]).out == "d/ok.txt\n")
+        try p.expectOK(["commit", "-m", "d"])
+        try p.expectOK(["verify"])
+    }
+
     @Test func unknownAndAmbiguousRevisions() throws {
         let p = try Project()
         defer { p.remove() }

@@ -71,8 +71,8 @@ import Glibc
         return String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
     }
 
-    @Test func chunkSizes() throws {
-        guard Self.mode == "sizes" else { return }
+    @Test(.enabled(if: ChunkingBenchmark.mode == "sizes", "benchmark: LINEAGE_BENCH=sizes"))
+    func chunkSizes() throws {
         let dir = Self.makeDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let mib = 1 << 20
@@ -118,8 +118,8 @@ import Glibc
         }
     }
 
-    @Test func oneGiB() throws {
-        guard Self.mode == "1g" else { return }
+    @Test(.enabled(if: ChunkingBenchmark.mode == "1g", "benchmark: LINEAGE_BENCH=1g"))
+    func oneGiB() throws {
         let dir = Self.makeDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/big.bin"
@@ -133,8 +133,8 @@ import Glibc
                      t, Double(1 << 30) / t / 1e6, cp, cpSync, t / cp, t / cpSync, r.chunkList.entries.count))
     }
 
-    @Test func peakRSS() throws {
-        guard Self.mode == "rss" else { return }
+    @Test(.enabled(if: ChunkingBenchmark.mode == "rss", "benchmark: LINEAGE_BENCH=rss"))
+    func peakRSS() throws {
         let dir = Self.makeDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/huge.bin"
