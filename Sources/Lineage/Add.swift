@@ -54,6 +54,7 @@ extension Repository {
         let cwdReal = realPath(cwd) ?? cwd
         let resolved = try arguments.map { try resolve($0, cwd: cwdReal) }
         return try withWriteLock {
+            let clock = PhaseClock("add")
             let index = try openIndex()
             let staged = index.entries
             var result = AddResult()
@@ -76,8 +77,6 @@ extension Repository {
                     let present = Set(files)
                     removals += stagedBelow.map(\.path).filter { !present.contains($0) }
                     for f in files where seen.insert(f).inserted {
-                        // Names lineage cannot record safely (newline, backslash) are reported, not tracked.
-                        guard (try? TrackedPath(f)) != nil else { result.skipped.append(f); continue }
                         guard let fst = FileStat.lstat(root + "/" + f) else { continue }
                         toIngest.append((f, fst))
                     }
@@ -90,8 +89,10 @@ extension Repository {
             }
             for p in removals { _ = try TrackedPath(p) }
 
+            clock.mark("walk")
             let lineageIndex = try openLineageIndex()
             let cache = (try? lineageIndex.cachedFiles()) ?? [:]
+            clock.mark("cache load")
             let stagedByPath = Dictionary(staged.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
 
             // Files whose stat matches the cache and whose cached pointer is already staged need no reading.
@@ -169,8 +170,11 @@ extension Repository {
                     staging.append((staged.path, staged.id, staged.pointer.size))
                     cacheUpdates.append((staged.path, staged.cache))
                 }
+                clock.mark("ingest")
                 try writer.finish()
+                clock.mark("pack finish")
                 try batch.commit()
+                clock.mark("pointer pack")
             } catch {
                 writer.abandon()
                 throw error
@@ -183,8 +187,10 @@ extension Repository {
                 result.files.append(AddedFile(path: p, status: .removed, size: nil, sha256: nil, kind: nil))
             }
             if !staging.isEmpty || !removals.isEmpty { try index.write() }
+            clock.mark("staging index")
             // The stat cache is only a cache: failing to update it costs a re-hash later, never correctness.
             try? lineageIndex.updateCache(cacheUpdates, removed: removals)
+            clock.mark("stat cache")
             result.files.sort { $0.path < $1.path }
             return result
         }

@@ -53,6 +53,9 @@ extension Repository {
                 if name == "." || name == ".." || name == ".git" || name == ".lineage" { continue }
                 if name.hasPrefix(".lineage.") || name.contains(".lineage-tmp-") { continue }
                 let rel = dir.isEmpty ? name : dir + "/" + name
+                // Names a tracked path cannot hold (see TrackedPath) are reported, not tracked; the
+                // other rules hold by construction for names read from a directory.
+                if name.utf8.contains(where: { $0 == 10 || $0 == 92 }) { skipped.append(rel); continue }
                 var type = entry.pointee.d_type
                 if type == UInt8(DT_UNKNOWN) {
                     guard let st = FileStat.lstat(root + "/" + rel) else { continue }

@@ -34,19 +34,24 @@ extension Repository {
     /// reading them; a file whose timestamps are too close to when it was hashed is re-hashed.
     public func status(progress: ProgressReporter = SilentProgress()) throws -> StatusResult {
         var result = StatusResult()
+        let clock = PhaseClock("status")
         let headRef = try git.headBranchRef()
         result.branch = headRef == "HEAD" ? nil : headRef.replacingOccurrences(of: "refs/heads/", with: "")
         let head = try headCommit()
         result.head = head?.hex
         let headFiles = try head.map { try files(ofCommit: $0) } ?? [:]
+        clock.mark("head tree")
         let staged = try openIndex().entries
         let stagedPaths = Set(staged.map(\.path))
+        clock.mark("staging index")
         let lineageIndex = try openLineageIndex()
         let cache = (try? lineageIndex.cachedFiles()) ?? [:]
+        clock.mark("cache load")
         var cacheUpdates: [(path: String, file: CachedFile)] = []
 
         // First pass, on every core: stat each file and settle what the cache can prove.
         let quick = quickCheck(staged, cache: cache)
+        clock.mark("stat files")
         for (n, entry) in staged.enumerated() {
             let stagedState: FileStatus.Staged
             if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
@@ -83,6 +88,7 @@ extension Repository {
         }
         progress.finish()
         result.files.sort { $0.path < $1.path }
+        clock.mark("compare")
         try? lineageIndex.updateCache(cacheUpdates)
         return result
     }
