@@ -29,6 +29,8 @@ extension Repository {
                                           message: trimmed + "\n")
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
+            // Remember that this exact staging index is this tree, so `status` can skip comparing them.
+            try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(tree.hex)")
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed)
         }

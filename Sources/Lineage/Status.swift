@@ -39,12 +39,17 @@ extension Repository {
         result.branch = headRef == "HEAD" ? nil : headRef.replacingOccurrences(of: "refs/heads/", with: "")
         let head = try headCommit()
         result.head = head?.hex
-        let headFiles = try head.map { try files(ofCommit: $0) } ?? [:]
-        clock.mark("head tree")
-        let staged = try openIndex().entries
-        let stagedPaths = Set(staged.map(\.path))
-        clock.mark("staging index")
+        let index = try openIndex()
+        let staged = index.entries
         let lineageIndex = try openLineageIndex()
+        clock.mark("staging index")
+        // When the staging index is byte-identical to one recorded as equal to HEAD's tree, every
+        // staged file is unchanged against HEAD and the tree need not be read.
+        let headTree = try head.map { try git.commit($0).tree }
+        let indexIsHead = headTree != nil && lineageIndex.meta(Repository.cleanIndexKey) == "\(index.checksum) \(headTree!.hex)"
+        let headFiles = indexIsHead ? [:] : try head.map { try files(ofCommit: $0) } ?? [:]
+        let stagedPaths = indexIsHead ? [] : Set(staged.map(\.path))
+        clock.mark("head tree")
         let cache = (try? lineageIndex.cachedFiles()) ?? [:]
         clock.mark("cache load")
         var cacheUpdates: [(path: String, file: CachedFile)] = []
@@ -54,7 +59,8 @@ extension Repository {
         clock.mark("stat files")
         for (n, entry) in staged.enumerated() {
             let stagedState: FileStatus.Staged
-            if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
+            if indexIsHead { stagedState = .unchanged }
+            else if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
             let worktree: FileStatus.Worktree
             let absolute = root + "/" + entry.path
             switch quick[n] {
@@ -82,16 +88,21 @@ extension Repository {
             result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: worktree))
             if n % 4096 == 0 { progress.update(phase: "Checking", done: UInt64(n), total: UInt64(staged.count), unit: .items) }
         }
+        let stagedCount = result.files.count
         for path in headFiles.keys where !stagedPaths.contains(path) {
             let exists = FileStat.lstat(root + "/" + path) != nil
             result.files.append(FileStatus(path: path, staged: .deleted, worktree: exists ? .untracked : .deleted))
         }
         progress.finish()
-        result.files.sort { $0.path < $1.path }
+        // Staged entries come in the index's path order; only files deleted from the index need placing.
+        if result.files.count > stagedCount { result.files.sort { $0.path < $1.path } }
         clock.mark("compare")
         try? lineageIndex.updateCache(cacheUpdates)
         return result
     }
+
+    /// Meta key of the (staging index checksum, tree) pair known to be equal.
+    static let cleanIndexKey = "clean-index"
 
     enum QuickCheck { case unchanged, deleted, check(FileStat) }
 

@@ -6,7 +6,7 @@ import Glibc
 public struct LineageMain: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lineage",
-        abstract: "A versioned, content-addressed, signed store for the evidence behind machine-learning models.",
+        abstract: "A versioned, content-addressed store for the evidence behind machine-learning models.",
         version: "0.1.0",
         subcommands: [
             Init.self, Add.self, Status.self, Commit.self, Log.self, Show.self, LsFiles.self, Cat.self,

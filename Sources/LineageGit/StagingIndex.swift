@@ -15,6 +15,13 @@ public final class StagingIndex: @unchecked Sendable {
         self.repository = repository
     }
 
+    /// The SHA-1 trailer of the index file as last read or written (`git_index_checksum`): equal
+    /// checksums mean byte-identical staging areas.
+    public var checksum: String {
+        guard let oid = git_index_checksum(handle.pointer) else { return "" }
+        return ObjectID(oid).hex
+    }
+
     /// Every staged entry, sorted by path.
     public var entries: [TreeFile] {
         let count = git_index_entrycount(handle.pointer)

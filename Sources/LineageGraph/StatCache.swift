@@ -82,6 +82,7 @@ public final class LineageIndex: @unchecked Sendable {
                     path TEXT PRIMARY KEY NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                     ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, sha256 BLOB NOT NULL,
                     pointer TEXT, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 PRAGMA user_version = \(schemaVersion);
                 """)
             // A quick structural check catches a damaged file here rather than mid-command.
@@ -122,6 +123,15 @@ public final class LineageIndex: @unchecked Sendable {
             let delete = try db.makeStatement(sql: "DELETE FROM stat_cache WHERE path = ?")
             for path in removed { try delete.execute(arguments: [path]) }
         }
+    }
+
+    /// A remembered fact about derived state (e.g. which staging index equals which tree).
+    public func meta(_ key: String) -> String? {
+        try? queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try queue.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value]) }
     }
 
     /// Forgets every cached entry.

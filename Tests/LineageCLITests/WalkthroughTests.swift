@@ -42,6 +42,19 @@ struct WalkthroughTests {
         #expect(verify.out.contains("OK: 2 commit(s)"))
     }
 
+    @Test func helpAndVersionArePinned() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        let help = try CLI.run(["--help"], in: dir)
+        #expect(help.code == 0)
+        #expect(help.out.hasPrefix("OVERVIEW: A versioned, content-addressed store for the evidence behind"))
+        for verb in ["init", "add", "status", "commit", "log", "show", "ls-files", "cat", "checkout", "diff", "verify", "gc", "config"] {
+            #expect(help.out.contains("\n  \(verb) "), "help lists \(verb)")
+        }
+        #expect(try CLI.run(["--version"], in: dir).out == "0.1.0\n")
+        let usage = try CLI.run(["commit"], in: dir)
+        #expect(usage.code == 64 && usage.err.contains("Missing expected argument '--message <message>'"))
+    }
+
     @Test func statusJSONListsEveryState() throws {
         let p = try Project()
         defer { p.remove() }
