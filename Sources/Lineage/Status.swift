@@ -50,7 +50,9 @@ extension Repository {
         let headFiles = indexIsHead ? [:] : try head.map { try files(ofCommit: $0) } ?? [:]
         let stagedPaths = indexIsHead ? [] : Set(staged.map(\.path))
         clock.mark("head tree")
-        let cache = (try? lineageIndex.cachedFiles()) ?? [:]
+        // The cache is matched to the staged entries by merging two lists sorted by path bytes, not
+        // through a dictionary: no hashing of 100,000s of paths. A path the merge misses is only re-hashed.
+        let cache = alignCache((try? lineageIndex.cachedFilesSorted()) ?? [], to: staged)
         clock.mark("cache load")
         var cacheUpdates: [(path: String, file: CachedFile)] = []
 
@@ -70,7 +72,7 @@ extension Repository {
                 let recorded = currentTimeNs()
                 let expected = try pointer(entry.id)
                 let actual: Digest
-                if let cached = cache[entry.path], cached.isValid(for: st) {
+                if let cached = cache[n], cached.isValid(for: st) {
                     actual = cached.sha256
                 } else {
                     guard let digest = try? hashFile(absolute) else {
@@ -107,7 +109,18 @@ extension Repository {
     enum QuickCheck { case unchanged, deleted, check(FileStat) }
 
     /// `lstat` of every staged file against the stat cache, split across the cores.
-    private func quickCheck(_ staged: [TreeFile], cache: [String: CachedFile]) -> [QuickCheck] {
+    /// The cache entry of each staged file (same order), by a merge of the two path-sorted lists.
+    private func alignCache(_ rows: [(path: String, file: CachedFile)], to staged: [TreeFile]) -> [CachedFile?] {
+        var aligned = [CachedFile?](repeating: nil, count: staged.count)
+        var j = 0
+        for (i, entry) in staged.enumerated() {
+            while j < rows.count, rows[j].path.utf8.lexicographicallyPrecedes(entry.path.utf8) { j += 1 }
+            if j < rows.count, rows[j].path == entry.path { aligned[i] = rows[j].file; j += 1 }
+        }
+        return aligned
+    }
+
+    private func quickCheck(_ staged: [TreeFile], cache: [CachedFile?]) -> [QuickCheck] {
         let count = staged.count
         guard count > 0 else { return [] }
         // Each worker initializes a disjoint range of one buffer; the array is made once all are done.
@@ -121,7 +134,7 @@ extension Repository {
                 let entry = staged[i]
                 let outcome: QuickCheck
                 if let st = FileStat.lstat(root + "/" + entry.path), st.isRegularFile {
-                    if let cached = cache[entry.path], cached.isValid(for: st), cached.pointer == entry.id.hex {
+                    if let cached = cache[i], cached.isValid(for: st), cached.pointer == entry.id.hex {
                         outcome = .unchanged
                     } else {
                         outcome = .check(st)

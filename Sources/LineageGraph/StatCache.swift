@@ -92,6 +92,22 @@ public final class LineageIndex: @unchecked Sendable {
         return queue
     }
 
+    /// Every cached entry in byte order of path (SQLite's BINARY collation, which is git's index order).
+    public func cachedFilesSorted() throws -> [(path: String, file: CachedFile)] {
+        try queue.read { db in
+            var out: [(path: String, file: CachedFile)] = []
+            out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM stat_cache") ?? 0)
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, ctime_ns, inode, sha256, pointer, recorded_ns FROM stat_cache ORDER BY path")
+            while let row = try rows.next() {
+                let digestBytes: Data = row[5]
+                guard let digest = Digest(bytes: Array(digestBytes)) else { continue }
+                let stat = FileStat(size: UInt64(row[1] as Int64), mtimeNs: row[2], ctimeNs: row[3], inode: UInt64(bitPattern: row[4] as Int64))
+                out.append((row[0], CachedFile(stat: stat, sha256: digest, pointer: row[6], recordedNs: row[7])))
+            }
+            return out
+        }
+    }
+
     /// Every cached entry, by tracked path.
     public func cachedFiles() throws -> [String: CachedFile] {
         try queue.read { db in
