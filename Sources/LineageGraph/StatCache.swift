@@ -110,18 +110,11 @@ public final class LineageIndex: @unchecked Sendable {
 
     /// Every cached entry, by tracked path.
     public func cachedFiles() throws -> [String: CachedFile] {
-        try queue.read { db in
-            var out: [String: CachedFile] = [:]
-            out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM stat_cache") ?? 0)
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, ctime_ns, inode, sha256, pointer, recorded_ns FROM stat_cache")
-            while let row = try rows.next() {
-                let digestBytes: Data = row[5]
-                guard let digest = Digest(bytes: Array(digestBytes)) else { continue }
-                let stat = FileStat(size: UInt64(row[1] as Int64), mtimeNs: row[2], ctimeNs: row[3], inode: UInt64(bitPattern: row[4] as Int64))
-                out[row[0]] = CachedFile(stat: stat, sha256: digest, pointer: row[6], recordedNs: row[7])
-            }
-            return out
-        }
+        let rows = try cachedFilesSorted()
+        var out: [String: CachedFile] = [:]
+        out.reserveCapacity(rows.count)
+        for row in rows { out[row.path] = row.file }
+        return out
     }
 
     /// Inserts or replaces entries, and deletes `removed`, in one transaction.
