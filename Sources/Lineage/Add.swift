@@ -137,9 +137,8 @@ extension Repository {
                     let p = Pointer(size: ingested.size, sha256: ingested.sha256, chunks: ingested.chunkListDigest,
                                     kind: fileKind, mediaType: MediaType.guess(path: item.path))
                     let id = try batch.write(try p.encoded())
-                    let after = FileStat.lstat(self.root + "/" + item.path) ?? item.stat
                     return Staged(path: item.path, previous: item.previous, pointer: p, id: id, newBytes: ingested.newBytes,
-                                  cache: CachedFile(stat: after, sha256: p.sha256, pointer: id.hex, recordedNs: recorded))
+                                  cache: CachedFile(stat: ingested.stat, sha256: p.sha256, pointer: id.hex, recordedNs: recorded))
                 }
                 // Files of one chunk are cheap to read but many: several at a time, one per core.
                 // Larger files go one by one, each already read and hashed on two threads.

@@ -108,7 +108,6 @@ extension Repository {
 
     enum QuickCheck { case unchanged, deleted, check(FileStat) }
 
-    /// `lstat` of every staged file against the stat cache, split across the cores.
     /// The cache entry of each staged file (same order), by a merge of the two path-sorted lists.
     private func alignCache(_ rows: [(path: String, file: CachedFile)], to staged: [TreeFile]) -> [CachedFile?] {
         var aligned = [CachedFile?](repeating: nil, count: staged.count)
@@ -120,6 +119,7 @@ extension Repository {
         return aligned
     }
 
+    /// `lstat` of every staged file against the stat cache, split across the cores.
     private func quickCheck(_ staged: [TreeFile], cache: [CachedFile?]) -> [QuickCheck] {
         let count = staged.count
         guard count > 0 else { return [] }

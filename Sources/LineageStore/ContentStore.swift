@@ -14,6 +14,8 @@ public struct IngestResult: Sendable {
     public let chunkListDigest: Digest
     /// Bytes newly appended to packs (entry headers included; 0 when everything was already stored).
     public let newBytes: UInt64
+    /// The file's stat once read, identical to the stat before reading (else `fileChanged`).
+    public let stat: FileStat
 }
 
 /// What `gc` removed.
@@ -274,12 +276,19 @@ public final class ContentStore: @unchecked Sendable {
         guard let after = FileStat.fstat(fd), after.sameFile(as: before), pipeline.totalRead == before.size else {
             throw StoreError.fileChanged(path: path)
         }
+        return try finishIngest(entries: entries, size: pipeline.totalRead, sha256: pipeline.wholeDigest,
+                                newBytes: newBytes, stat: after, into: writer)
+    }
+
+    /// Stores the chunk list object of an ingested file and makes its result.
+    private func finishIngest(entries: [ChunkList.Entry], size: UInt64, sha256 digest: Digest, newBytes: UInt64,
+                              stat: FileStat, into writer: PackWriter) throws -> IngestResult {
         let list = ChunkList(entries: entries)
         let encoded = list.encoded()
         let listDigest = Digest.of(encoded)
-        newBytes += try encoded.withUnsafeBytes { try writer.put($0, digest: listDigest) }
-        return IngestResult(size: pipeline.totalRead, sha256: pipeline.wholeDigest, chunkList: list,
-                            chunkListDigest: listDigest, newBytes: newBytes)
+        let listBytes = try encoded.withUnsafeBytes { try writer.put($0, digest: listDigest) }
+        return IngestResult(size: size, sha256: digest, chunkList: list, chunkListDigest: listDigest,
+                            newBytes: newBytes + listBytes, stat: stat)
     }
 
     /// A file no longer than the minimum chunk size is one chunk: read it whole on this thread, and
@@ -309,11 +318,7 @@ public final class ContentStore: @unchecked Sendable {
             entries.append(ChunkList.Entry(digest: digest, length: UInt32(filled)))
         }
         progress?(UInt64(filled))
-        let list = ChunkList(entries: entries)
-        let encoded = list.encoded()
-        let listDigest = Digest.of(encoded)
-        newBytes += try encoded.withUnsafeBytes { try writer.put($0, digest: listDigest) }
-        return IngestResult(size: UInt64(filled), sha256: digest, chunkList: list, chunkListDigest: listDigest, newBytes: newBytes)
+        return try finishIngest(entries: entries, size: UInt64(filled), sha256: digest, newBytes: newBytes, stat: after, into: writer)
     }
 
     // MARK: - Restoring
