@@ -81,6 +81,14 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
         }
     }
 
+    /// Appends the 64 hex digits to `out`, without making a String.
+    public func appendHex(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            Digest.putHex(w0, buffer, 0); Digest.putHex(w1, buffer, 16); Digest.putHex(w2, buffer, 32); Digest.putHex(w3, buffer, 48)
+            out.append(contentsOf: buffer)
+        }
+    }
+
     /// `sha256:<hex>`, the form used in records.
     public var prefixed: String { "sha256:" + hex }
     public var description: String { hex }

@@ -9,19 +9,38 @@ public struct TrackedPath: Hashable, Comparable, Sendable, CustomStringConvertib
     public init(_ raw: String) throws {
         if raw.isEmpty { throw CoreError.invalidPath(raw, reason: "empty path") }
         if raw.hasPrefix("/") { throw CoreError.invalidPath(raw, reason: "absolute paths are not allowed in a repository") }
-        if raw.utf8.contains(0) || raw.contains("\n") || raw.contains("\\") {
-            throw CoreError.invalidPath(raw, reason: "contains NUL, newline or backslash")
-        }
-        let parts = raw.split(separator: "/", omittingEmptySubsequences: false)
-        for part in parts {
-            if part.isEmpty || part == "." || part == ".." {
+        // One pass over the bytes (this runs for every path of every tree `verify` reads).
+        var component: [UInt8] = []
+        var first: [UInt8]? = nil
+        func checkComponent() throws {
+            if component.isEmpty || component == [46] || component == [46, 46] {
                 throw CoreError.invalidPath(raw, reason: "empty, '.' or '..' component")
             }
+            if first == nil { first = component }
         }
-        if let first = parts.first, first == ".lineage" || first == ".git" {
-            throw CoreError.invalidPath(raw, reason: "'\(first)' is reserved and cannot be tracked")
+        for b in raw.utf8 {
+            if b == 0 || b == 10 || b == 92 { throw CoreError.invalidPath(raw, reason: "contains NUL, newline or backslash") }
+            if b == 47 {
+                try checkComponent(); component.removeAll(keepingCapacity: true)
+            } else {
+                component.append(b)
+            }
+        }
+        try checkComponent()
+        if let first, first == Array(".lineage".utf8) || first == Array(".git".utf8) {
+            throw CoreError.invalidPath(raw, reason: "'\(String(decoding: first, as: UTF8.self))' is reserved and cannot be tracked")
         }
         string = raw
+    }
+
+    /// True when one path component (a tree entry's name) could be part of a `TrackedPath`: not
+    /// empty, `.`, `..`, nor holding `/`, NUL, newline or backslash; at the root not `.git` or
+    /// `.lineage`. Checking every name of every tree this way equals checking every full path.
+    public static func isValidComponent(_ name: UnsafeRawBufferPointer, atRoot: Bool) -> Bool {
+        if name.isEmpty || (name.count == 1 && name[0] == 46) || (name.count == 2 && name[0] == 46 && name[1] == 46) { return false }
+        for b in name where b == 0 || b == 10 || b == 92 || b == 47 { return false }
+        if atRoot && (name.elementsEqual(".git".utf8) || name.elementsEqual(".lineage".utf8)) { return false }
+        return true
     }
 
     public var description: String { string }

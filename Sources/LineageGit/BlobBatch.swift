@@ -38,9 +38,14 @@ public final class BlobBatch: @unchecked Sendable {
     public func commit() throws {
         defer { pending.removeAll(); seen.removeAll() }
         guard !pending.isEmpty else { return }
-        let pack = BlobBatch.packBytes(pending.map(\.bytes))
+        try BlobBatch.writePack(BlobBatch.packBytes(pending.map { (3, $0.bytes) }), to: target)
+    }
+
+    /// Hands a complete pack to libgit2's indexer, which checks every object, writes the `.idx`
+    /// and fsyncs both, then makes `repository` see the new pack.
+    static func writePack(_ pack: [UInt8], to repository: GitRepository) throws {
         var odb: OpaquePointer?
-        try GitError.check(git_repository_odb(&odb, target.handle.pointer), "git_repository_odb")
+        try GitError.check(git_repository_odb(&odb, repository.handle.pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
         var writer: UnsafeMutablePointer<git_odb_writepack>?
         try GitError.check(git_odb_write_pack(&writer, odb, nil, nil), "git_odb_write_pack")
@@ -54,15 +59,17 @@ public final class BlobBatch: @unchecked Sendable {
         _ = git_odb_refresh(odb)
     }
 
-    /// A pack (git's `pack-format`, version 2) holding `blobs` as undeltified objects.
-    static func packBytes(_ blobs: [[UInt8]]) -> [UInt8] {
+    /// A pack (git's `pack-format`, version 2) holding `objects` (pack type 1 commit, 2 tree,
+    /// 3 blob, 4 tag; and the bytes) undeltified: every object reads back with one copy, no delta
+    /// chain to resolve.
+    static func packBytes(_ objects: [(type: UInt8, bytes: [UInt8])]) -> [UInt8] {
         var out: [UInt8] = Array("PACK".utf8)
         appendBE32(&out, 2)
-        appendBE32(&out, UInt32(blobs.count))
-        for blob in blobs {
-            // Object header: type 3 (blob) in bits 6-4 of the first byte, size in 4 + 7n bits.
+        appendBE32(&out, UInt32(objects.count))
+        for (type, blob) in objects {
+            // Object header: the type in bits 6-4 of the first byte, size in 4 + 7n bits.
             var size = blob.count
-            var byte = UInt8(0x30) | UInt8(size & 0x0F)
+            var byte = (type & 7) << 4 | UInt8(size & 0x0F)
             size >>= 4
             while size > 0 {
                 out.append(byte | 0x80)

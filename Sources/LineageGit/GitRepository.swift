@@ -94,14 +94,15 @@ public final class GitRepository: @unchecked Sendable {
 
     // MARK: trees
 
-    /// Every file below a tree, with full `/`-separated paths, sorted by path.
+    /// Every tracked file below a tree, with full `/`-separated paths, sorted by path. The record
+    /// directory (`RecordTree.directory`) is not a tracked file and is left out; see `records(inTree:)`.
     public func files(inTree id: ObjectID) throws -> [TreeFile] {
         var out: [TreeFile] = []
-        try collect(tree: id, prefix: "", into: &out)
+        try collect(tree: id, prefix: "", skipReserved: true, into: &out)
         return out.sorted { $0.path < $1.path }
     }
 
-    private func collect(tree id: ObjectID, prefix: String, into out: inout [TreeFile]) throws {
+    func collect(tree id: ObjectID, prefix: String, skipReserved: Bool, into out: inout [TreeFile]) throws {
         var oid = id.raw
         var tree: OpaquePointer?
         try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
@@ -110,10 +111,11 @@ public final class GitRepository: @unchecked Sendable {
         for i in 0..<count {
             guard let entry = git_tree_entry_byindex(tree, i) else { continue }
             let name = String(cString: git_tree_entry_name(entry))
+            if skipReserved && prefix.isEmpty && name == RecordTree.directory { continue }
             let child = ObjectID(git_tree_entry_id(entry)!)
             let path = prefix.isEmpty ? name : prefix + "/" + name
             switch git_tree_entry_type(entry) {
-            case GIT_OBJECT_TREE: try collect(tree: child, prefix: path, into: &out)
+            case GIT_OBJECT_TREE: try collect(tree: child, prefix: path, skipReserved: skipReserved, into: &out)
             case GIT_OBJECT_BLOB: out.append(TreeFile(path: path, id: child, mode: git_tree_entry_filemode_raw(entry).rawValue))
             default: continue
             }

@@ -69,6 +69,9 @@ public final class StagingIndex: @unchecked Sendable {
         try GitError.check(git_tree_lookup(&tree, repository.handle.pointer, &oid), "git_tree_lookup")
         defer { git_tree_free(tree) }
         try GitError.check(git_index_read_tree(handle.pointer, tree), "git_index_read_tree")
+        // Records are part of a commit's tree but never staged files.
+        let rc = git_index_remove_directory(handle.pointer, RecordTree.directory, 0)
+        if rc != GIT_ENOTFOUND.rawValue { try GitError.check(rc, "git_index_remove_directory") }
     }
 
     /// Writes the index file atomically (`git_index_write`).

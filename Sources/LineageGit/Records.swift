@@ -1,0 +1,162 @@
+internal import CLibGit2
+import Foundation
+import LineageCore
+
+/// The reserved top-level directory of every lineage commit's tree that holds records (trust,
+/// runs, the commit record) rather than tracked files. `TrackedPath` refuses it, so a user's file
+/// can never collide with a record.
+public enum RecordTree {
+    public static let directory = ".lineage"
+}
+
+/// A commit's signature header as git stores it, and the exact bytes it signs.
+public struct CommitSignature: Sendable {
+    /// The armored signature (`gpgsig` header value, without the continuation spaces).
+    public let armored: String
+    /// The commit object without the `gpgsig` header: what the signature covers.
+    public let signedData: [UInt8]
+}
+
+extension GitRepository {
+    /// Files below the reserved record directory of a tree, with paths relative to it
+    /// (`allowed_signers`, `runs/ab/<id>.json`), sorted; none when the tree has no records.
+    public func records(inTree id: ObjectID) throws -> [TreeFile] {
+        guard let sub = try subtree(of: id, named: RecordTree.directory) else { return [] }
+        var out: [TreeFile] = []
+        try collect(tree: sub, prefix: "", skipReserved: false, into: &out)
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// The id of a tree's direct child tree `name`, or nil.
+    public func subtree(of id: ObjectID, named name: String) throws -> ObjectID? {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        guard let entry = git_tree_entry_byname(tree, name), git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return nil }
+        return ObjectID(git_tree_entry_id(entry)!)
+    }
+
+    /// A new tree: `base` (nil = empty) with each `path` set to a regular-file blob, or removed when
+    /// the blob is nil. Only the directories on the changed paths are rewritten (git treebuilders),
+    /// so carrying thousands of records forward costs nothing per commit.
+    public func tree(updating base: ObjectID?, with updates: [String: ObjectID?]) throws -> ObjectID {
+        var groups: [String: [String: ObjectID?]] = [:]
+        var direct: [String: ObjectID?] = [:]
+        for (path, blob) in updates {
+            if let slash = path.firstIndex(of: "/") {
+                groups[String(path[..<slash]), default: [:]][String(path[path.index(after: slash)...])] = blob
+            } else {
+                direct[path] = blob
+            }
+        }
+        var baseTree: OpaquePointer?
+        if var oid = base?.raw { try GitError.check(git_tree_lookup(&baseTree, handle.pointer, &oid), "git_tree_lookup") }
+        defer { git_tree_free(baseTree) }
+        var builder: OpaquePointer?
+        try GitError.check(git_treebuilder_new(&builder, handle.pointer, baseTree), "git_treebuilder_new")
+        defer { git_treebuilder_free(builder) }
+        for (name, blob) in direct {
+            if var oid = blob?.raw {
+                try GitError.check(git_treebuilder_insert(nil, builder, name, &oid, GIT_FILEMODE_BLOB), "git_treebuilder_insert")
+            } else if git_treebuilder_get(builder, name) != nil {
+                try GitError.check(git_treebuilder_remove(builder, name), "git_treebuilder_remove")
+            }
+        }
+        for (name, sub) in groups {
+            var existing: ObjectID? = nil
+            if let e = git_treebuilder_get(builder, name), git_tree_entry_type(e) == GIT_OBJECT_TREE { existing = ObjectID(git_tree_entry_id(e)!) }
+            let child = try tree(updating: existing, with: sub)
+            if isEmptyTree(child) {
+                if git_treebuilder_get(builder, name) != nil { try GitError.check(git_treebuilder_remove(builder, name), "git_treebuilder_remove") }
+            } else {
+                var oid = child.raw
+                try GitError.check(git_treebuilder_insert(nil, builder, name, &oid, GIT_FILEMODE_TREE), "git_treebuilder_insert")
+            }
+        }
+        var out = git_oid()
+        try GitError.check(git_treebuilder_write(&out, builder), "git_treebuilder_write")
+        return ObjectID(out)
+    }
+
+    /// A tree with the subtree `name` replaced by `child` (nil removes it).
+    public func tree(_ base: ObjectID, replacingSubtree name: String, with child: ObjectID?) throws -> ObjectID {
+        var oid = base.raw
+        var baseTree: OpaquePointer?
+        try GitError.check(git_tree_lookup(&baseTree, handle.pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(baseTree) }
+        var builder: OpaquePointer?
+        try GitError.check(git_treebuilder_new(&builder, handle.pointer, baseTree), "git_treebuilder_new")
+        defer { git_treebuilder_free(builder) }
+        if var c = child?.raw, !isEmptyTree(child!) {
+            try GitError.check(git_treebuilder_insert(nil, builder, name, &c, GIT_FILEMODE_TREE), "git_treebuilder_insert")
+        } else if git_treebuilder_get(builder, name) != nil {
+            try GitError.check(git_treebuilder_remove(builder, name), "git_treebuilder_remove")
+        }
+        var out = git_oid()
+        try GitError.check(git_treebuilder_write(&out, builder), "git_treebuilder_write")
+        return ObjectID(out)
+    }
+
+    private func isEmptyTree(_ id: ObjectID) -> Bool { id.hex == "4b825dc642cb6eb9a060e54bf8d69288fbee4904" }
+
+    /// The signature a commit carries in its `gpgsig` header, or nil when it is unsigned
+    /// (`git_commit_extract_signature`).
+    public func signature(ofCommit id: ObjectID) throws -> CommitSignature? {
+        var oid = id.raw
+        var sig = git_buf(), data = git_buf()
+        defer { git_buf_dispose(&sig); git_buf_dispose(&data) }
+        let rc = git_commit_extract_signature(&sig, &data, handle.pointer, &oid, nil)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try GitError.check(rc, "git_commit_extract_signature")
+        let armored = String(decoding: UnsafeRawBufferPointer(start: sig.ptr, count: sig.size), as: UTF8.self)
+        return CommitSignature(armored: armored, signedData: Array(UnsafeRawBufferPointer(start: data.ptr, count: data.size)))
+    }
+
+    /// The raw bytes of a commit object as stored (header lines and message).
+    public func rawCommit(_ id: ObjectID) throws -> [UInt8] {
+        var odb: OpaquePointer?
+        try GitError.check(git_repository_odb(&odb, handle.pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        var object: OpaquePointer?
+        try GitError.check(git_odb_read(&object, odb, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        return Array(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+    }
+}
+
+extension GitRepository {
+    /// Visits the blobs of a tree not met before: subtrees in `seenTrees` are skipped whole, blobs in
+    /// `seenBlobs` are passed over without building their path. Every entry name of every tree read
+    /// is checked (`TrackedPath.isValidComponent`); `unsafe` receives the paths that fail. The
+    /// record directory is left out. Walking a long history this way reads each distinct tree once.
+    public func visitNewBlobs(inTree id: ObjectID, seenTrees: inout Set<ObjectID>, seenBlobs: inout Set<ObjectID>,
+                              visit: (String, ObjectID) -> Void, unsafe: (String, ObjectID) -> Void) throws {
+        try visitNew(tree: id, prefix: "", seenTrees: &seenTrees, seenBlobs: &seenBlobs, visit: visit, unsafe: unsafe)
+    }
+
+    private func visitNew(tree id: ObjectID, prefix: String, seenTrees: inout Set<ObjectID>, seenBlobs: inout Set<ObjectID>,
+                          visit: (String, ObjectID) -> Void, unsafe: (String, ObjectID) -> Void) throws {
+        guard seenTrees.insert(id).inserted else { return }
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        for i in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, i), let cName = git_tree_entry_name(entry) else { continue }
+            let name = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
+            if prefix.isEmpty && name.elementsEqual(RecordTree.directory.utf8) { continue }
+            let child = ObjectID(git_tree_entry_id(entry)!)
+            func path() -> String { prefix.isEmpty ? String(cString: cName) : prefix + "/" + String(cString: cName) }
+            if !TrackedPath.isValidComponent(name, atRoot: prefix.isEmpty) { unsafe(path(), child); continue }
+            switch git_tree_entry_type(entry) {
+            case GIT_OBJECT_TREE:
+                try visitNew(tree: child, prefix: path(), seenTrees: &seenTrees, seenBlobs: &seenBlobs, visit: visit, unsafe: unsafe)
+            case GIT_OBJECT_BLOB:
+                if seenBlobs.insert(child).inserted { visit(path(), child) }
+            default: continue
+            }
+        }
+    }
+}
