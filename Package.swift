@@ -22,19 +22,23 @@ let package = Package(
         .target(name: "LineageStore", dependencies: [
             "LineageCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "LineageSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGraph", dependencies: ["LineageCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph"]),
+        .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning"]),
         .target(name: "LineageCommands", dependencies: [
             "Lineage", "LineageCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
+        // Benchmark tooling (Benchmarks/): builds synthetic histories through the public library API.
+        .executableTarget(name: "lineage-bench-history", dependencies: ["Lineage"], path: "Benchmarks/HistoryGenerator"),
 
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore"]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
-        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore"]),
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
     ]
 )

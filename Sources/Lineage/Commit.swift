@@ -13,27 +13,58 @@ extension Repository {
     ///
     /// The branch moves with a compare-and-swap under libgit2's reference lock, inside the
     /// repository lock, so a concurrent writer can never lose a commit.
-    public func commit(message: String, now: Int64? = nil) throws -> CommitResult {
+    public func commit(message: String, noVerify: Bool? = nil, now: Int64? = nil) throws -> CommitResult {
+        try commitIndex(message: message, noVerify: noVerify, requireChanges: true, now: now)
+    }
+
+    /// Loose history objects (estimated) and packs above which a commit repacks the history, as
+    /// git's `gc.auto` (6700) and `gc.autoPackLimit` (50).
+    static let autoPackLoose = 6700
+    static let autoPackLimit = 50
+
+    /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
+    func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool? = nil,
+                     requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
         return try withWriteLock {
+            let head = try headCommit()
+            let stamp = now ?? nowSeconds()
+            // Key, trust and identity are checked before anything is written.
+            let key = try signingKey()
+            try checkSigner(key, parent: head, now: stamp)
+            _ = try identity(now: stamp)
             let index = try openIndex()
             let tree = try index.writeTree()
-            let head = try headCommit()
-            var headTree: ObjectID? = nil
-            if let head { headTree = try git.commit(head).tree }
-            if tree == headTree || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
-            let who = try identity(now: now ?? nowSeconds())
-            let changed = try changedPaths(from: headTree, to: tree).count
-            let id = try git.createCommit(tree: tree, parents: head.map { [$0] } ?? [], author: who, committer: who,
-                                          message: trimmed + "\n")
+            let headFilesTree = try head.map { try userTree(ofCommit: $0) }
+            if requireChanges {
+                let trustChanged = try head.map { try trustText(ofCommit: $0) != (try workingTrustText()) } ?? false
+                if (tree == headFilesTree && !trustChanged) || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
+            }
+            let changed = try changedPaths(from: headFilesTree, to: tree).count
+            let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, runs: runs,
+                                           noVerify: noVerify, signer: key, now: stamp)
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
-            // Remember that this exact staging index is this tree, so `status` can skip comparing them.
-            try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(tree.hex)")
+            // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
+            try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
+            // Like git's `gc --auto`: once loose objects or packs pile up, repack the history
+            // (maintenance; failing it changes nothing).
+            if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack() }
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed)
         }
+    }
+
+    /// A commit's tree without its records: only the tracked files.
+    func userTree(ofCommit id: ObjectID) throws -> ObjectID {
+        try git.tree(try git.commit(id).tree, replacingSubtree: RecordTree.directory, with: nil)
+    }
+
+    /// The trust file as recorded in a commit ("" when it has none).
+    func trustText(ofCommit id: ObjectID) throws -> String {
+        guard let blob = try git.entry(inTree: try git.commit(id).tree, path: Repository.trustRecordPath) else { return "" }
+        return String(decoding: try git.readBlob(blob), as: UTF8.self)
     }
 
     /// Paths whose pointer differs between two trees (nil = empty tree).

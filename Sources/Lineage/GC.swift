@@ -4,6 +4,8 @@ import LineageGit
 import LineageStore
 
 public struct GCResult: Codable, Sendable {
+    /// History objects rewritten into fresh packs.
+    public var historyObjectsRepacked: Int = 0
     public let objectsBefore: Int
     public let objectsAfter: Int
     public let bytesBefore: UInt64
@@ -11,7 +13,8 @@ public struct GCResult: Codable, Sendable {
 }
 
 extension Repository {
-    /// Drops content no commit, branch or staged file refers to, and repacks the rest.
+    /// Drops content no commit, branch or staged file refers to, and repacks the rest; moves loose
+    /// history objects into a pack.
     /// It refuses to run when any pointer or chunk list cannot be read: deleting on incomplete
     /// knowledge could lose data.
     public func gc() throws -> GCResult {
@@ -34,8 +37,10 @@ extension Repository {
                 for e in list.entries { keep.insert(e.digest) }
             }
             let stats = try store.gc(keep: keep)
-            return GCResult(objectsBefore: stats.objectsBefore, objectsAfter: stats.objectsAfter,
-                            bytesBefore: stats.bytesBefore, bytesAfter: stats.bytesAfter)
+            var result = GCResult(objectsBefore: stats.objectsBefore, objectsAfter: stats.objectsAfter,
+                                  bytesBefore: stats.bytesBefore, bytesAfter: stats.bytesAfter)
+            result.historyObjectsRepacked = try git.repack()
+            return result
         }
     }
 }

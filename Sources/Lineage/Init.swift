@@ -1,11 +1,16 @@
 import Foundation
 import LineageCore
 import LineageGit
+import LineageSigning
 import LineageStore
 
 extension Repository {
     /// Creates `.lineage/` in `directory`. Everything is built in a temporary sibling directory and
     /// renamed into place last, so an interrupted init leaves no half-made repository.
+    ///
+    /// Every commit is signed, so init also arranges a signing key and trusts it: the key configured
+    /// (lineage's or git's `user.signingkey`) when it is a usable Ed25519 key, otherwise the user's
+    /// lineage key under `$XDG_CONFIG_HOME/lineage/keys/`, created on first use.
     @discardableResult
     public static func initialize(at directory: String) throws -> Repository {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
@@ -18,6 +23,7 @@ extension Repository {
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw LineageError.notFound(root, suggestions: [])
         }
+        var report: InitReport? = nil
         let temp = root + "/.lineage.init-\(ProcessInfo.processInfo.processIdentifier)"
         try? fm.removeItem(atPath: temp)
         do {
@@ -27,6 +33,14 @@ extension Repository {
             let config = try GitConfig.open(path: temp + "/config")
             try config.set("lineage.formatVersion", String(formatVersion))
             try AtomicFile.write(Array("\(formatVersion)\n".utf8), to: temp + "/format")
+            let signer = arrangeSigningKey(config: config)
+            if let key = signer.key {
+                var trust = AllowedSigners()
+                try trust.add(principal: signer.principal, key: key.publicKey)
+                try AtomicFile.write(Array(trust.serialized().utf8), to: temp + "/" + trustRecord)
+            }
+            report = InitReport(root: root, keyPath: signer.path, keyCreated: signer.created, principal: signer.key == nil ? nil : signer.principal,
+                                fingerprint: signer.key?.publicKey.fingerprint, keyProblem: signer.problem)
             guard rename(temp, root + "/.lineage") == 0 else {
                 throw LineageError.unreadable(root, reason: String(cString: strerror(errno)))
             }
@@ -35,6 +49,37 @@ extension Repository {
             if let e = error as? LineageError { throw e }
             throw LineageError.unreadable(root, reason: "cannot create .lineage: \(error)")
         }
-        return try open(from: root)
+        let repository = try open(from: root)
+        repository.initReport = report
+        return repository
+    }
+
+    /// The key a new repository will be signed with, and the principal it is trusted as.
+    private static func arrangeSigningKey(config: GitConfig) -> (key: SSHPrivateKey?, path: String?, created: Bool, principal: String, problem: String?) {
+        let global = GitConfig.userDefault()
+        let email = (try? global?.string("user.email")) ?? nil
+        let principal: String
+        if let email, (try? AllowedSigners.validatePrincipal(email)) != nil { principal = email }
+        else {
+            let user = (ProcessInfo.processInfo.environment["USER"] ?? "lineage").filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+            principal = (user.isEmpty ? "lineage" : user) + "@" + ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || ".-".contains($0) }
+        }
+        if let configured = (try? global?.string("user.signingkey")) ?? nil, !configured.hasPrefix("key::"), !configured.hasSuffix(".pub") {
+            let path = SigningKeys.expand(configured, cwd: FileManager.default.currentDirectoryPath)
+            if let key = try? SSHPrivateKey.load(path: path) { return (key, path, false, principal, nil) }
+        }
+        let path = SigningKeys.defaultKeyPath()
+        do {
+            var created = false
+            if !FileManager.default.fileExists(atPath: path) {
+                do { try SigningKeys.generate(at: path, comment: principal); created = true }
+                catch { if !FileManager.default.fileExists(atPath: path) { throw error } }  // another init made it first
+            }
+            let key = try SigningKeys.load(path: path)
+            try config.set("user.signingkey", path)
+            return (key, path, created, principal, nil)
+        } catch {
+            return (nil, nil, false, principal, "\(error)")
+        }
     }
 }

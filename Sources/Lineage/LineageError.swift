@@ -25,6 +25,9 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case symlinkInTheWay(String)
     case missingContent(path: String, detail: String)
     case invalidArgument(String)
+    case noSigningKey
+    case signing(String)
+    case untrustedSigner(String, detail: String)
 
     public var description: String {
         switch self {
@@ -76,6 +79,12 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "the bytes of '\(p)' are not in the store (\(detail)) — run `lineage verify` to see what is missing"
         case .invalidArgument(let why):
             return why
+        case .noSigningKey:
+            return "no signing key is configured and every commit must be signed — run `lineage key generate`, then `lineage config user.signingkey <path printed>`, and have a trusted signer run `lineage trust add <you> <path>.pub`"
+        case .signing(let why):
+            return why
+        case .untrustedSigner(let fingerprint, let detail):
+            return "your signing key \(fingerprint) is not trusted by this repository (\(detail)) — a trusted signer must run `lineage trust add <your principal> <your key>.pub`, or configure a trusted key with `lineage config user.signingkey PATH`"
         }
     }
 

@@ -29,6 +29,8 @@ public final class Repository: @unchecked Sendable {
     public let layout: RepositoryLayout
     let git: GitRepository
     let store: ContentStore
+    /// What `initialize(at:)` did about signing (nil for repositories opened otherwise).
+    public internal(set) var initReport: InitReport?
     /// Warnings for the user (e.g. a rebuilt index); the CLI prints them on stderr.
     public var warn: (String) -> Void = { _ in }
 

@@ -13,19 +13,45 @@ public struct VerifyProblem: Codable, Sendable, Equatable {
     public let detail: String
 }
 
+/// What `verify` concluded about one commit.
+public struct CommitVerdict: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case good
+        case unsigned
+        case badSignature = "bad-signature"
+        case unknownKey = "unknown-key"
+        case keyNotValid = "key-not-valid"
+        case recordAltered = "record-altered"
+        case contentDigestMismatch = "content-digest-mismatch"
+        case unreadable
+    }
+    public let commit: String
+    public var status: Status
+    /// Principals the signing key is trusted as (by the trust in force at the parent).
+    public var principals: [String]?
+    /// The signing key's fingerprint (`SHA256:...`), when the signature could be read.
+    public var key: String?
+    public var detail: String?
+}
+
 public struct VerifyResult: Codable, Sendable {
     public var commits = 0
     public var files = 0
     public var bytesVerified: UInt64 = 0
+    /// One verdict per commit, newest first.
+    public var history: [CommitVerdict] = []
     public var problems: [VerifyProblem] = []
     public var ok: Bool { problems.isEmpty }
 }
 
 extension Repository {
-    /// The auditor's check: every pack and object re-hashed, every commit and tree read back (libgit2
-    /// re-hashes each object), every pointer decoded, every file reassembled and its SHA-256 recomputed.
+    /// The auditor's check: every pack and object re-hashed; every commit's signature checked against
+    /// the trust in force at its parent (the first commit: its own); every commit's record checked
+    /// against a SHA-256 digest of its tree; every pointer decoded, every file reassembled and its
+    /// SHA-256 recomputed.
     public func verify(progress: ProgressReporter = SilentProgress()) throws -> VerifyResult {
         var result = VerifyResult()
+        let clock = PhaseClock("verify")
         for p in store.verify(progress: { done, total in
             progress.update(phase: "Checking packs", done: UInt64(done), total: UInt64(total), unit: .items)
         }) {
@@ -38,35 +64,46 @@ extension Repository {
         func note(_ id: ObjectID, path: String, commit: String) {
             if pointers[id] == nil { pointers[id] = (path, commit); order.append(id) }
         }
-        var stack = (try? git.referenceTargets()) ?? []
-        if let head = try? headCommit() { stack.append(head) }
-        var seen = Set<ObjectID>()
-        while let id = stack.popLast() {
-            guard seen.insert(id).inserted else { continue }
-            let info: CommitInfo
-            do { info = try git.commit(id) } catch {
-                result.problems.append(VerifyProblem(kind: "commit-unreadable", commit: id.hex, path: nil, object: id.hex, file: nil, detail: "\(error)"))
-                continue
-            }
-            result.commits += 1
-            stack.append(contentsOf: info.parents)
-            do {
-                for f in try git.files(inTree: info.tree) {
-                    if (try? TrackedPath(f.path)) == nil {
-                        result.problems.append(VerifyProblem(kind: "unsafe-path", commit: id.hex, path: f.path, object: f.id.hex, file: nil,
-                                                             detail: "path is absolute, has '..' or is reserved"))
-                    }
-                    note(f.id, path: f.path, commit: id.hex)
+        var starts = (try? git.referenceTargets()) ?? []
+        if let head = try? headCommit() { starts.append(head) }
+        clock.mark("packs")
+        let commits = try commitsNewestFirst(from: starts, result: &result)
+        clock.mark("walk")
+        // Commits are checked on every core, each worker with its own libgit2 handle and caches,
+        // on contiguous slices of history (neighbouring commits share most subtrees).
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, commits.count / 200))
+        let slices = (0..<workers).map { w in (commits.count * w / workers)..<(commits.count * (w + 1) / workers) }
+        let parallel = ParallelResults<CommitSliceResult>(count: workers)
+        let gitPath = git.path
+        // Only worker 0 reports, so the reporter is never used from two threads at once.
+        nonisolated(unsafe) let reporter = progress
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            parallel.set(w, Result {
+                let handle = w == 0 ? self.git : try GitRepository.open(at: gitPath)
+                return try Repository.checkCommits(commits[slices[w]], git: handle) { done in
+                    if w == 0 { reporter.update(phase: "Checking commits", done: UInt64(done * workers), total: UInt64(commits.count), unit: .items) }
                 }
-            } catch {
-                result.problems.append(VerifyProblem(kind: "tree-unreadable", commit: id.hex, path: nil, object: info.tree.hex, file: nil, detail: "\(error)"))
-            }
+            })
         }
+        var verdictIndex: [ObjectID: Int] = [:]
+        for outcome in parallel.values {
+            let slice = try outcome!.get()
+            for v in slice.verdicts {
+                result.commits += 1
+                verdictIndex[ObjectID(hex: v.commit)!] = result.history.count
+                result.history.append(v)
+            }
+            result.problems += slice.problems
+            for b in slice.blobs { note(b.id, path: b.path, commit: b.commit) }
+        }
+        progress.finish()
+        clock.mark("commits")
         if let staged = try? openIndex().entries {
             for e in staged { note(e.id, path: e.path, commit: "staged") }
         }
 
         var verifiedFiles = Set<Digest>()
+        var badPointers: [ObjectID: String] = [:]
         let total = UInt64(order.count)
         for (n, id) in order.enumerated() {
             let (path, commit) = pointers[id]!
@@ -76,10 +113,12 @@ extension Repository {
                 let bytes = try git.readBlob(id)
                 do { p = try Pointer.decode(bytes) } catch {
                     result.problems.append(VerifyProblem(kind: "pointer-malformed", commit: commit, path: path, object: id.hex, file: nil, detail: "\(error)"))
+                    badPointers[id] = "pointer of \(path) is malformed"
                     continue
                 }
             } catch {
                 result.problems.append(VerifyProblem(kind: "pointer-unreadable", commit: commit, path: path, object: id.hex, file: nil, detail: "\(error)"))
+                badPointers[id] = "pointer of \(path) is unreadable"
                 continue
             }
             result.files += 1
@@ -87,10 +126,78 @@ extension Repository {
             if let problem = verifyContent(p, path: path, commit: commit, result: &result) {
                 result.problems.append(problem)
                 verifiedFiles.remove(p.chunks)
+                badPointers[id] = "\(path): \(problem.kind)"
             }
         }
         progress.finish()
+        clock.mark("files")
+
+        // Name every commit whose files are damaged, not only the first one that showed it.
+        if !badPointers.isEmpty {
+            for info in commits {
+                guard let i = verdictIndex[info.id], result.history[i].status == .good,
+                      let files = try? git.files(inTree: info.tree),
+                      let hit = files.first(where: { badPointers[$0.id] != nil }) else { continue }
+                result.history[i].status = .contentDigestMismatch
+                result.history[i].detail = badPointers[hit.id]
+            }
+        }
+        for v in result.history where v.status != .good && v.status != .unreadable {
+            result.problems.append(VerifyProblem(kind: v.status.rawValue, commit: v.commit, path: nil, object: v.commit, file: nil,
+                                                 detail: v.detail ?? v.status.rawValue))
+        }
         return result
+    }
+
+    /// What one worker of `verify` found in its slice of history.
+    struct CommitSliceResult: Sendable {
+        var verdicts: [CommitVerdict] = []
+        var problems: [VerifyProblem] = []
+        /// Pointer blobs met for the first time in this slice, with where.
+        var blobs: [(id: ObjectID, path: String, commit: String)] = []
+    }
+
+    static func checkCommits(_ commits: ArraySlice<CommitInfo>, git: GitRepository, progress: (Int) -> Void) throws -> CommitSliceResult {
+        var out = CommitSliceResult()
+        let checker = CommitChecker(git: git)
+        var seenTrees = Set<ObjectID>(), seenBlobs = Set<ObjectID>()
+        for (n, info) in commits.enumerated() {
+            if n % 64 == 0 { progress(n) }
+            out.verdicts.append(checker.check(info))
+            do {
+                try git.visitNewBlobs(inTree: info.tree, seenTrees: &seenTrees, seenBlobs: &seenBlobs,
+                                      visit: { path, id in out.blobs.append((id, path, info.id.hex)) },
+                                      unsafe: { path, id in
+                    out.problems.append(VerifyProblem(kind: "unsafe-path", commit: info.id.hex, path: path, object: id.hex, file: nil,
+                                                      detail: "path is absolute, has '..' or is reserved"))
+                })
+            } catch {
+                out.problems.append(VerifyProblem(kind: "tree-unreadable", commit: info.id.hex, path: nil, object: info.tree.hex, file: nil, detail: "\(error)"))
+            }
+        }
+        return out
+    }
+
+    /// Every commit reachable from `starts`, newest first; unreadable ones are reported and skipped.
+    private func commitsNewestFirst(from starts: [ObjectID], result: inout VerifyResult) throws -> [CommitInfo] {
+        // Topological order when the whole history reads; a damaged one is walked by hand below,
+        // reporting what cannot be read.
+        if let ids = try? git.walk(from: starts), let infos = try? ids.map({ try git.commit($0) }) { return infos }
+        var out: [CommitInfo] = []
+        var stack = starts
+        var seen = Set<ObjectID>()
+        while let id = stack.popLast() {
+            guard seen.insert(id).inserted else { continue }
+            do {
+                let info = try git.commit(id)
+                out.append(info)
+                stack.append(contentsOf: info.parents)
+            } catch {
+                result.problems.append(VerifyProblem(kind: "commit-unreadable", commit: id.hex, path: nil, object: id.hex, file: nil, detail: "\(error)"))
+                result.history.append(CommitVerdict(commit: id.hex, status: .unreadable, detail: "\(error)"))
+            }
+        }
+        return out.sorted { a, b in a.committer.time != b.committer.time ? a.committer.time > b.committer.time : a.id < b.id }
     }
 
     /// Reassembles one file from its chunks and checks sizes and the whole-file SHA-256.

@@ -1,13 +1,16 @@
 import ArgumentParser
 import Lineage
+import LineageCore
 
 struct Show: RepositoryCommand {
     static let configuration = CommandConfiguration(abstract: "Show a commit and its changes, or one file's record with <rev>:<path>.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "<rev> or <rev>:<path> (default HEAD).") var spec: String = "HEAD"
+    @Flag(help: "Show who signed the commit, whether the signature holds, and the runs behind it (or behind <path>).") var provenance = false
 
     func run(in repository: Repository) throws {
+        if provenance { return try showProvenance(repository) }
         let result = try repository.show(spec)
         if output.json { return try Output.json(result) }
         if let f = result.file {
@@ -29,5 +32,40 @@ struct Show: RepositoryCommand {
         for line in c.message.split(separator: "\n") { Output.line("    \(line)") }
         Output.line()
         for d in result.changes ?? [] { Output.line(Diff.describe(d)) }
+    }
+
+    private func showProvenance(_ repository: Repository) throws {
+        let p = try repository.provenance(spec)
+        if output.json { return try Output.json(p) }
+        let v = p.signature
+        Output.line(Output.color("commit \(p.commit.commit)", "33"))
+        let status = v.status == .good ? Output.color("good", "32") : Output.color(v.status.rawValue, "31")
+        Output.line("Signature: \(status)" + (v.principals.map { " by \($0.joined(separator: ", "))" } ?? "") + (v.key.map { " (\($0))" } ?? ""))
+        if let d = v.detail, v.status != .good { Output.line("           \(d)") }
+        Output.line("Author:    \(p.commit.author.name) <\(p.commit.author.email)>  \(p.commit.author.date)")
+        if let f = p.file {
+            Output.line("File:      \(f.path)  sha256:\(f.sha256.hex)  \(formatBytes(f.size))  \(f.kind.rawValue)")
+            if let run = p.producedBy { Output.line("Produced by:"); describe(run) }
+            else { Output.line("Produced by: no recorded run (added by hand)") }
+        }
+        for run in p.runs where run.id != p.producedBy?.id { Output.line("Run in this commit:"); describe(run) }
+    }
+
+    private func describe(_ run: RunRecord) {
+        Output.line("  run \(run.name) \(run.id)")
+        Output.line("  command:  \(run.argv.joined(separator: " "))  (in \(run.workingDirectory), exit \(run.exitStatus))")
+        Output.line("  time:     \(run.startedAt) → \(run.endedAt)")
+        Output.line("  agent:    \(run.agent.principal) (\(run.agent.keyFingerprint))")
+        for i in run.inputs { Output.line("  input:    \(i.path)  sha256:\(i.sha256.hex)") }
+        for o in run.outputs { Output.line("  output:   \(o.path)  sha256:\(o.sha256.hex)") }
+        if let c = run.code {
+            let commit = c.commit.map { String($0.prefix(12)) } ?? "(no commit)"
+            Output.line("  code:     \(c.remoteURL ?? "(no remote)") \(c.branch ?? "(detached)") \(commit)" + (c.dirty ? " dirty (diff sha256:\(c.diffSHA256?.hex ?? "?"))" : " clean") + (c.untracked.isEmpty ? "" : ", \(c.untracked.count) untracked file(s)"))
+        } else {
+            Output.line("  code:     not inside a git repository")
+        }
+        let e = run.environment
+        Output.line("  env:      \(e.os), kernel \(e.kernel), \(e.architecture), \(e.cpuModel ?? "cpu ?") x\(e.cpuCount)")
+        for c in e.captures { Output.line("  env file: \(c.kind) \(c.record)  sha256:\(c.sha256.hex)") }
     }
 }

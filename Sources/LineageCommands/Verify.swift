@@ -11,7 +11,14 @@ struct Verify: RepositoryCommand {
     func run(in repository: Repository) throws {
         let result = try repository.verify(progress: TerminalProgress.make(quiet: global.quiet))
         if output.json { try Output.json(result) } else {
-            for p in result.problems {
+            if !global.quiet {
+                for v in result.history {
+                    let who = v.principals.map { " by " + $0.joined(separator: ",") } ?? ""
+                    let mark = v.status == .good ? Output.color("good", "32") : Output.color(v.status.rawValue, "31")
+                    Output.line("\(v.commit.prefix(12)) \(mark)\(who)" + (v.status == .good ? "" : " — \(v.detail ?? "")"))
+                }
+            }
+            for p in result.problems where p.kind != "unreadable" && CommitVerdict.Status(rawValue: p.kind) == nil {
                 var where_: [String] = []
                 if let path = p.path { where_.append(path) }
                 if let commit = p.commit { where_.append("commit \(commit == "staged" ? "staged" : String(commit.prefix(12)))") }

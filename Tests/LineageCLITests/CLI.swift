@@ -17,6 +17,13 @@ enum CLI {
         return fallback
     }()
 
+    /// One scratch XDG config directory per test process: the user's lineage signing key lives there.
+    static let configHome: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lineage-test-config-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
     struct Result {
         let code: Int32
         let outData: Data
@@ -40,6 +47,8 @@ enum CLI {
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        // Keys made by `lineage init` go to a scratch config directory, never the real ~/.config.
+        env["XDG_CONFIG_HOME"] = CLI.configHome
         for (k, v) in extra { env[k] = v }
         p.environment = env
         let out = Pipe(), err = Pipe()

@@ -20,7 +20,7 @@ struct InteropTests {
         #expect(fsck.code == 0, "git fsck: \(fsck.out) \(fsck.err)")
         #expect(!fsck.err.contains("error"))
         let tree = try p.git("ls-tree", "-r", "--name-only", "HEAD")
-        #expect(tree.out == "data/a.csv\nmodels/m.bin\n")
+        #expect(tree.out == ".lineage/allowed_signers\n.lineage/commit.json\ndata/a.csv\nmodels/m.bin\n")
     }
 
     @Test func digestsMatchSha256sum() throws {
@@ -49,6 +49,7 @@ struct InteropTests {
             let blob = try p.git("cat-file", "blob", "HEAD:\(path)").out
             documents.append(("pointer", blob))
         }
+        documents.append(("commit", try p.git("cat-file", "blob", "HEAD:.lineage/commit.json").out))
         documents.append(("status", try p.expectOK(["status", "--json"]).out))
         documents.append(("log", try p.expectOK(["log", "--json"]).out))
         documents.append(("verify", try p.expectOK(["verify", "--json"]).out))

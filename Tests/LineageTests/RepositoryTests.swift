@@ -6,9 +6,18 @@ import Testing
 
 /// The repository facade used in-process, as a library user would.
 @Suite struct RepositoryTests {
+    /// Keys made by `initialize` go to a scratch config directory, never the real ~/.config.
+    static let configHome: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lineage-lib-config-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        setenv("XDG_CONFIG_HOME", dir, 1)
+        return dir
+    }()
+
     func scratch() throws -> (Repository, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("repo-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = RepositoryTests.configHome
         let repo = try Repository.initialize(at: dir)
         try repo.config(set: "user.name", value: "Lib Test")
         try repo.config(set: "user.email", value: "lib@example.org")

@@ -1,0 +1,164 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageSigning
+import LineageStore
+
+/// What `lineage run` is asked to do.
+public struct RunRequest: Sendable {
+    public var name: String
+    public var inputs: [String]
+    public var outputs: [String]
+    /// Extra environment captures; only `pip` exists so far.
+    public var envCapture: [String]
+    public var argv: [String]
+    /// The directory the command runs in (and relative paths are taken from).
+    public var cwd: String
+    public var message: String?
+
+    public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil) {
+        self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
+    }
+}
+
+public struct RunOutcome: Sendable {
+    /// The status `lineage run` exits with: the command's.
+    public let exitCode: Int32
+    /// Set when the command succeeded and its run was committed.
+    public let record: RunRecord?
+    public let commit: String?
+}
+
+extension Repository {
+    public static let supportedEnvCaptures = ["pip"]
+
+    /// Runs a command as a recorded transformation: declared inputs are hashed before and after, the
+    /// command runs with the terminal passed through, and on success its outputs, its inputs and a
+    /// Run record are committed together in one signed commit. When the command fails, nothing is
+    /// committed and its status is passed on; when an output is missing or an input changed while it
+    /// ran, nothing is committed and the error says which.
+    public func run(_ request: RunRequest, progress: ProgressReporter = SilentProgress()) throws -> RunOutcome {
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, !name.contains(where: \.isNewline), name.count <= 200 else {
+            throw LineageError.invalidArgument("the run needs a --name of one line (at most 200 characters), e.g. --name train")
+        }
+        guard !request.argv.isEmpty else {
+            throw LineageError.invalidArgument("no command to run — put it after `--`, e.g. lineage run --name train -i data.csv -o model.bin -- python train.py")
+        }
+        for capture in request.envCapture where !Repository.supportedEnvCaptures.contains(capture) {
+            throw LineageError.invalidArgument("unknown --env-capture '\(capture)'; supported: \(Repository.supportedEnvCaptures.joined(separator: ", "))")
+        }
+        let cwd = realPath(request.cwd) ?? request.cwd
+        guard cwd == root || cwd.hasPrefix(root + "/") else { throw LineageError.outsideWorkingDirectory(request.cwd, root: root) }
+
+        // Everything that can be checked before the command runs is checked first: a long training
+        // run must not end in "your key is not trusted".
+        let inputs = try request.inputs.flatMap { try runInputFiles($0, cwd: cwd) }
+        let outputs = try request.outputs.map { try runOutputPath($0, cwd: cwd) }
+        for o in outputs {
+            if let clash = inputs.first(where: { TrackedPath.within($0.path, o) }) {
+                throw LineageError.invalidArgument("'\(clash.path)' is both an input and (below) an output; a run may not overwrite what it reads")
+            }
+        }
+        let key = try signingKey()
+        let startSeconds = nowSeconds()
+        let who = try identity(now: startSeconds)
+        let principals = try checkSigner(key, parent: try headCommit(), now: startSeconds)
+
+        var before: [String: (stat: FileStat, digest: Digest)] = [:]
+        for f in inputs { before[f.path] = (f.stat, try hashFile(root + "/" + f.path)) }
+
+        let started = Date()
+        let outcome: ProcessOutcome
+        do { outcome = try ProcessRunner.run(request.argv, in: cwd) } catch let e as RunSupportError {
+            throw LineageError.invalidArgument(e.description)
+        }
+        let ended = Date()
+        guard outcome.exitCode == 0 else { return RunOutcome(exitCode: outcome.exitCode, record: nil, commit: nil) }
+
+        for f in inputs {
+            let now = FileStat.lstat(root + "/" + f.path)
+            let old = before[f.path]!
+            let unchanged = now != nil && now!.size == old.stat.size && now!.mtimeNs == old.stat.mtimeNs
+            if !unchanged || (try? hashFile(root + "/" + f.path)) != old.digest {
+                throw LineageError.invalidArgument("input '\(f.path)' changed while the command ran; nothing was committed — a run must not modify its declared inputs (declare the new file as an output)")
+            }
+        }
+        for o in outputs {
+            guard let st = FileStat.lstat(root + "/" + o), st.isRegularFile || st.isDirectory else {
+                throw LineageError.invalidArgument("the command succeeded but did not produce the declared output '\(o)'; nothing was committed — check the path given with -o")
+            }
+        }
+        var records: [String: [UInt8]] = [:]
+        var environment = RunEnvironment.capture()
+        if request.envCapture.contains("pip") {
+            let frozen: [UInt8]
+            do { frozen = try RunEnvironment.pipFreeze() } catch let e as RunSupportError { throw LineageError.invalidArgument(e.description) }
+            let digest = Digest.of(frozen)
+            let path = "environments/\(digest.hex).txt"
+            records[path] = frozen
+            environment.captures.append(EnvironmentCapture(kind: "pip", sha256: digest, size: UInt64(frozen.count), record: RecordTree.directory + "/" + path))
+        }
+        let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
+
+        // Stage inputs and outputs; put the staging index back if anything below fails.
+        let savedIndex = FileManager.default.contents(atPath: layout.stagingIndex)
+        do {
+            let added = try add(inputs.map(\.path) + outputs, cwd: root, progress: progress)
+            let digests = Dictionary(added.files.compactMap { f in f.sha256.map { (f.path, ($0, f.size ?? 0)) } }, uniquingKeysWith: { a, _ in a })
+            var recordedInputs: [RunArtifact] = []
+            for f in inputs {
+                guard let (d, size) = digests[f.path], d == before[f.path]!.digest else {
+                    throw LineageError.invalidArgument("input '\(f.path)' changed while it was being recorded; nothing was committed")
+                }
+                recordedInputs.append(RunArtifact(path: f.path, sha256: d, size: size))
+            }
+            let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
+                .compactMap { f in f.sha256.map { RunArtifact(path: f.path, sha256: $0, size: f.size ?? 0) } }
+            let relativeCwd = cwd == root ? "." : String(cwd.dropFirst(root.count + 1))
+            let record = RunRecord(
+                id: UUIDv7.generate(), name: name, argv: request.argv, workingDirectory: relativeCwd,
+                startedAt: Timestamp.rfc3339(started), endedAt: Timestamp.rfc3339(ended), exitStatus: outcome.exitCode,
+                inputs: recordedInputs, outputs: recordedOutputs, code: code, environment: environment,
+                agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
+            records[Repository.runRecordPath(record.id)] = try record.encoded()
+            let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
+            let result = try commitIndex(message: message, records: records, runs: [record.id], requireChanges: false)
+            return RunOutcome(exitCode: 0, record: record, commit: result.commit)
+        } catch {
+            if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
+            else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }
+            throw error
+        }
+    }
+
+    /// The regular files an input argument names (a file, or every file below a directory).
+    private func runInputFiles(_ argument: String, cwd: String) throws -> [(path: String, stat: FileStat)] {
+        let r = try resolve(argument, cwd: cwd)
+        guard let st = r.stat else { throw LineageError.notFound(argument, suggestions: []) }
+        if st.isRegularFile { _ = try TrackedPath(r.relative); return [(r.relative, st)] }
+        guard st.isDirectory, !r.relative.isEmpty else {
+            throw LineageError.invalidArgument("input '\(argument)' is not a regular file or a directory below the working directory — declare the files the command reads")
+        }
+        var skipped: [String] = []
+        let files = try walkFiles(under: r.relative, skipped: &skipped)
+        guard !files.isEmpty else { throw LineageError.invalidArgument("input directory '\(argument)' holds no files") }
+        return files.compactMap { f in FileStat.lstat(root + "/" + f).map { (f, $0) } }
+    }
+
+    /// An output argument as a path below the root (it need not exist yet).
+    private func runOutputPath(_ argument: String, cwd: String) throws -> String {
+        let r = try resolve(argument, cwd: cwd)
+        guard !r.relative.isEmpty else {
+            throw LineageError.invalidArgument("output '\(argument)' is the whole working directory — name the files or directory the command writes")
+        }
+        _ = try TrackedPath(r.relative)
+        if let st = r.stat, !(st.isRegularFile || st.isDirectory) { throw LineageError.notAFile(argument) }
+        return r.relative
+    }
+}
+
+extension TrackedPath {
+    /// True when `path` is `prefix` or lies below it (plain strings, for paths already checked).
+    static func within(_ path: String, _ prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
+}

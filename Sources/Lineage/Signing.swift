@@ -1,0 +1,181 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageSigning
+
+/// Where keys live and how the repository's signer and trust are found.
+public enum SigningKeys {
+    /// `$XDG_CONFIG_HOME/lineage/keys/id_ed25519`, or `~/.config/lineage/keys/id_ed25519`.
+    public static func defaultKeyPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let base: String
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { base = xdg }
+        else { base = (environment["HOME"] ?? NSHomeDirectory()) + "/.config" }
+        return base + "/lineage/keys/id_ed25519"
+    }
+
+    /// `~/x` → `$HOME/x`; relative paths are taken from `cwd`.
+    static func expand(_ path: String, cwd: String) -> String {
+        if path == "~" || path.hasPrefix("~/") {
+            return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
+        }
+        return path.hasPrefix("/") ? path : cwd + "/" + path
+    }
+
+    /// Creates a new Ed25519 key in OpenSSH format at `path` (mode 0600) and its `.pub` beside it.
+    ///
+    /// Refuses an existing file and any place inside a lineage working directory: a private key must
+    /// never be tracked, committed or copied along with a project. The key file appears atomically
+    /// (written aside, then linked into place, which fails if another process made one first).
+    @discardableResult
+    public static func generate(at path: String, comment: String) throws -> SSHPrivateKey {
+        let absolute = lexicallyNormalized(path)
+        let dir = (absolute as NSString).deletingLastPathComponent
+        if let inside = Repository.findRoot(from: dir) {
+            throw LineageError.invalidArgument("refusing to write a private key inside the lineage working directory \(inside) — keep keys outside projects, e.g. the default \(defaultKeyPath())")
+        }
+        if FileManager.default.fileExists(atPath: absolute) {
+            throw LineageError.invalidArgument("\(absolute) already exists; not overwriting a key — choose another path with --file, or use the existing key with `lineage config user.signingkey \(absolute)`")
+        }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        catch { throw LineageError.unreadable(dir, reason: "cannot create the key directory: \(error.localizedDescription)") }
+        let key = SSHPrivateKey.generate(comment: comment)
+        try writeExclusive(Array(key.openSSHPrivateKey().utf8), to: absolute, mode: 0o600)
+        try? FileManager.default.removeItem(atPath: absolute + ".pub")
+        try writeExclusive(Array(key.publicKeyLine().utf8), to: absolute + ".pub", mode: 0o644)
+        return key
+    }
+
+    /// Writes a temporary file with `mode`, fsyncs it, and links it to `path` only if nothing is there.
+    private static func writeExclusive(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        let temp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw LineageError.unreadable(path, reason: String(cString: strerror(errno))) }
+        defer { unlink(temp) }
+        let ok = bytes.withUnsafeBytes { buf in write(fd, buf.baseAddress, buf.count) == buf.count } && fchmod(fd, mode) == 0 && fsync(fd) == 0
+        close(fd)
+        guard ok else { throw LineageError.unreadable(path, reason: String(cString: strerror(errno))) }
+        guard link(temp, path) == 0 else {
+            if errno == EEXIST { throw LineageError.invalidArgument("\(path) already exists; not overwriting a key") }
+            throw LineageError.unreadable(path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Loads a private key, turning the signing layer's errors into messages that name the file.
+    public static func load(path: String) throws -> SSHPrivateKey {
+        do { return try SSHPrivateKey.load(path: path) } catch let e as SigningError {
+            throw LineageError.signing("signing key \(path): \(e)")
+        }
+    }
+}
+
+/// What `lineage init` did about signing.
+public struct InitReport: Codable, Sendable {
+    public let root: String
+    public let keyPath: String?
+    public let keyCreated: Bool
+    public let principal: String?
+    public let fingerprint: String?
+    /// Set when no usable key could be arranged; the user must configure one before committing.
+    public let keyProblem: String?
+}
+
+extension Repository {
+    static let trustRecord = "allowed_signers"
+    static var trustRecordPath: String { RecordTree.directory + "/" + trustRecord }
+    static var commitRecordPath: String { RecordTree.directory + "/" + CommitRecord.path }
+    var trustFile: String { layout.dotLineage + "/" + Repository.trustRecord }
+
+    /// The configured signing key's file: `.lineage/config` first, then git's `user.signingkey` when
+    /// it names a private key file; nil when neither is set.
+    public func signingKeyPath() -> String? {
+        if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
+            return SigningKeys.expand(v, cwd: root)
+        }
+        if let v = try? GitConfig.userDefault()?.string("user.signingkey"), !v.isEmpty, !v.hasPrefix("key::"), !v.hasSuffix(".pub") {
+            return SigningKeys.expand(v, cwd: FileManager.default.currentDirectoryPath)
+        }
+        return nil
+    }
+
+    /// The key commits are signed with.
+    func signingKey() throws -> SSHPrivateKey {
+        guard let path = signingKeyPath() else { throw LineageError.noSigningKey }
+        return try SigningKeys.load(path: path)
+    }
+
+    /// The principal new keys are trusted as: the identity's email, else `user@host`.
+    func defaultPrincipal() -> String {
+        if let id = try? identity(now: 0) { return id.email }
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "lineage"
+        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    }
+
+    /// The working copy of the trust file (`.lineage/allowed_signers`): what the next commit records.
+    func workingTrustText() throws -> String {
+        guard FileManager.default.fileExists(atPath: trustFile) else { return "" }
+        guard let data = FileManager.default.contents(atPath: trustFile) else {
+            throw LineageError.unreadable(trustFile, reason: "cannot read the trust file")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func parseTrust(_ text: String, source: String) throws -> AllowedSigners {
+        do { return try AllowedSigners(parsing: text) } catch let e as SigningError {
+            throw LineageError.signing("\(source): \(e) — fix that line (format: principal [namespaces=\"git\"] ssh-ed25519 AAAA...)")
+        }
+    }
+
+    /// The trust recorded in a commit's tree, or nil when the commit has none.
+    func trust(inCommit id: ObjectID) throws -> AllowedSigners? {
+        let tree = try git.commit(id).tree
+        guard let blob = try git.entry(inTree: tree, path: Repository.trustRecordPath) else { return nil }
+        return try Repository.parseTrust(String(decoding: try git.readBlob(blob), as: UTF8.self),
+                                         source: "\(Repository.trustRecordPath) of commit \(id.hex.prefix(12))")
+    }
+
+    /// Fails unless `key` may sign a commit on top of `parent`: trusted by the parent's trust, or, for
+    /// a first commit (or one on history made before trust existed), by the working trust file.
+    /// Returns the principals the key is trusted as.
+    @discardableResult
+    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64) throws -> [String] {
+        let working = try Repository.parseTrust(try workingTrustText(), source: trustFile)
+        let parentTrust = try parent.flatMap { try trust(inCommit: $0) }
+        switch (parentTrust ?? working).lookup(key: key.publicKey, namespace: "git", at: now) {
+        case .trusted(let principals): return principals
+        case .notValidAt(let principals):
+            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: "it is trusted as \(principals.joined(separator: ", ")) but not at this time (valid-after/valid-before)")
+        case .unknown:
+            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: parentTrust == nil ? "it is not in \(trustFile)" : "it is not in the trust recorded at HEAD")
+        }
+    }
+
+    /// Builds the final tree of a commit and writes the commit, signed. A `signer` passed in must
+    /// have been through `checkSigner` already (callers check before writing anything).
+    ///
+    /// The tree is the tracked files of `userTree`, the parent's records carried forward, the
+    /// working trust file, `records` (paths below `.lineage/`), and last the commit record holding
+    /// the SHA-256 digest of all of that. The signer must be trusted by the parent's trust (the first
+    /// commit bootstraps: by its own), so nobody can add their own key silently.
+    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [String: [UInt8]] = [:],
+                           runs: [String] = [], noVerify: Bool? = nil, signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
+        let key = try signer ?? signingKey()
+        let who = try identity(now: now)
+        let trustText = try workingTrustText()
+        if signer == nil { _ = try checkSigner(key, parent: parent, now: now) }
+        var updates: [String: ObjectID?] = [Repository.trustRecord: try git.writeBlob(Array(trustText.utf8))]
+        for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
+        let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
+        let recordsTree = try git.tree(updating: parentRecords, with: updates)
+        let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
+        let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
+        let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify)
+        let final = try git.tree(updating: withRecords, with: [Repository.commitRecordPath: try git.writeBlob(try record.encoded())])
+        return try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
+            var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
+            // git stores the armor without its final newline; with it the object would not be
+            // byte-identical to what `git commit -S` writes.
+            while armored.hasSuffix("\n") { armored.removeLast() }
+            return armored
+        }
+    }
+}

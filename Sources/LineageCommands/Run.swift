@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Lineage
+
+struct Run: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command as a recorded transformation and commit its outputs with its provenance.",
+        discussion: """
+        The command runs with your terminal; SIGINT and SIGTERM are passed on; lineage exits with its status. \
+        On success the declared outputs, the declared inputs and a Run record (inputs and outputs with SHA-256, \
+        code version, environment, signer) are committed together in one signed commit. When the command fails, \
+        nothing is committed. Only declared inputs are recorded: files the command reads without -i are not detected.
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "A name for the transformation, e.g. train.") var name: String
+    @Option(name: [.customShort("i"), .customLong("input")], help: "A file or directory the command reads (repeatable).") var inputs: [String] = []
+    @Option(name: [.customShort("o"), .customLong("output")], help: "A file or directory the command writes (repeatable).") var outputs: [String] = []
+    @Option(help: ArgumentHelp("Also record the environment with: pip (stores `pip freeze`).", valueName: "kind")) var envCapture: [String] = []
+    @Option(name: .shortAndLong, help: "The commit message (default: run <name>: <command>).") var message: String?
+    @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
+
+    func run(in repository: Repository) throws {
+        let outcome = try repository.run(
+            RunRequest(name: name, inputs: inputs, outputs: outputs, envCapture: envCapture, argv: command, cwd: global.cwd, message: message),
+            progress: TerminalProgress.make(quiet: global.quiet))
+        guard outcome.exitCode == 0, let record = outcome.record, let commit = outcome.commit else {
+            Output.error("the command exited with status \(outcome.exitCode); nothing was committed")
+            throw ExitSignal(code: outcome.exitCode)
+        }
+        if global.quiet { return Output.line(commit) }
+        FileHandle.standardError.write(Data("Recorded run \(record.name) \(record.id): \(record.inputs.count) input(s), \(record.outputs.count) output(s) [\(commit.prefix(12))]\n".utf8))
+    }
+}
