@@ -10,13 +10,18 @@ pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v git >/dev/null || need+=(git)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-  echo "setup: installing the Python jsonschema package (schema tests)"
-  python3 -m pip install -q jsonschema
+py_need=()
+python3 -c 'import jsonschema' 2>/dev/null || py_need+=(jsonschema)
+python3 -c 'import cryptography' 2>/dev/null || py_need+=(cryptography)
+python3 -c 'import in_toto_attestation' 2>/dev/null || py_need+=(in-toto-attestation)
+if [ ${#py_need[@]} -gt 0 ]; then
+  echo "setup: installing Python packages for interop tests: ${py_need[*]}"
+  python3 -m pip install -q "${py_need[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${py_need[@]}"
 fi
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.x) is required and not on PATH" >&2; exit 1; }

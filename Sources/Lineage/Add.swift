@@ -187,6 +187,8 @@ extension Repository {
             }
             if !staging.isEmpty || !removals.isEmpty { try index.write() }
             clock.mark("staging index")
+            // Maintenance, like git's auto gc: failing it loses nothing.
+            _ = try? store.consolidate()
             // The stat cache is only a cache: failing to update it costs a re-hash later, never correctness.
             try? lineageIndex.updateCache(cacheUpdates, removed: removals)
             clock.mark("stat cache")

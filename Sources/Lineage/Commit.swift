@@ -50,7 +50,7 @@ extension Repository {
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
             // Like git's `gc --auto`: once loose objects or packs pile up, repack the history
             // (maintenance; failing it changes nothing).
-            if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack() }
+            if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack(all: false) }
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed)
         }

@@ -57,6 +57,14 @@ public enum ProcessRunner {
 
         SignalForwarding.acquire()
         defer { SignalForwarding.release() }
+        // This thread may have inherited a mask blocking SIGINT/SIGTERM (a parent that spawned us
+        // from a dispatch worker thread, which blocks signals); unblock them here while the command
+        // runs, or a signal sent to us would wait pending and never be forwarded.
+        var forwarded = sigset_t(), previousMask = sigset_t()
+        sigemptyset(&forwarded)
+        sigaddset(&forwarded, SIGINT); sigaddset(&forwarded, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &forwarded, &previousMask)
+        defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
 
         let pid = try spawn(path: path, argv: argv, in: directory, environment: environment)
         let slot = SignalForwarding.register(pid)

@@ -1,5 +1,6 @@
 internal import CLibGit2
 import Foundation
+import LineageCore
 
 extension GitRepository {
     /// Roughly how many loose objects the database holds, estimated like git's `gc --auto`: the
@@ -13,45 +14,54 @@ extension GitRepository {
         ((try? FileManager.default.contentsOfDirectory(atPath: path + "/objects/pack")) ?? []).filter { $0.hasSuffix(".pack") }.count
     }
 
-    /// Rewrites the whole object database as few packs (git's `repack -a -d`): every object, loose
-    /// or packed, goes undeltified into new packs (see `BlobBatch.packBytes`), then the old packs
-    /// and loose files are deleted. Reading a long history from one pack avoids a file open per
-    /// loose object and a search through hundreds of small packs per lookup. Returns how many
-    /// objects were written.
+    /// Rewrites object storage as fewer packs. `all` (`lineage gc`, like git's `repack -a -d`): every
+    /// object, loose or packed, into new packs. Otherwise (after commits, like git's
+    /// `repack --geometric=2`): the loose objects and the small packs, chosen so the packs kept
+    /// form a geometric progression — each at least twice the size of everything smaller — which
+    /// bounds the number of packs by log(size) at amortized linear cost. Objects are written
+    /// undeltified (see `BlobBatch.packBytes`): reading a long history then costs no delta chains,
+    /// no file open per loose object and no search through hundreds of small packs. Returns how
+    /// many objects were written.
     ///
     /// Old copies are deleted only after the new packs and their indexes are written and synced
     /// (libgit2's indexer writes through temporary files, renames, and fsyncs), so a crash leaves
     /// duplicates, never a missing object. Call it holding the repository write lock.
     @discardableResult
-    public func repack() throws -> Int {
+    public func repack(all: Bool = true) throws -> Int {
         let objects = path + "/objects"
         let fm = FileManager.default
         var looseFiles: [String] = []
+        var ids: [git_oid] = []
         for fan in (try? fm.contentsOfDirectory(atPath: objects)) ?? [] where fan.utf8.count == 2 {
             for rest in (try? fm.contentsOfDirectory(atPath: objects + "/" + fan)) ?? [] where rest.utf8.count == 38 {
+                var oid = git_oid()
+                guard git_oid_fromstr(&oid, fan + rest) == 0 else { continue }
                 looseFiles.append(objects + "/" + fan + "/" + rest)
+                ids.append(oid)
             }
         }
-        let oldPacks = ((try? fm.contentsOfDirectory(atPath: objects + "/pack")) ?? []).filter { $0.hasSuffix(".pack") }
-        guard looseFiles.count + oldPacks.count > 1 else { return 0 }
+        var packs: [(name: String, size: Int)] = []
+        for name in (try? fm.contentsOfDirectory(atPath: objects + "/pack")) ?? [] where name.hasSuffix(".pack") {
+            let size = (try? fm.attributesOfItem(atPath: objects + "/pack/" + name)[.size] as? Int) ?? 0
+            packs.append((name, size ?? 0))
+        }
+        packs.sort { $0.size < $1.size }
+        let rollUp = all ? packs.count : GeometricRollUp.split(packs.map { UInt64($0.size) })
+        guard looseFiles.count + rollUp > 1 else { return 0 }
+        let oldPacks = packs.prefix(rollUp).map(\.name)
+        for name in oldPacks {
+            ids += try GitRepository.packIndexObjects(objects + "/pack/" + name.dropLast(5) + ".idx")
+        }
 
         var odb: OpaquePointer?
         try GitError.check(git_repository_odb(&odb, handle.pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
-        final class Collector { var ids: [git_oid] = [] }
-        let collector = Collector()
-        let rc = git_odb_foreach(odb, { oid, payload in
-            guard let oid, let payload else { return -1 }
-            Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue().ids.append(oid.pointee)
-            return 0
-        }, Unmanaged.passUnretained(collector).toOpaque())
-        try GitError.check(rc, "git_odb_foreach")
         var unique = Set<ObjectID>()
         var batch: [(type: UInt8, bytes: [UInt8])] = []
         var batchBytes = 0
         var written = 0
         // Packed in batches so memory stays bounded however large the history is.
-        for var oid in collector.ids where unique.insert(ObjectID(oid)).inserted {
+        for var oid in ids where unique.insert(ObjectID(oid)).inserted {
             var object: OpaquePointer?
             try GitError.check(git_odb_read(&object, odb, &oid), "git_odb_read")
             defer { git_odb_object_free(object) }
@@ -65,17 +75,42 @@ extension GitRepository {
                 batch.removeAll(); batchBytes = 0
             }
         }
-        var newPacks = Set<String>()
         if !batch.isEmpty { try BlobBatch.writePack(BlobBatch.packBytes(batch), to: self) }
-        newPacks = Set(((try? fm.contentsOfDirectory(atPath: objects + "/pack")) ?? []).filter { $0.hasSuffix(".pack") }).subtracting(oldPacks)
-        // A pack the new ones duplicate exactly (same content, same name) is kept, not deleted.
-        for pack in oldPacks where !newPacks.contains(pack) {
-            let base = objects + "/pack/" + pack.dropLast(5)
+        let present = Set(((try? fm.contentsOfDirectory(atPath: objects + "/pack")) ?? []))
+        // A new pack with exactly an old one's content has its name; it must survive.
+        let rewritten = Set(present.filter { $0.hasSuffix(".pack") }).subtracting(packs.map(\.name))
+        for name in oldPacks where !rewritten.contains(name) {
+            let base = objects + "/pack/" + name.dropLast(5)
             unlink(base + ".idx"); unlink(base + ".pack"); unlink(base + ".rev")
         }
         for file in looseFiles { unlink(file) }
         for fan in Set(looseFiles.map { ($0 as NSString).deletingLastPathComponent }) { rmdir(fan) }
         try GitError.check(git_odb_refresh(odb), "git_odb_refresh")
         return written
+    }
+
+    /// Object ids listed in a version-2 pack index (`.idx`): magic, version, 256 fan-out words, ids.
+    static func packIndexObjects(_ path: String) throws -> [git_oid] {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 8 + 1024 else {
+            throw GitError(code: .other(-1), function: "repack", message: "cannot read pack index \(path)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes[0..<4].elementsEqual([0xFF, 0x74, 0x4F, 0x63]), bytes[7] == 2 else {
+            throw GitError(code: .other(-1), function: "repack", message: "\(path) is not a version-2 pack index")
+        }
+        let count = Int(bytes[1028]) << 24 | Int(bytes[1029]) << 16 | Int(bytes[1030]) << 8 | Int(bytes[1031])
+        guard bytes.count >= 1032 + count * 20 else {
+            throw GitError(code: .other(-1), function: "repack", message: "pack index \(path) is truncated")
+        }
+        var out: [git_oid] = []
+        out.reserveCapacity(count)
+        for k in 0..<count {
+            var oid = git_oid()
+            withUnsafeMutableBytes(of: &oid.id) { raw in
+                for j in 0..<20 { raw[j] = bytes[1032 + k * 20 + j] }
+            }
+            out.append(oid)
+        }
+        return out
     }
 }

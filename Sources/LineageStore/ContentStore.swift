@@ -563,6 +563,42 @@ public final class ContentStore: @unchecked Sendable {
                        bytesBefore: bytesBefore, bytesAfter: after.reduce(UInt64(0)) { $0 + $1.packSize })
     }
 
+    /// Merges the smallest packs into one once there are more than `limit` (every `add` writes a
+    /// pack; without this, each lookup would search thousands of them). Which packs: see
+    /// `GeometricRollUp`. Every object is kept and re-verified as it is copied; the new pack and
+    /// its index are in place before any old pack is deleted. Hold the repository lock.
+    /// Returns how many packs were merged.
+    @discardableResult
+    public func consolidate(limit: Int = 50) throws -> Int {
+        try reload()
+        let before = snapshot().filter { $0.damage == nil }.sorted { $0.packSize < $1.packSize }
+        guard before.count > limit else { return 0 }
+        let merged = Array(before.prefix(GeometricRollUp.split(before.map(\.packSize))))
+        guard merged.count > 1 else { return 0 }
+        let writer = try PackWriter(store: self, dedupAgainstStore: false)
+        let newName: String?
+        do {
+            var copied = Set<Digest>()
+            for pack in merged {
+                for e in pack.entries where copied.insert(e.digest).inserted {
+                    let bytes = try read(entry: e, in: pack, expected: e.digest)
+                    try bytes.withUnsafeBytes { _ = try writer.put($0, digest: e.digest) }
+                }
+            }
+            newName = try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        for old in merged where old.name != newName {
+            unlink(old.packPath)
+            unlink(old.indexPath)
+        }
+        lock.withLock { packs.removeAll { p in merged.contains { $0 === p } && p.name != newName } }
+        try fsyncDirectory(packsDirectory)
+        return merged.count
+    }
+
     /// Temporary names are `tmp-<pid>-<random>.<ext>`; true when that process no longer exists.
     static func ownerIsGone(_ name: String) -> Bool {
         let parts = name.dropFirst(PackFormat.temporaryPrefix.count).split(separator: "-")
