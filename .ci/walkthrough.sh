@@ -6,7 +6,9 @@ bash "$here/.ci/setup.sh"
 swift build --package-path "$here" >/dev/null
 bin="$(swift build --package-path "$here" --show-bin-path)/lineage"
 project="$(mktemp -d)"
-trap 'rm -rf "$project"' EXIT
+# lineage init creates the user's signing key under $XDG_CONFIG_HOME; the demo uses a scratch one.
+export XDG_CONFIG_HOME="$(mktemp -d)"
+trap 'rm -rf "$project" "$XDG_CONFIG_HOME"' EXIT
 cd "$project"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 lineage() { "$bin" "$@"; }
@@ -47,8 +49,26 @@ step lineage checkout HEAD~1
 step sha256sum data/train.csv
 step lineage status
 step lineage checkout main
+echo
+echo "... the project's code is a git repository; a training run is recorded with its provenance"
+git init -q -b main . && printf '.lineage/\nmodels/\ndata/\n' > .gitignore
+cat > train.py <<'PY'
+import csv, json, os
+rows = list(csv.DictReader(open("data/train.csv")))
+positive = sum(int(r["label"]) for r in rows)
+os.makedirs("models", exist_ok=True)
+json.dump({"rows": len(rows), "prior": positive / len(rows)}, open("models/model.json", "w"))
+print(f"trained on {len(rows)} rows")
+PY
+git add .gitignore train.py && git -c user.name=Dev -c user.email=dev@example.org commit -qm "training code"
+step lineage run --name train -i data/train.csv -o models/model.json -- python3 train.py
+step lineage show HEAD:models/model.json --provenance
+step lineage attest models/model.json -o model.intoto.json
+step lineage trust list
+step lineage gc
 step lineage verify
 step git --git-dir .lineage log --oneline
 step git --git-dir .lineage fsck --strict
+step git --git-dir .lineage -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=.lineage/allowed_signers verify-commit HEAD
 echo
 echo "Walk-through finished: every step above ran against $bin."

@@ -36,12 +36,13 @@ extension Repository {
             _ = try identity(now: stamp)
             let index = try openIndex()
             let tree = try index.writeTree()
-            let headFilesTree = try head.map { try userTree(ofCommit: $0) }
+            let headTree = try head.map { try git.commit($0).tree }
             if requireChanges {
                 let trustChanged = try head.map { try trustText(ofCommit: $0) != (try workingTrustText()) } ?? false
-                if (tree == headFilesTree && !trustChanged) || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
+                let sameFiles = try headTree.map { try git.sameEntries($0, tree, ignoring: RecordTree.directory) } ?? false
+                if (sameFiles && !trustChanged) || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
             }
-            let changed = try changedPaths(from: headFilesTree, to: tree).count
+            let changed = try changedPaths(from: headTree, to: tree).count
             let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, runs: runs,
                                            noVerify: noVerify, signer: key, now: stamp)
             let ref = try git.headBranchRef()
@@ -54,11 +55,6 @@ extension Repository {
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed)
         }
-    }
-
-    /// A commit's tree without its records: only the tracked files.
-    func userTree(ofCommit id: ObjectID) throws -> ObjectID {
-        try git.tree(try git.commit(id).tree, replacingSubtree: RecordTree.directory, with: nil)
     }
 
     /// The trust file as recorded in a commit ("" when it has none).

@@ -13,8 +13,8 @@ public struct GCResult: Codable, Sendable {
 }
 
 extension Repository {
-    /// Drops content no commit, branch or staged file refers to, and repacks the rest; moves loose
-    /// history objects into a pack.
+    /// Drops content no commit, branch or staged file refers to, and repacks the rest; rewrites the
+    /// history objects still needed into one pack and drops the others (e.g. intermediate trees).
     /// It refuses to run when any pointer or chunk list cannot be read: deleting on incomplete
     /// knowledge could lose data.
     public func gc() throws -> GCResult {
@@ -25,7 +25,8 @@ extension Repository {
             for id in try git.walk(from: roots) {
                 for f in try git.files(inTree: try git.commit(id).tree) { pointerIDs.insert(f.id) }
             }
-            for e in try openIndex().entries { pointerIDs.insert(e.id) }
+            let staged = try openIndex().entries.map(\.id)
+            for id in staged { pointerIDs.insert(id) }
             var keep = Set<Digest>()
             for id in pointerIDs {
                 let p = try pointer(id)
@@ -39,7 +40,7 @@ extension Repository {
             let stats = try store.gc(keep: keep)
             var result = GCResult(objectsBefore: stats.objectsBefore, objectsAfter: stats.objectsAfter,
                                   bytesBefore: stats.bytesBefore, bytesAfter: stats.bytesAfter)
-            result.historyObjectsRepacked = try git.repack()
+            result.historyObjectsRepacked = try git.repack(all: true, reachableFrom: roots, keep: staged)
             return result
         }
     }

@@ -152,7 +152,8 @@ extension Repository {
     /// Builds the final tree of a commit and writes the commit, signed. A `signer` passed in must
     /// have been through `checkSigner` already (callers check before writing anything).
     ///
-    /// The tree is the tracked files of `userTree`, the parent's records carried forward, the
+    /// The tree is the tracked files of `userTree` (any records it holds are replaced), the
+    /// parent's records carried forward, the
     /// working trust file, `records` (paths below `.lineage/`), and last the commit record holding
     /// the SHA-256 digest of all of that. The signer must be trusted by the parent's trust (the first
     /// commit bootstraps: by its own), so nobody can add their own key silently.

@@ -75,7 +75,7 @@ extension Repository {
             try AtomicFile.write(Array(after.utf8), to: trustFile)
             do {
                 guard let head, let key else { return TrustChange(commit: nil, entries: trust.entries.map(TrustEntry.init)) }
-                let id = try writeSignedCommit(userTree: try userTree(ofCommit: head), parent: head, message: message + "\n",
+                let id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message + "\n",
                                                signer: key, now: stamp)
                 try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: message)
                 return TrustChange(commit: id.hex, entries: trust.entries.map(TrustEntry.init))

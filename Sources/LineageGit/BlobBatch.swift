@@ -15,6 +15,8 @@ public final class BlobBatch: @unchecked Sendable {
     private var seen = Set<ObjectID>()
     private let lock = NSLock()
     public var count: Int { lock.withLock { pending.count } }
+    /// Batches smaller than this are written as loose objects.
+    static let looseLimit = 32
 
     public init(repository: GitRepository) throws {
         target = repository
@@ -38,6 +40,12 @@ public final class BlobBatch: @unchecked Sendable {
     public func commit() throws {
         defer { pending.removeAll(); seen.removeAll() }
         guard !pending.isEmpty else { return }
+        // A handful of blobs are written loose, as `git add` does: a pack per small add would pile
+        // up packs (the next repack gathers loose objects anyway).
+        if pending.count < BlobBatch.looseLimit {
+            for p in pending { _ = try target.writeBlob(p.bytes) }
+            return
+        }
         try BlobBatch.writePack(BlobBatch.packBytes(pending.map { (3, $0.bytes) }), to: target)
     }
 

@@ -26,8 +26,12 @@ extension GitRepository {
     /// Old copies are deleted only after the new packs and their indexes are written and synced
     /// (libgit2's indexer writes through temporary files, renames, and fsyncs), so a crash leaves
     /// duplicates, never a missing object. Call it holding the repository write lock.
+    ///
+    /// With `reachableFrom` (only with `all`), objects no commit reachable from those roots needs —
+    /// and not among `keep` (e.g. staged blobs) — are dropped: git's prune. Call it holding the
+    /// repository write lock, so no writer adds an object the walk could miss.
     @discardableResult
-    public func repack(all: Bool = true) throws -> Int {
+    public func repack(all: Bool = true, reachableFrom roots: [ObjectID]? = nil, keep: [ObjectID] = []) throws -> Int {
         let objects = path + "/objects"
         let fm = FileManager.default
         var looseFiles: [String] = []
@@ -56,6 +60,10 @@ extension GitRepository {
         var odb: OpaquePointer?
         try GitError.check(git_repository_odb(&odb, handle.pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
+        if all, let roots {
+            let reachable = try reachableObjects(from: roots).union(keep)
+            ids = ids.filter { reachable.contains(ObjectID($0)) }
+        }
         var unique = Set<ObjectID>()
         var batch: [(type: UInt8, bytes: [UInt8])] = []
         var batchBytes = 0
@@ -87,6 +95,32 @@ extension GitRepository {
         for fan in Set(looseFiles.map { ($0 as NSString).deletingLastPathComponent }) { rmdir(fan) }
         try GitError.check(git_odb_refresh(odb), "git_odb_refresh")
         return written
+    }
+
+    /// Every commit, tree and blob reachable from `roots` (commits).
+    func reachableObjects(from roots: [ObjectID]) throws -> Set<ObjectID> {
+        var seen = Set<ObjectID>()
+        var commits = roots
+        var trees: [ObjectID] = []
+        while let c = commits.popLast() {
+            guard seen.insert(c).inserted else { continue }
+            let info = try commit(c)
+            commits += info.parents
+            trees.append(info.tree)
+        }
+        while let t = trees.popLast() {
+            guard seen.insert(t).inserted else { continue }
+            var oid = t.raw
+            var tree: OpaquePointer?
+            try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
+            defer { git_tree_free(tree) }
+            for i in 0..<git_tree_entrycount(tree) {
+                guard let e = git_tree_entry_byindex(tree, i) else { continue }
+                let child = ObjectID(git_tree_entry_id(e)!)
+                if git_tree_entry_type(e) == GIT_OBJECT_TREE { trees.append(child) } else { seen.insert(child) }
+            }
+        }
+        return seen
     }
 
     /// Object ids listed in a version-2 pack index (`.idx`): magic, version, 256 fan-out words, ids.

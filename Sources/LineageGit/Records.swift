@@ -27,6 +27,25 @@ extension GitRepository {
         return out.sorted { $0.path < $1.path }
     }
 
+    /// True when two trees hold the same top-level entries (name, mode, id), `ignoring` one name.
+    public func sameEntries(_ a: ObjectID, _ b: ObjectID, ignoring name: String) throws -> Bool {
+        func entries(_ id: ObjectID) throws -> [String: (ObjectID, UInt32)] {
+            var oid = id.raw
+            var tree: OpaquePointer?
+            try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
+            defer { git_tree_free(tree) }
+            var out: [String: (ObjectID, UInt32)] = [:]
+            for i in 0..<git_tree_entrycount(tree) {
+                guard let e = git_tree_entry_byindex(tree, i) else { continue }
+                let n = String(cString: git_tree_entry_name(e))
+                if n != name { out[n] = (ObjectID(git_tree_entry_id(e)!), git_tree_entry_filemode_raw(e).rawValue) }
+            }
+            return out
+        }
+        let (x, y) = (try entries(a), try entries(b))
+        return x.count == y.count && x.allSatisfy { k, v in y[k].map { $0.0 == v.0 && $0.1 == v.1 } ?? false }
+    }
+
     /// The id of a tree's direct child tree `name`, or nil.
     public func subtree(of id: ObjectID, named name: String) throws -> ObjectID? {
         var oid = id.raw

@@ -61,13 +61,37 @@ struct IntegrityTests {
     @Test func flippedByteInAPointerBlob() throws {
         let p = try committedProject()
         defer { p.remove() }
-        // Pointers are written as one git pack per add; damage that pack's object data.
-        let dir = p.dir + "/.lineage/objects/pack"
-        let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".pack") })
-        try flipByte(dir + "/" + pack, at: 14)
+        // A small add writes its pointer as a loose object; damage that object's file.
+        let id = try p.git("rev-parse", "HEAD:data.bin").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let object = p.dir + "/.lineage/objects/\(id.prefix(2))/\(id.dropFirst(2))"
+        chmod(object, 0o644)
+        try flipByte(object, at: 14)
         let r = try p.run("verify")
         #expect(r.code == 1)
         #expect(r.out.contains("pointer-unreadable") && r.out.contains("data.bin"), "\(r.out)")
+    }
+
+    @Test func packsStayFewAndGcDropsWhatNothingNeeds() throws {
+        let p = try Project()
+        defer { p.remove() }
+        for i in 0..<60 {
+            try p.write("data/part-\(i % 7).csv", "id\n\(i)\n")
+            try p.write("big-\(i % 3).bin", randomData(70_000, seed: UInt64(i)))
+            try p.expectOK(["add", "data", "big-\(i % 3).bin"])
+            try p.expectOK(["commit", "-m", "step \(i)"])
+        }
+        func count(_ dir: String) -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: p.dir + "/.lineage/" + dir)) ?? []).filter { $0.hasSuffix(".pack") }.count
+        }
+        // Every add wrote a content pack; the geometric roll-up keeps them few.
+        #expect(count("content/sha256/packs") <= 51)
+        try p.expectOK(["gc"])
+        #expect(count("content/sha256/packs") == 1)
+        #expect(count("objects/pack") == 1)
+        let fsck = try p.git("fsck", "--strict", "--full", "--dangling")
+        #expect(fsck.code == 0 && !fsck.out.contains("dangling") && !fsck.err.contains("dangling"), "\(fsck.out) \(fsck.err)")
+        #expect(try p.expectOK(["verify"]).code == 0)
+        #expect(try p.git("rev-list", "--count", "HEAD").out == "60\n")
     }
 
     @Test func deletedChunks() throws {

@@ -76,4 +76,20 @@ import Testing
         #expect(MediaType.guess(path: "noext") == "application/octet-stream")
         #expect(MediaType.guess(path: ".bashrc") == "application/octet-stream")
     }
+
+    @Test func geometricRollUpKeepsAProgression() {
+        #expect(GeometricRollUp.split([]) == 0)
+        #expect(GeometricRollUp.split([5]) == 1)
+        // Equal small packs: all are merged.
+        #expect(GeometricRollUp.split(Array(repeating: 10, count: 51)) == 51)
+        // A big pack and many small ones: only the small ones are merged.
+        #expect(GeometricRollUp.split(Array(repeating: 10, count: 50) + [10_000]) == 50)
+        // Already geometric: nothing to merge.
+        #expect(GeometricRollUp.split([1, 2, 4, 8, 16]) == 0)
+        // The kept packs are each at least twice everything merged.
+        let sizes: [UInt64] = [3, 3, 4, 5, 40, 100, 1000]
+        let k = GeometricRollUp.split(sizes)
+        let merged = sizes[..<k].reduce(0, +)
+        #expect(sizes[k...].allSatisfy { $0 >= 2 * merged })
+    }
 }
