@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "LineageGraph", dependencies: ["LineageCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning"]),
         .target(name: "LineageCommands", dependencies: [
-            "Lineage", "LineageCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Lineage", "LineageCore", "LineageGraph", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
         // Benchmark tooling (Benchmarks/): builds synthetic histories through the public library API.

@@ -11,6 +11,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v git >/dev/null || need+=(git)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v dot >/dev/null || need+=(graphviz)                     # checks our DOT output (not a runtime dependency)
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)   # renders the HTML report in a test
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -20,6 +22,8 @@ py_need=()
 python3 -c 'import jsonschema' 2>/dev/null || py_need+=(jsonschema)
 python3 -c 'import cryptography' 2>/dev/null || py_need+=(cryptography)
 python3 -c 'import in_toto_attestation' 2>/dev/null || py_need+=(in-toto-attestation)
+python3 -c 'import prov' 2>/dev/null || py_need+=(prov)
+python3 -c 'import openlineage.client' 2>/dev/null || py_need+=(openlineage-python)
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "setup: installing Python packages for interop tests: ${py_need[*]}"
   python3 -m pip install -q "${py_need[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${py_need[@]}"

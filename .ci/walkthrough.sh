@@ -64,11 +64,18 @@ git add .gitignore train.py && git -c user.name=Dev -c user.email=dev@example.or
 step lineage run --name train -i data/train.csv -o models/model.json -- python3 train.py
 step lineage show HEAD:models/model.json --provenance
 step lineage attest models/model.json -o model.intoto.json
+step lineage trace models/model.json
+step lineage impact data/train.csv --all-versions
 step lineage trust list
 step lineage gc
 step lineage verify
 step git --git-dir .lineage log --oneline
 step git --git-dir .lineage fsck --strict
 step git --git-dir .lineage -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=.lineage/allowed_signers verify-commit HEAD
+step lineage report models/model.json -o report.html
+step ls -l report.html
+keep="${TMPDIR:-/tmp}/lineage-walkthrough-report.html"
+cp report.html "$keep"
+echo "The report is kept at $keep (the project itself is deleted now)."
 echo
 echo "Walk-through finished: every step above ran against $bin."

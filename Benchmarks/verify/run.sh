@@ -57,7 +57,7 @@ for _ in $(seq "$REPS"); do
 done
 lineage_rate=$(echo "scale=1; $count / $best" | bc)
 
-git rev-list HEAD > "$BENCH_TMPDIR/lineage-b6-commits"
+git --git-dir .lineage rev-list HEAD > "$BENCH_TMPDIR/lineage-b6-commits"
 total=$(wc -l < "$BENCH_TMPDIR/lineage-b6-commits")
 if [ "$SAMPLE" = 0 ] || [ "$SAMPLE" -ge "$total" ]; then step=1; else step=$((total / SAMPLE)); fi
 awk -v s="$step" 'NR % s == 0' "$BENCH_TMPDIR/lineage-b6-commits" > "$BENCH_TMPDIR/lineage-b6-sample"

@@ -49,6 +49,9 @@ extension Repository {
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
             // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
+            // Extend the lineage graph by this commit (derived state: if this fails, the next
+            // `trace`/`impact` catches up).
+            if let graph = try? openLineageIndex() { _ = try? syncGraph(graph) }
             // Like git's `gc --auto`: once loose objects or packs pile up, repack the history
             // (maintenance; failing it changes nothing).
             if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack(all: false) }

@@ -9,7 +9,7 @@ import LineageSigning
 /// signature check and a few tree reads per commit.
 final class CommitChecker {
     private let git: GitRepository
-    private let digester: TreeDigester
+    let digester: TreeDigester
     private var trustByBlob: [ObjectID: Result<AllowedSigners, Error>] = [:]
 
     /// `git` may be a separate handle on the same repository, so several checkers can run on

@@ -102,12 +102,14 @@ extension Repository {
             for e in staged { note(e.id, path: e.path, commit: "staged") }
         }
 
-        var verifiedFiles = Set<Digest>()
         var badPointers: [ObjectID: String] = [:]
-        let total = UInt64(order.count)
-        for (n, id) in order.enumerated() {
+        // Pointers are read here (libgit2, one handle); the content behind each distinct chunk list
+        // is then re-hashed on every core (the content store reads with pread, safe across threads).
+        var work: [(id: ObjectID, path: String, commit: String, pointer: Pointer)] = []
+        var listed = Set<Digest>()
+        var byList: [Digest: [(id: ObjectID, path: String)]] = [:]
+        for id in order {
             let (path, commit) = pointers[id]!
-            progress.update(phase: "Verifying files", done: UInt64(n), total: total, unit: .items)
             let p: Pointer
             do {
                 let bytes = try git.readBlob(id)
@@ -122,11 +124,26 @@ extension Repository {
                 continue
             }
             result.files += 1
-            guard verifiedFiles.insert(p.chunks).inserted else { continue }
-            if let problem = verifyContent(p, path: path, commit: commit, result: &result) {
+            byList[p.chunks, default: []].append((id, path))
+            if listed.insert(p.chunks).inserted { work.append((id, path, commit, p)) }
+        }
+        let fileWorkers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count / 64))
+        let checked = ParallelResults<(problem: VerifyProblem?, bytes: UInt64)>(count: work.count)
+        let items = work
+        DispatchQueue.concurrentPerform(iterations: fileWorkers) { w in
+            for k in stride(from: w, to: items.count, by: fileWorkers) {
+                if w == 0 { reporter.update(phase: "Verifying files", done: UInt64(k), total: UInt64(items.count), unit: .items) }
+                let item = items[k]
+                checked.set(k, .success(self.verifyContent(item.pointer, path: item.path, commit: item.commit)))
+            }
+        }
+        for (k, outcome) in checked.values.enumerated() {
+            guard case .success(let c)? = outcome else { continue }
+            result.bytesVerified += c.bytes
+            if let problem = c.problem {
                 result.problems.append(problem)
-                verifiedFiles.remove(p.chunks)
-                badPointers[id] = "\(path): \(problem.kind)"
+                // Every pointer naming the same bytes is as damaged.
+                for other in byList[work[k].pointer.chunks] ?? [] { badPointers[other.id] = "\(other.path): \(problem.kind)" }
             }
         }
         progress.finish()
@@ -160,18 +177,20 @@ extension Repository {
     static func checkCommits(_ commits: ArraySlice<CommitInfo>, git: GitRepository, progress: (Int) -> Void) throws -> CommitSliceResult {
         var out = CommitSliceResult()
         let checker = CommitChecker(git: git)
-        var seenTrees = Set<ObjectID>(), seenBlobs = Set<ObjectID>()
+        // The tree digester meets every new tree and blob while checking records; it reports the
+        // pointers to verify and any unsafe names, so no second walk of the trees is needed.
+        var commitHex = ""
+        checker.digester.onNewBlob = { path, id in out.blobs.append((id, path, commitHex)) }
+        checker.digester.onUnsafeName = { path, id in
+            out.problems.append(VerifyProblem(kind: "unsafe-path", commit: commitHex, path: path, object: id.hex, file: nil,
+                                              detail: "path is absolute, has '..' or is reserved"))
+        }
         for (n, info) in commits.enumerated() {
             if n % 64 == 0 { progress(n) }
+            commitHex = info.id.hex
             out.verdicts.append(checker.check(info))
-            do {
-                try git.visitNewBlobs(inTree: info.tree, seenTrees: &seenTrees, seenBlobs: &seenBlobs,
-                                      visit: { path, id in out.blobs.append((id, path, info.id.hex)) },
-                                      unsafe: { path, id in
-                    out.problems.append(VerifyProblem(kind: "unsafe-path", commit: info.id.hex, path: path, object: id.hex, file: nil,
-                                                      detail: "path is absolute, has '..' or is reserved"))
-                })
-            } catch {
+            // Cached when the check got that far; otherwise (a bad signature) this walks the tree.
+            do { _ = try checker.digester.digest(ofTree: info.tree, excluding: Repository.commitRecordPath) } catch {
                 out.problems.append(VerifyProblem(kind: "tree-unreadable", commit: info.id.hex, path: nil, object: info.tree.hex, file: nil, detail: "\(error)"))
             }
         }
@@ -201,7 +220,13 @@ extension Repository {
     }
 
     /// Reassembles one file from its chunks and checks sizes and the whole-file SHA-256.
-    private func verifyContent(_ p: Pointer, path: String, commit: String, result: inout VerifyResult) -> VerifyProblem? {
+    private func verifyContent(_ p: Pointer, path: String, commit: String) -> (problem: VerifyProblem?, bytes: UInt64) {
+        var verified: UInt64 = 0
+        let problem = verifyContent(p, path: path, commit: commit, bytesVerified: &verified)
+        return (problem, verified)
+    }
+
+    private func verifyContent(_ p: Pointer, path: String, commit: String, bytesVerified: inout UInt64) -> VerifyProblem? {
         func problem(_ kind: String, _ object: Digest?, _ detail: String) -> VerifyProblem {
             VerifyProblem(kind: kind, commit: commit, path: path, object: object?.hex, file: nil, detail: detail)
         }
@@ -222,7 +247,7 @@ extension Repository {
                     return problem("size-mismatch", entry.digest, "chunk is \(bytes.count) bytes, the chunk list says \(entry.length)")
                 }
                 bytes.withUnsafeBytes { hasher.update($0) }
-                result.bytesVerified += UInt64(bytes.count)
+                bytesVerified += UInt64(bytes.count)
             } catch let e as StoreError {
                 return problem(Self.kind(of: e, "chunk"), entry.digest, e.description)
             } catch {

@@ -12,7 +12,13 @@ struct Verify: RepositoryCommand {
         let result = try repository.verify(progress: TerminalProgress.make(quiet: global.quiet))
         if output.json { try Output.json(result) } else {
             if !global.quiet {
-                for v in result.history {
+                // Every verdict for a short history; for a long one the problems and a count.
+                let good = result.history.filter { $0.status == .good }.count
+                let shown = result.history.count <= 20 ? result.history : result.history.filter { $0.status != .good }
+                if shown.count < result.history.count {
+                    Output.line("\(good) of \(result.history.count) commit(s): good signature by a trusted key, record intact (--json lists each)")
+                }
+                for v in shown {
                     let who = v.principals.map { " by " + $0.joined(separator: ",") } ?? ""
                     let mark = v.status == .good ? Output.color("good", "32") : Output.color(v.status.rawValue, "31")
                     Output.line("\(v.commit.prefix(12)) \(mark)\(who)" + (v.status == .good ? "" : " — \(v.detail ?? "")"))

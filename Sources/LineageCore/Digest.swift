@@ -9,6 +9,10 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     private let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     /// The 32 raw bytes, most significant first.
+    /// The first word alone: it is already uniformly distributed (a cryptographic hash), and sets
+    /// and dictionaries of ids are hot in `status` and `verify`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
+
     public var bytes: [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
             Digest.store(w0, buffer, 0); Digest.store(w1, buffer, 8); Digest.store(w2, buffer, 16); Digest.store(w3, buffer, 24)

@@ -5,6 +5,10 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
     // 20 bytes as big-endian words: no heap allocation per id (status handles 100,000s of them).
     private let w0: UInt64, w1: UInt64, w2: UInt32
 
+    /// The first word alone: it is already uniformly distributed (a cryptographic hash), and sets
+    /// and dictionaries of ids are hot in `status` and `verify`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
+
     public var bytes: [UInt8] {
         var out = [UInt8](); out.reserveCapacity(20)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w0 >> UInt64(shift))) }

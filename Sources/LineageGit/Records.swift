@@ -179,3 +179,44 @@ extension GitRepository {
         }
     }
 }
+
+extension GitRepository {
+    /// Blobs of `tree` that are new or changed against `base` (nil = every blob), with full paths,
+    /// leaving out the record directory. Only subtrees whose ids differ are read, so a commit that
+    /// touches a few files of a large tree costs a few tree reads.
+    public func changedBlobs(from base: ObjectID?, to tree: ObjectID) throws -> [TreeFile] {
+        var out: [TreeFile] = []
+        try diffTrees(base, tree, prefix: "", into: &out)
+        return out
+    }
+
+    private func entries(of id: ObjectID) throws -> [String: (id: ObjectID, isTree: Bool, mode: UInt32)] {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        var out: [String: (id: ObjectID, isTree: Bool, mode: UInt32)] = [:]
+        for i in 0..<git_tree_entrycount(tree) {
+            guard let e = git_tree_entry_byindex(tree, i) else { continue }
+            let type = git_tree_entry_type(e)
+            guard type == GIT_OBJECT_TREE || type == GIT_OBJECT_BLOB else { continue }
+            out[String(cString: git_tree_entry_name(e))] = (ObjectID(git_tree_entry_id(e)!), type == GIT_OBJECT_TREE, git_tree_entry_filemode_raw(e).rawValue)
+        }
+        return out
+    }
+
+    private func diffTrees(_ a: ObjectID?, _ b: ObjectID, prefix: String, into out: inout [TreeFile]) throws {
+        if a == b { return }
+        let old = try a.map { try entries(of: $0) } ?? [:]
+        for (name, entry) in try entries(of: b).sorted(by: { $0.key < $1.key }) {
+            if prefix.isEmpty && name == RecordTree.directory { continue }
+            let path = prefix.isEmpty ? name : prefix + "/" + name
+            let before = old[name]
+            if entry.isTree {
+                try diffTrees(before?.isTree == true ? before!.id : nil, entry.id, prefix: path, into: &out)
+            } else if before?.id != entry.id || before?.isTree == true {
+                out.append(TreeFile(path: path, id: entry.id, mode: entry.mode))
+            }
+        }
+    }
+}

@@ -15,6 +15,14 @@ public final class TreeDigester: @unchecked Sendable {
     /// Blobs that could not be read or whose bytes no longer hash to their id, with the path met.
     public private(set) var unreadable: [(path: String, id: ObjectID, error: String)] = []
 
+    /// Told about each tracked-file blob (outside the record directory) the first time a tree
+    /// computed here holds it, with its path: `verify` collects the pointers to check this way
+    /// without walking the trees a second time.
+    public var onNewBlob: ((String, ObjectID) -> Void)?
+    /// Told about each entry whose name no tracked path may contain (see `TrackedPath.isValidComponent`).
+    public var onUnsafeName: ((String, ObjectID) -> Void)?
+    private var seenBlobs = Set<ObjectID>()
+
     public init(repository: GitRepository) { self.repository = repository }
 
     /// The digest of `tree`, leaving out the entry at `excluding` (a `/`-separated path), which is
@@ -40,6 +48,11 @@ public final class TreeDigester: @unchecked Sendable {
             let path: String? = onExcludedPath ? (prefix.isEmpty ? "" : prefix + "/") + String(cString: cName) : nil
             if let path, path == excluding { continue }
             let child = ObjectID(git_tree_entry_id(entry)!)
+            let inRecords = prefix == RecordTree.directory || prefix.hasPrefix(RecordTree.directory + "/")
+                || (prefix.isEmpty && nameBytes.elementsEqual(RecordTree.directory.utf8))
+            if !inRecords, let onUnsafeName, !TrackedPath.isValidComponent(nameBytes, atRoot: prefix.isEmpty) {
+                onUnsafeName((prefix.isEmpty ? "" : prefix + "/") + String(cString: cName), child)
+            }
             let d: LineageCore.Digest
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_TREE:
@@ -49,6 +62,9 @@ public final class TreeDigester: @unchecked Sendable {
             case GIT_OBJECT_BLOB:
                 listing.append(contentsOf: "blob ".utf8)
                 d = blobDigest(child, path: { path ?? (prefix.isEmpty ? "" : prefix + "/") + String(cString: cName) })
+                if !inRecords, let onNewBlob, seenBlobs.insert(child).inserted {
+                    onNewBlob(path ?? (prefix.isEmpty ? "" : prefix + "/") + String(cString: cName), child)
+                }
             default: continue
             }
             d.appendHex(to: &listing)

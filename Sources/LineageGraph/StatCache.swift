@@ -47,7 +47,8 @@ public enum IndexError: Error, CustomStringConvertible {
 /// `.lineage/index.sqlite`: derived state only (the stat cache now, the lineage graph later).
 /// Deleting it loses nothing; a damaged file is replaced and rebuilt with a warning.
 public final class LineageIndex: @unchecked Sendable {
-    public static let schemaVersion = 1
+    /// 1: stat cache; 2: + lineage graph (a version-1 file is upgraded in place).
+    public static let schemaVersion = 2
     let queue: DatabaseQueue
     public let path: String
 
@@ -74,7 +75,7 @@ public final class LineageIndex: @unchecked Sendable {
             try db.execute(sql: "PRAGMA journal_mode=WAL")
             try db.execute(sql: "PRAGMA synchronous=NORMAL")
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            if version != 0 && version != schemaVersion {
+            if version != 0 && version != 1 && version != schemaVersion {
                 throw IndexError.database(path: path, underlying: "schema version \(version), expected \(schemaVersion)")
             }
             try db.execute(sql: """
@@ -83,8 +84,9 @@ public final class LineageIndex: @unchecked Sendable {
                     ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, sha256 BLOB NOT NULL,
                     pointer TEXT, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
-                PRAGMA user_version = \(schemaVersion);
                 """)
+            try db.execute(sql: graphSchema)
+            try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
             // A quick structural check catches a damaged file here rather than mid-command.
             let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
             if check != "ok" { throw IndexError.database(path: path, underlying: check) }

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Lineage
+import LineageGraph
+
+extension GraphFormat: ExpressibleByArgument {}
+
+/// Output options shared by `trace` and `impact`.
+struct GraphOutputOptions: ParsableArguments {
+    @Option(help: "Follow at most this many runs back (trace) or forward (impact).") var depth: Int?
+    @Flag(help: "Print the graph as JSON (Schemas/lineage-graph.schema.json).") var json = false
+    @Option(help: ArgumentHelp("tree (default), dot, mermaid, prov-json or openlineage.", valueName: "format")) var format: GraphFormat = .tree
+
+    func print(_ graph: LineageSubgraph) throws {
+        if json { return FileHandle.standardOutput.write(Data(try GraphRenderer.json(graph).utf8)) }
+        let color = format == .tree && Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        var text = try GraphRenderer.render(graph, format: format, color: color)
+        if !text.hasSuffix("\n") { text += "\n" }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    func validate() throws {
+        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+    }
+}
+
+struct Trace: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show everything an artifact version came from: inputs, runs, code, environments, signers.",
+        discussion: "<target> is a path (its version at HEAD; a directory means every file below it), <rev>:<path>, or sha256:<prefix>.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: GraphOutputOptions
+    @Argument(help: "path | rev:path | sha256:PREFIX") var target: String
+
+    func run(in repository: Repository) throws {
+        try output.print(try repository.trace(target, depth: output.depth, cwd: global.cwd))
+    }
+}
+
+struct Impact: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show everything derived from an artifact version: datasets and models built on it.",
+        discussion: "<target> is a path (its version at HEAD), <rev>:<path>, or sha256:<prefix>.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: GraphOutputOptions
+    @Flag(help: "Start from every version of the path, not only one.") var allVersions = false
+    @Argument(help: "path | rev:path | sha256:PREFIX") var target: String
+
+    func run(in repository: Repository) throws {
+        try output.print(try repository.impact(target, allVersions: allVersions, depth: output.depth, cwd: global.cwd))
+    }
+}
+
+struct Reindex: RepositoryCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild the lineage graph in .lineage/index.sqlite from history.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONOption
+
+    func run(in repository: Repository) throws {
+        let r = try repository.reindex()
+        if output.json { return try Output.json(r) }
+        if !global.quiet {
+            let rate = r.seconds > 0 ? Int(Double(r.commits) / r.seconds) : 0
+            Output.line("Indexed \(r.commits) commit(s): \(r.artifacts) artifact version(s), \(r.runs) run(s) in \(String(format: "%.2f", r.seconds)) s (\(rate) commits/s).")
+        }
+    }
+}
+
+struct Report: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a self-contained HTML report of an artifact's lineage (graph, cards, model card).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "path | rev:path") var target: String
+    @Option(name: .shortAndLong, help: "The HTML file to write.") var output: String
+
+    func run(in repository: Repository) throws {
+        let graph = try repository.trace(target, cwd: global.cwd)
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        let html = HTMLReport.render(graph, title: "Lineage of \(target)", generatedAt: stamp, subject: target)
+        let path = output.hasPrefix("/") ? output : global.cwd + "/" + output
+        try repository.writeOutsideStore(Array(html.utf8), to: path)
+        if !global.quiet {
+            Output.line("Wrote \(output): \(graph.nodes.count) node(s), \(graph.edges.count) edge(s)")
+        }
+    }
+}

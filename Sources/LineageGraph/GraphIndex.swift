@@ -1,0 +1,252 @@
+import Foundation
+import GRDB
+import LineageCore
+
+/// One artifact version as the graph index records it.
+public struct IndexedArtifact: Sendable, Equatable {
+    public var path: String
+    public var sha256: Digest
+    public var size: UInt64
+    public var kind: String
+    public var mediaType: String
+    /// The first indexed commit holding this version.
+    public var commit: String
+
+    public init(path: String, sha256: Digest, size: UInt64, kind: String, mediaType: String, commit: String) {
+        self.path = path; self.sha256 = sha256; self.size = size; self.kind = kind; self.mediaType = mediaType; self.commit = commit
+    }
+}
+
+/// What one commit adds to the graph.
+public struct IndexedCommit: Sendable {
+    public var commit: String
+    public var artifacts: [IndexedArtifact]
+    public var runs: [RunRecord]
+    public init(commit: String, artifacts: [IndexedArtifact], runs: [RunRecord]) {
+        self.commit = commit; self.artifacts = artifacts; self.runs = runs
+    }
+}
+
+/// The lineage graph in `index.sqlite`: artifact versions, runs, and which run used and generated
+/// which version. Derived from history; `lineage reindex` rebuilds it, commits extend it.
+extension LineageIndex {
+    static let graphSchema = """
+        CREATE TABLE IF NOT EXISTS artifact(
+            id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+            kind TEXT NOT NULL, media_type TEXT NOT NULL, first_commit TEXT NOT NULL, UNIQUE(path, sha256));
+        CREATE INDEX IF NOT EXISTS artifact_sha256 ON artifact(sha256);
+        CREATE TABLE IF NOT EXISTS run(
+            id TEXT PRIMARY KEY NOT NULL, commit_id TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS run_input(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS run_input_artifact ON run_input(artifact);
+        CREATE TABLE IF NOT EXISTS run_output(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS run_output_artifact ON run_output(artifact);
+        CREATE TABLE IF NOT EXISTS indexed_commit(id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+        """
+
+    /// Commits already in the graph.
+    public func indexedCommits() throws -> Set<String> {
+        try queue.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM indexed_commit")) }
+    }
+
+    /// Adds commits to the graph in one transaction (all or nothing).
+    public func record(_ commits: [IndexedCommit]) throws {
+        guard !commits.isEmpty else { return }
+        try queue.write { db in
+            let insertArtifact = try db.makeStatement(sql: """
+                INSERT INTO artifact(path, sha256, size, kind, media_type, first_commit) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path, sha256) DO NOTHING
+                """)
+            let findArtifact = try db.makeStatement(sql: "SELECT id FROM artifact WHERE path = ? AND sha256 = ?")
+            let insertRun = try db.makeStatement(sql: "INSERT OR IGNORE INTO run(id, commit_id, record) VALUES (?, ?, ?)")
+            let insertInput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_input(run, artifact) VALUES (?, ?)")
+            let insertOutput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_output(run, artifact) VALUES (?, ?)")
+            let markCommit = try db.makeStatement(sql: "INSERT OR IGNORE INTO indexed_commit(id) VALUES (?)")
+            func artifactID(_ path: String, _ sha: Digest, size: UInt64, kind: String, media: String, commit: String) throws -> Int64 {
+                try insertArtifact.execute(arguments: [path, sha.hex, Int64(size), kind, media, commit])
+                return try Int64.fetchOne(findArtifact, arguments: [path, sha.hex])!
+            }
+            for c in commits {
+                for a in c.artifacts {
+                    _ = try artifactID(a.path, a.sha256, size: a.size, kind: a.kind, media: a.mediaType, commit: a.commit)
+                }
+                for run in c.runs {
+                    try insertRun.execute(arguments: [run.id, c.commit, String(decoding: try run.encoded(), as: UTF8.self)])
+                    for i in run.inputs {
+                        let id = try artifactID(i.path, i.sha256, size: i.size, kind: "other", media: "application/octet-stream", commit: c.commit)
+                        try insertInput.execute(arguments: [run.id, id])
+                    }
+                    for o in run.outputs {
+                        let id = try artifactID(o.path, o.sha256, size: o.size, kind: "other", media: "application/octet-stream", commit: c.commit)
+                        try insertOutput.execute(arguments: [run.id, id])
+                    }
+                }
+                try markCommit.execute(arguments: [c.commit])
+            }
+        }
+    }
+
+    /// Empties the graph (for `reindex`).
+    public func clearGraph() throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM run_input; DELETE FROM run_output; DELETE FROM run; DELETE FROM artifact; DELETE FROM indexed_commit;")
+        }
+    }
+
+    /// Versions of a path (newest commit order is not known here), or of every path below it.
+    public func artifactVersions(path: String, below: Bool = false) throws -> [IndexedArtifactRow] {
+        try queue.read { db in
+            let sql = "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE path = ?" + (below ? " OR (path > ? AND path < ?)" : "")
+            let args: StatementArguments = below ? [path, path + "/", path + "0"] : [path]
+            return try Row.fetchAll(db, sql: sql + " ORDER BY path, id", arguments: args).map(IndexedArtifactRow.init)
+        }
+    }
+
+    public func artifact(path: String, sha256: Digest) throws -> IndexedArtifactRow? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE path = ? AND sha256 = ?",
+                             arguments: [path, sha256.hex]).map(IndexedArtifactRow.init)
+        }
+    }
+
+    /// Artifact versions whose digest starts with `prefix` (lowercase hex).
+    public func artifacts(sha256Prefix prefix: String, limit: Int = 50) throws -> [IndexedArtifactRow] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256, path LIMIT ?",
+                             arguments: [prefix, prefix + "g", limit]).map(IndexedArtifactRow.init)
+        }
+    }
+
+    /// Every distinct tracked path the graph knows (for "did you mean" hints).
+    public func knownPaths() throws -> [String] {
+        try queue.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT path FROM artifact ORDER BY path") }
+    }
+
+    /// The upstream (`trace`) or downstream (`impact`) of artifact versions: every artifact version
+    /// and run reachable through generated-by/used, to `depth` run hops (nil = all), as a subgraph
+    /// with code, environment and signer nodes for each run.
+    public func subgraph(from roots: [Int64], direction: LineageSubgraph.Direction, depth: Int? = nil) throws -> LineageSubgraph {
+        try queue.read { db in
+            var artifacts = Set(roots)
+            var runs = Set<String>()
+            var frontier = roots
+            var hops = 0
+            // Level by level; each level is one query per direction step over the whole frontier.
+            while !frontier.isEmpty, depth.map({ hops < $0 }) ?? true {
+                hops += 1
+                let list = frontier.map(String.init).joined(separator: ",")
+                let stepRuns: [String]
+                let next: [Int64]
+                switch direction {
+                case .upstream:
+                    stepRuns = try String.fetchAll(db, sql: "SELECT DISTINCT run FROM run_output WHERE artifact IN (\(list))")
+                    let newRuns = stepRuns.filter { !runs.contains($0) }
+                    runs.formUnion(newRuns)
+                    next = newRuns.isEmpty ? [] : try Int64.fetchAll(db, sql: "SELECT DISTINCT artifact FROM run_input WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
+                case .downstream:
+                    stepRuns = try String.fetchAll(db, sql: "SELECT DISTINCT run FROM run_input WHERE artifact IN (\(list))")
+                    let newRuns = stepRuns.filter { !runs.contains($0) }
+                    runs.formUnion(newRuns)
+                    next = newRuns.isEmpty ? [] : try Int64.fetchAll(db, sql: "SELECT DISTINCT artifact FROM run_output WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
+                }
+                frontier = next.filter { artifacts.insert($0).inserted }
+            }
+            return try buildSubgraph(db, artifacts: artifacts, runs: runs, roots: roots, direction: direction)
+        }
+    }
+
+    private func buildSubgraph(_ db: Database, artifacts: Set<Int64>, runs: Set<String>, roots: [Int64],
+                               direction: LineageSubgraph.Direction) throws -> LineageSubgraph {
+        var nodes: [String: GraphNode] = [:]
+        var idOf: [Int64: String] = [:]
+        for chunk in Array(artifacts).chunked(500) {
+            let rows = try Row.fetchAll(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
+            for row in rows.map(IndexedArtifactRow.init) {
+                let node = row.node
+                idOf[row.id] = node.id
+                nodes[node.id] = node
+            }
+        }
+        var edges = Set<GraphEdge>()
+        for chunk in Array(runs).chunked(500) {
+            let list = chunk.map { "'\($0)'" }.joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT id, commit_id, record FROM run WHERE id IN (\(list))") {
+                let record = try RunRecord.decode(Array((row[2] as String).utf8))
+                let runNode = GraphNode.runID(record.id)
+                var attributes = ["name": record.name, "startedAt": record.startedAt, "endedAt": record.endedAt,
+                                  "exitStatus": String(record.exitStatus), "commit": row[1], "workingDirectory": record.workingDirectory]
+                attributes["argv"] = String(decoding: (try? CanonicalJSON.encode(record.argv)) ?? [], as: UTF8.self)
+                nodes[runNode] = GraphNode(id: runNode, kind: .run, label: record.name, attributes: attributes)
+                let signer = "signer:" + record.agent.keyFingerprint
+                nodes[signer] = GraphNode(id: signer, kind: .signer, label: record.agent.principal,
+                                          attributes: ["principal": record.agent.principal, "fingerprint": record.agent.keyFingerprint])
+                edges.insert(GraphEdge(from: runNode, to: signer, kind: .wasAssociatedWith))
+                if let code = record.code, let commit = code.commit {
+                    let id = "code:" + commit + (code.dirty ? "+" + (code.diffSHA256?.hex.prefix(12) ?? "dirty") : "")
+                    var a = ["commit": commit, "dirty": String(code.dirty)]
+                    if let r = code.remoteURL { a["remoteURL"] = r }
+                    if let b = code.branch { a["branch"] = b }
+                    if let d = code.diffSHA256 { a["diffSHA256"] = d.hex }
+                    nodes[id] = GraphNode(id: id, kind: .code, label: String(commit.prefix(12)) + (code.dirty ? " (dirty)" : ""), attributes: a)
+                    edges.insert(GraphEdge(from: runNode, to: id, kind: .usedCode))
+                }
+                let e = record.environment
+                let envDigest = Digest.of((try? CanonicalJSON.encode(e)) ?? [])
+                let envID = "environment:" + envDigest.hex
+                nodes[envID] = GraphNode(id: envID, kind: .environment, label: "\(e.os) \(e.architecture)",
+                                         attributes: ["os": e.os, "kernel": e.kernel, "architecture": e.architecture])
+                edges.insert(GraphEdge(from: runNode, to: envID, kind: .usedEnvironment))
+                let inputs = record.inputs.map { GraphNode.artifactID(path: $0.path, sha256: $0.sha256) }
+                let outputs = record.outputs.map { GraphNode.artifactID(path: $0.path, sha256: $0.sha256) }
+                for i in inputs where nodes[i] != nil { edges.insert(GraphEdge(from: runNode, to: i, kind: .used)) }
+                for o in outputs where nodes[o] != nil {
+                    edges.insert(GraphEdge(from: o, to: runNode, kind: .wasGeneratedBy))
+                    for i in inputs where nodes[i] != nil { edges.insert(GraphEdge(from: o, to: i, kind: .wasDerivedFrom)) }
+                }
+            }
+        }
+        return LineageSubgraph(direction: direction, roots: roots.compactMap { idOf[$0] }, nodes: Array(nodes.values), edges: Array(edges))
+    }
+}
+
+/// An artifact row of the graph index.
+public struct IndexedArtifactRow: Sendable, Equatable {
+    public let id: Int64
+    public let path: String
+    public let sha256: String
+    public let size: Int64
+    public let kind: String
+    public let mediaType: String
+    public let firstCommit: String
+
+    init(_ row: Row) {
+        id = row[0]; path = row[1]; sha256 = row[2]; size = row[3]; kind = row[4]; mediaType = row[5]; firstCommit = row[6]
+    }
+
+    public var node: GraphNode {
+        GraphNode(id: "artifact:\(path)@\(sha256)", kind: .artifact, label: path,
+                  attributes: ["path": path, "sha256": sha256, "size": String(size), "artifactKind": kind, "mediaType": mediaType, "commit": firstCommit])
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+extension LineageIndex {
+    /// The graph's content as sorted text lines, for comparing two indexes (tests, diagnostics).
+    /// Which commit first held a version is left out: on diverging branches it depends on the
+    /// order commits were indexed in.
+    public func graphDump() throws -> [String] {
+        try queue.read { db in
+            var out = try String.fetchAll(db, sql: "SELECT 'artifact ' || path || ' ' || sha256 || ' ' || size || ' ' || kind || ' ' || media_type FROM artifact")
+            out += try String.fetchAll(db, sql: "SELECT 'run ' || id || ' ' || commit_id || ' ' || record FROM run")
+            out += try String.fetchAll(db, sql: "SELECT 'input ' || i.run || ' ' || a.path || ' ' || a.sha256 FROM run_input i JOIN artifact a ON a.id = i.artifact")
+            out += try String.fetchAll(db, sql: "SELECT 'output ' || o.run || ' ' || a.path || ' ' || a.sha256 FROM run_output o JOIN artifact a ON a.id = o.artifact")
+            out += try String.fetchAll(db, sql: "SELECT 'commit ' || id FROM indexed_commit")
+            return out.sorted()
+        }
+    }
+}
