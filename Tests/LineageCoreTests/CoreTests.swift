@@ -92,4 +92,21 @@ import Testing
         let merged = sizes[..<k].reduce(0, +)
         #expect(sizes[k...].allSatisfy { $0 >= 2 * merged })
     }
+
+    @Test(arguments: ["text/csv", "a/b\"c", "application/x-ünïcode", "x/\\y", "tab\there"])
+    func fastPointerDecodingAgreesWithJSONDecoder(_ mediaType: String) throws {
+        for kind in ArtifactKind.allCases {
+            let p = Pointer(size: UInt64.max, sha256: Digest.of(Data(kind.rawValue.utf8)), chunks: Digest.of(Data(mediaType.utf8)), kind: kind, mediaType: mediaType)
+            let bytes = try p.encoded()
+            #expect(try Pointer.decode(bytes) == p)
+            #expect(try CanonicalJSON.decode(Pointer.self, from: bytes) == p)
+        }
+        // The same record with other spacing or key order is still read (by the full decoder).
+        let p = Pointer(size: 7, sha256: Digest.of(Data("s".utf8)), chunks: Digest.of(Data("c".utf8)), kind: .model, mediaType: mediaType)
+        let pretty = Array(try CanonicalJSON.pretty(p).utf8)
+        #expect(try Pointer.decode(pretty) == p)
+        // Truncations never decode to something else.
+        let bytes = try p.encoded()
+        for n in stride(from: 0, to: bytes.count, by: 7) { #expect((try? Pointer.decode(Array(bytes[..<n]))) == nil) }
+    }
 }
