@@ -32,6 +32,7 @@ let package = Package(
         .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
         // Benchmark tooling (Benchmarks/): builds synthetic histories through the public library API.
         .executableTarget(name: "lineage-bench-history", dependencies: ["Lineage"], path: "Benchmarks/HistoryGenerator"),
+        .executableTarget(name: "lineage-bench-graph", dependencies: ["Lineage", "LineageCore", "LineageGraph"], path: "Benchmarks/GraphGenerator"),
 
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),

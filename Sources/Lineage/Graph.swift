@@ -20,10 +20,10 @@ extension Repository {
     @discardableResult
     func syncGraph(_ index: LineageIndex, rebuild: Bool = false) throws -> (commits: Int, artifacts: Int, runs: Int) {
         if rebuild { try index.clearGraph() }
-        let indexed = try index.indexedCommits()
         var starts = try git.referenceTargets()
         if let head = try headCommit() { starts.append(head) }
-        if !rebuild && starts.allSatisfy({ indexed.contains($0.hex) }) { return (0, 0, 0) }
+        if !rebuild, try index.hasIndexed(starts.map(\.hex)) { return (0, 0, 0) }
+        let indexed = try index.indexedCommits()
         // Only the commits not indexed yet are visited (the walk stops at indexed ones), parents
         // before children, so a commit costs one step however long the history is.
         var pending: [ObjectID] = []
@@ -75,11 +75,13 @@ extension Repository {
         return IndexedCommit(commit: id.hex, artifacts: artifacts, runs: runs)
     }
 
-    /// The graph index, brought up to date first (a stale one is caught up, a damaged one rebuilt).
-    func currentGraph() throws -> LineageIndex {
-        let index = try openLineageIndex()
-        try syncGraph(index)
-        return index
+    /// Runs `body` on the graph index brought up to date (a stale one is caught up; one found
+    /// damaged, on opening or while reading, is rebuilt from history with a warning).
+    func withCurrentGraph<T>(_ body: (LineageIndex) throws -> T) throws -> T {
+        try LineageIndex.recovering(path: layout.indexDatabase, warn: warn) { index in
+            try syncGraph(index)
+            return try body(index)
+        }
     }
 
     /// Rebuilds the lineage graph from history.
@@ -93,14 +95,22 @@ extension Repository {
     /// Everything upstream of an artifact version: inputs, intermediate artifacts, runs, code,
     /// environments and signers, transitively (to `depth` run hops when given).
     public func trace(_ target: String, depth: Int? = nil, cwd: String) throws -> LineageSubgraph {
-        let index = try currentGraph()
-        return try index.subgraph(from: try graphRoots(target, cwd: cwd, allVersions: false, index: index), direction: .upstream, depth: depth)
+        let clock = PhaseClock("trace")
+        return try withCurrentGraph { index in
+            clock.mark("index current")
+            let roots = try graphRoots(target, cwd: cwd, allVersions: false, index: index)
+            clock.mark("roots")
+            let graph = try index.subgraph(from: roots, direction: .upstream, depth: depth)
+            clock.mark("subgraph (\(graph.nodes.count) nodes, \(graph.edges.count) edges)")
+            return graph
+        }
     }
 
     /// Everything downstream of an artifact version (with `allVersions`, of any version of the path).
     public func impact(_ target: String, allVersions: Bool = false, depth: Int? = nil, cwd: String) throws -> LineageSubgraph {
-        let index = try currentGraph()
-        return try index.subgraph(from: try graphRoots(target, cwd: cwd, allVersions: allVersions, index: index), direction: .downstream, depth: depth)
+        try withCurrentGraph { index in
+            try index.subgraph(from: try graphRoots(target, cwd: cwd, allVersions: allVersions, index: index), direction: .downstream, depth: depth)
+        }
     }
 
     /// `path` (at HEAD), `rev:path` or `sha256:PREFIX` → artifact versions in the graph.

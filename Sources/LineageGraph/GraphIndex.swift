@@ -36,13 +36,25 @@ extension LineageIndex {
             kind TEXT NOT NULL, media_type TEXT NOT NULL, first_commit TEXT NOT NULL, UNIQUE(path, sha256));
         CREATE INDEX IF NOT EXISTS artifact_sha256 ON artifact(sha256);
         CREATE TABLE IF NOT EXISTS run(
-            id TEXT PRIMARY KEY NOT NULL, commit_id TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
+            id TEXT PRIMARY KEY NOT NULL, commit_id TEXT NOT NULL, name TEXT NOT NULL, started TEXT NOT NULL,
+            ended TEXT NOT NULL, exit_status INTEGER NOT NULL, argv TEXT NOT NULL, cwd TEXT NOT NULL,
+            principal TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            code_commit TEXT, code_remote TEXT, code_branch TEXT, code_dirty INTEGER, code_diff TEXT,
+            env_digest TEXT NOT NULL, env_os TEXT NOT NULL, env_kernel TEXT NOT NULL, env_arch TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS run_input(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_input_artifact ON run_input(artifact);
         CREATE TABLE IF NOT EXISTS run_output(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_output_artifact ON run_output(artifact);
         CREATE TABLE IF NOT EXISTS indexed_commit(id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
         """
+
+    /// True when every one of `commits` is in the graph (one lookup each, not a load of them all).
+    public func hasIndexed(_ commits: [String]) throws -> Bool {
+        try queue.read { db in
+            let find = try db.makeStatement(sql: "SELECT 1 FROM indexed_commit WHERE id = ?")
+            return try commits.allSatisfy { try Int.fetchOne(find, arguments: [$0]) != nil }
+        }
+    }
 
     /// Commits already in the graph.
     public func indexedCommits() throws -> Set<String> {
@@ -58,7 +70,11 @@ extension LineageIndex {
                 ON CONFLICT(path, sha256) DO NOTHING
                 """)
             let findArtifact = try db.makeStatement(sql: "SELECT id FROM artifact WHERE path = ? AND sha256 = ?")
-            let insertRun = try db.makeStatement(sql: "INSERT OR IGNORE INTO run(id, commit_id, record) VALUES (?, ?, ?)")
+            let insertRun = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO run(id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
+                    code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             let insertInput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_input(run, artifact) VALUES (?, ?)")
             let insertOutput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_output(run, artifact) VALUES (?, ?)")
             let markCommit = try db.makeStatement(sql: "INSERT OR IGNORE INTO indexed_commit(id) VALUES (?)")
@@ -71,7 +87,15 @@ extension LineageIndex {
                     _ = try artifactID(a.path, a.sha256, size: a.size, kind: a.kind, media: a.mediaType, commit: a.commit)
                 }
                 for run in c.runs {
-                    try insertRun.execute(arguments: [run.id, c.commit, String(decoding: try run.encoded(), as: UTF8.self)])
+                    let code = run.code
+                    let env = run.environment
+                    let argv: String = String(decoding: try CanonicalJSON.encode(run.argv), as: UTF8.self)
+                    let envDigest: String = Digest.of(try CanonicalJSON.encode(env)).hex
+                    let values: [DatabaseValueConvertible?] = [
+                        run.id, c.commit, run.name, run.startedAt, run.endedAt, Int64(run.exitStatus), argv, run.workingDirectory,
+                        run.agent.principal, run.agent.keyFingerprint, code?.commit, code?.remoteURL, code?.branch,
+                        code.map { $0.dirty ? 1 : 0 }, code?.diffSHA256?.hex, envDigest, env.os, env.kernel, env.architecture]
+                    try insertRun.execute(arguments: StatementArguments(values))
                     for i in run.inputs {
                         let id = try artifactID(i.path, i.sha256, size: i.size, kind: "other", media: "application/octet-stream", commit: c.commit)
                         try insertInput.execute(arguments: [run.id, id])
@@ -127,6 +151,7 @@ extension LineageIndex {
     /// with code, environment and signer nodes for each run.
     public func subgraph(from roots: [Int64], direction: LineageSubgraph.Direction, depth: Int? = nil) throws -> LineageSubgraph {
         try queue.read { db in
+            let started = Date()
             var artifacts = Set(roots)
             var runs = Set<String>()
             var frontier = roots
@@ -151,7 +176,12 @@ extension LineageIndex {
                 }
                 frontier = next.filter { artifacts.insert($0).inserted }
             }
-            return try buildSubgraph(db, artifacts: artifacts, runs: runs, roots: roots, direction: direction)
+            let walked = Date()
+            let g = try buildSubgraph(db, artifacts: artifacts, runs: runs, roots: roots, direction: direction)
+            if ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil {
+                FileHandle.standardError.write(Data(String(format: "graph: walk %.3f s, build %.3f s\n", walked.timeIntervalSince(started), Date().timeIntervalSince(walked)).utf8))
+            }
+            return g
         }
     }
 
@@ -170,38 +200,50 @@ extension LineageIndex {
         var edges = Set<GraphEdge>()
         for chunk in Array(runs).chunked(500) {
             let list = chunk.map { "'\($0)'" }.joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: "SELECT id, commit_id, record FROM run WHERE id IN (\(list))") {
-                let record = try RunRecord.decode(Array((row[2] as String).utf8))
-                let runNode = GraphNode.runID(record.id)
-                var attributes = ["name": record.name, "startedAt": record.startedAt, "endedAt": record.endedAt,
-                                  "exitStatus": String(record.exitStatus), "commit": row[1], "workingDirectory": record.workingDirectory]
-                attributes["argv"] = String(decoding: (try? CanonicalJSON.encode(record.argv)) ?? [], as: UTF8.self)
-                nodes[runNode] = GraphNode(id: runNode, kind: .run, label: record.name, attributes: attributes)
-                let signer = "signer:" + record.agent.keyFingerprint
-                nodes[signer] = GraphNode(id: signer, kind: .signer, label: record.agent.principal,
-                                          attributes: ["principal": record.agent.principal, "fingerprint": record.agent.keyFingerprint])
+            for row in try Row.fetchAll(db, sql: """
+                SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
+                       code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch
+                FROM run WHERE id IN (\(list))
+                """) {
+                let id: String = row[0]
+                let runNode = GraphNode.runID(id)
+                nodes[runNode] = GraphNode(id: runNode, kind: .run, label: row[2], attributes: [
+                    "name": row[2], "startedAt": row[3], "endedAt": row[4], "exitStatus": String(row[5] as Int64),
+                    "commit": row[1], "argv": row[6], "workingDirectory": row[7]])
+                let principal: String = row[8], fingerprint: String = row[9]
+                let signer = "signer:" + fingerprint
+                nodes[signer] = GraphNode(id: signer, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
                 edges.insert(GraphEdge(from: runNode, to: signer, kind: .wasAssociatedWith))
-                if let code = record.code, let commit = code.commit {
-                    let id = "code:" + commit + (code.dirty ? "+" + (code.diffSHA256?.hex.prefix(12) ?? "dirty") : "")
-                    var a = ["commit": commit, "dirty": String(code.dirty)]
-                    if let r = code.remoteURL { a["remoteURL"] = r }
-                    if let b = code.branch { a["branch"] = b }
-                    if let d = code.diffSHA256 { a["diffSHA256"] = d.hex }
-                    nodes[id] = GraphNode(id: id, kind: .code, label: String(commit.prefix(12)) + (code.dirty ? " (dirty)" : ""), attributes: a)
-                    edges.insert(GraphEdge(from: runNode, to: id, kind: .usedCode))
+                if let commit = row[10] as String? {
+                    let dirty = (row[13] as Int64?) == 1
+                    let diff = row[14] as String?
+                    let codeID = "code:" + commit + (dirty ? "+" + (diff.map { String($0.prefix(12)) } ?? "dirty") : "")
+                    var a = ["commit": commit, "dirty": String(dirty)]
+                    if let r = row[11] as String? { a["remoteURL"] = r }
+                    if let b = row[12] as String? { a["branch"] = b }
+                    if let diff { a["diffSHA256"] = diff }
+                    nodes[codeID] = GraphNode(id: codeID, kind: .code, label: String(commit.prefix(12)) + (dirty ? " (dirty)" : ""), attributes: a)
+                    edges.insert(GraphEdge(from: runNode, to: codeID, kind: .usedCode))
                 }
-                let e = record.environment
-                let envDigest = Digest.of((try? CanonicalJSON.encode(e)) ?? [])
-                let envID = "environment:" + envDigest.hex
-                nodes[envID] = GraphNode(id: envID, kind: .environment, label: "\(e.os) \(e.architecture)",
-                                         attributes: ["os": e.os, "kernel": e.kernel, "architecture": e.architecture])
+                let envID = "environment:" + (row[15] as String)
+                let os: String = row[16], kernel: String = row[17], arch: String = row[18]
+                nodes[envID] = GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
                 edges.insert(GraphEdge(from: runNode, to: envID, kind: .usedEnvironment))
-                let inputs = record.inputs.map { GraphNode.artifactID(path: $0.path, sha256: $0.sha256) }
-                let outputs = record.outputs.map { GraphNode.artifactID(path: $0.path, sha256: $0.sha256) }
-                for i in inputs where nodes[i] != nil { edges.insert(GraphEdge(from: runNode, to: i, kind: .used)) }
-                for o in outputs where nodes[o] != nil {
+            }
+            // Edges to and from artifact versions in the subgraph.
+            var inputs: [String: [String]] = [:], outputs: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))") {
+                if let a = idOf[row[1] as Int64] { inputs[row[0], default: []].append(a) }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))") {
+                if let a = idOf[row[1] as Int64] { outputs[row[0], default: []].append(a) }
+            }
+            for run in chunk {
+                let runNode = GraphNode.runID(run)
+                for i in inputs[run] ?? [] { edges.insert(GraphEdge(from: runNode, to: i, kind: .used)) }
+                for o in outputs[run] ?? [] {
                     edges.insert(GraphEdge(from: o, to: runNode, kind: .wasGeneratedBy))
-                    for i in inputs where nodes[i] != nil { edges.insert(GraphEdge(from: o, to: i, kind: .wasDerivedFrom)) }
+                    for i in inputs[run] ?? [] { edges.insert(GraphEdge(from: o, to: i, kind: .wasDerivedFrom)) }
                 }
             }
         }
@@ -242,7 +284,9 @@ extension LineageIndex {
     public func graphDump() throws -> [String] {
         try queue.read { db in
             var out = try String.fetchAll(db, sql: "SELECT 'artifact ' || path || ' ' || sha256 || ' ' || size || ' ' || kind || ' ' || media_type FROM artifact")
-            out += try String.fetchAll(db, sql: "SELECT 'run ' || id || ' ' || commit_id || ' ' || record FROM run")
+            out += try Row.fetchAll(db, sql: "SELECT * FROM run").map { row in
+                "run " + row.databaseValues.map { $0.isNull ? "NULL" : $0.description }.joined(separator: " ")
+            }
             out += try String.fetchAll(db, sql: "SELECT 'input ' || i.run || ' ' || a.path || ' ' || a.sha256 FROM run_input i JOIN artifact a ON a.id = i.artifact")
             out += try String.fetchAll(db, sql: "SELECT 'output ' || o.run || ' ' || a.path || ' ' || a.sha256 FROM run_output o JOIN artifact a ON a.id = o.artifact")
             out += try String.fetchAll(db, sql: "SELECT 'commit ' || id FROM indexed_commit")

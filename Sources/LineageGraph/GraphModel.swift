@@ -53,7 +53,11 @@ public struct LineageSubgraph: Codable, Sendable, Equatable {
     public init(direction: Direction, roots: [String], nodes: [GraphNode], edges: [GraphEdge]) {
         self.direction = direction; self.roots = roots
         self.nodes = nodes.sorted { $0.id < $1.id }
-        self.edges = edges.sorted { ($0.from, $0.kind.rawValue, $0.to) < ($1.from, $1.kind.rawValue, $1.to) }
+        self.edges = edges.sorted { a, b in
+            if a.from != b.from { return a.from < b.from }
+            if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+            return a.to < b.to
+        }
     }
 
     public func node(_ id: String) -> GraphNode? { nodes.first { $0.id == id } }

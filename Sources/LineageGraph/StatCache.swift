@@ -47,8 +47,9 @@ public enum IndexError: Error, CustomStringConvertible {
 /// `.lineage/index.sqlite`: derived state only (the stat cache now, the lineage graph later).
 /// Deleting it loses nothing; a damaged file is replaced and rebuilt with a warning.
 public final class LineageIndex: @unchecked Sendable {
-    /// 1: stat cache; 2: + lineage graph (a version-1 file is upgraded in place).
-    public static let schemaVersion = 2
+    /// 1: stat cache; 2: + lineage graph; 3: runs as columns. Older files are upgraded in place (the
+    /// graph tables, being derived, are dropped and rebuilt from history by the next query).
+    public static let schemaVersion = 3
     let queue: DatabaseQueue
     public let path: String
 
@@ -75,7 +76,7 @@ public final class LineageIndex: @unchecked Sendable {
             try db.execute(sql: "PRAGMA journal_mode=WAL")
             try db.execute(sql: "PRAGMA synchronous=NORMAL")
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            if version != 0 && version != 1 && version != schemaVersion {
+            if version > schemaVersion {
                 throw IndexError.database(path: path, underlying: "schema version \(version), expected \(schemaVersion)")
             }
             try db.execute(sql: """
@@ -85,11 +86,14 @@ public final class LineageIndex: @unchecked Sendable {
                     pointer TEXT, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 """)
+            if version == 2 {
+                try db.execute(sql: "DROP TABLE IF EXISTS run; DROP TABLE IF EXISTS run_input; DROP TABLE IF EXISTS run_output; DROP TABLE IF EXISTS artifact; DROP TABLE IF EXISTS indexed_commit;")
+            }
             try db.execute(sql: graphSchema)
             try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
-            // A quick structural check catches a damaged file here rather than mid-command.
-            let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
-            if check != "ok" { throw IndexError.database(path: path, underlying: check) }
+            // No `PRAGMA quick_check` here: it reads the whole file (90 ms at 100,000 artifact
+            // versions) on every command. A file that is not SQLite fails above; damage deeper in
+            // surfaces as an error when read, and callers rebuild then (`LineageIndex.recovering`).
         }
         return queue
     }
@@ -143,6 +147,18 @@ public final class LineageIndex: @unchecked Sendable {
 
     public func setMeta(_ key: String, _ value: String) throws {
         try queue.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value]) }
+    }
+
+    /// Runs `body` on the index at `path`; if the index turns out to be damaged while reading (any
+    /// error `body` throws that comes from SQLite), the file is deleted, reopened empty and `body`
+    /// runs once more (the caller then rebuilds what it needs from history), with a warning.
+    public static func recovering<T>(path: String, warn: @escaping (String) -> Void, _ body: (LineageIndex) throws -> T) throws -> T {
+        let index = try LineageIndex(path: path, warn: warn)
+        do { return try body(index) } catch let error as DatabaseError {
+            warn("index \(path) is damaged (\(error.message ?? "\(error)")); rebuilding it")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            return try body(try LineageIndex(path: path, warn: warn))
+        }
     }
 
     /// Forgets every cached entry.

@@ -1,0 +1,115 @@
+// Builds a synthetic lineage graph in a repository's index and times trace/impact on it.
+//
+//   lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q]
+//
+// The graph (default 1,000,000 artifact versions, 300,000 runs) is written straight into
+// `.lineage/index.sqlite` through the index API — building it as real signed commits would take
+// hours here; `reindex` throughput on real history is measured by Benchmarks/graph/run.sh on the B6
+// history. The graph is made of projects of about --project-size artifact versions each (default
+// 10,000): a project starts from its own raw datasets and one of a few shared datasets (each
+// shared by 10 projects); each of its runs reads 3 versions among the project's last W and writes
+// 3 new ones. So a project's last model has an upstream of about one project (~10,000 nodes) and
+// a shared root dataset feeds about ten projects (~100,000 nodes).
+import Foundation
+import Lineage
+import LineageCore
+import LineageGraph
+
+nonisolated(unsafe) var args = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: Int) -> Int {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+    args.removeSubrange(i...i + 1)
+    return v
+}
+let artifactsWanted = option("--artifacts", 1_000_000)
+let runsWanted = option("--runs", 300_000)
+let window = option("--window", 300)
+let projectSize = option("--project-size", 10_000)
+let queries = option("--queries", 21)
+guard let dir = args.first else {
+    FileHandle.standardError.write(Data("usage: lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q]\n".utf8))
+    exit(64)
+}
+
+struct SplitMix { var s: UInt64; mutating func next() -> UInt64 { s &+= 0x9E3779B97F4A7C15; var z = s; z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9; z = (z ^ (z >> 27)) &* 0x94D049BB133111EB; return z ^ (z >> 31) } }
+func digest(_ n: Int) -> Digest { Digest.of(Array("artifact-\(n)".utf8)) }
+func now() -> Double { Date().timeIntervalSince1970 }
+
+do {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let repo = try Repository.initialize(at: dir)
+    let index = try LineageIndex(path: repo.layout.indexDatabase)
+    var rng = SplitMix(s: 20261125)
+    let outputsPerRun = 3
+    let projects = max(1, artifactsWanted / projectSize)
+    let shared = max(1, projects / 10)
+    let runsPerProject = max(1, runsWanted / projects)
+    let rawPerProject = max(1, (artifactsWanted - shared) / projects - runsPerProject * outputsPerRun)
+    let env = EnvironmentInfo(os: "Debian GNU/Linux 12", kernel: "6.1", architecture: "x86_64", cpuModel: nil, cpuCount: 2, variables: [:], captures: [])
+    let agent = RunAgent(principal: "bench@example.org", keyFingerprint: "SHA256:" + String(repeating: "A", count: 43), name: "Bench", email: "bench@example.org")
+    var made = 0
+    func artifact(_ n: Int, kind: String) -> IndexedArtifact {
+        IndexedArtifact(path: "data/a\(n % 5000)/v\(n).bin", sha256: digest(n), size: UInt64(n), kind: kind,
+                        mediaType: "application/octet-stream", commit: "synthetic")
+    }
+    func ref(_ n: Int) -> RunArtifact { RunArtifact(path: "data/a\(n % 5000)/v\(n).bin", sha256: digest(n), size: UInt64(n)) }
+    let started = now()
+    var batch: [IndexedCommit] = []
+    var pending: [IndexedArtifact] = (0..<shared).map { artifact($0, kind: "dataset") }
+    made = shared
+    var lastOfProject: [Int] = [], firstRaw: [Int] = []
+    var runCount = 0
+    for p in 0..<projects {
+        let base = made
+        firstRaw.append(base)
+        for _ in 0..<rawPerProject { pending.append(artifact(made, kind: "dataset")); made += 1 }
+        for r in 0..<runsPerProject {
+            let lo = max(base, made - window)
+            var inputs = Set<RunArtifact>()
+            if r == 0 { inputs.insert(ref(p % shared)) }
+            for _ in 0..<3 { inputs.insert(ref(lo + Int(rng.next() % UInt64(made - lo)))) }
+            var outputs: [RunArtifact] = []
+            for _ in 0..<outputsPerRun {
+                pending.append(artifact(made, kind: r == runsPerProject - 1 ? "model" : "dataset"))
+                outputs.append(ref(made)); made += 1
+            }
+            let id = UUIDv7.generate(milliseconds: 1_700_000_000_000 + UInt64(runCount)); runCount += 1
+            let run = RunRecord(id: id, name: "p\(p)-step\(r % 50)", argv: ["python", "step.py"], workingDirectory: ".", startedAt: "2026-01-01T00:00:00.000Z",
+                                endedAt: "2026-01-01T00:00:01.000Z", exitStatus: 0, inputs: Array(inputs), outputs: outputs,
+                                code: CodeVersion(remoteURL: nil, commit: String(repeating: "c", count: 40), branch: "main", dirty: false,
+                                                  diffSHA256: nil, untracked: [], untrackedTruncated: false),
+                                environment: env, agent: agent)
+            batch.append(IndexedCommit(commit: String(format: "%040x", runCount), artifacts: pending, runs: [run]))
+            pending.removeAll()
+            if batch.count == 2000 { try index.record(batch); batch.removeAll() }
+        }
+        lastOfProject.append(made - 1)
+    }
+    try index.record(batch)
+    let built = now() - started
+    print("built \(made) artifact versions and \(runCount) runs (\(projects) projects, \(shared) shared roots) in \(String(format: "%.1f", built)) s")
+
+    // trace: the last model of several projects; impact: shared root datasets.
+    var traceTimes: [Double] = [], traceSizes: [Int] = []
+    for q in 0..<min(queries, lastOfProject.count) {
+        let n = lastOfProject[(q * 7919) % lastOfProject.count]
+        let t0 = now()
+        let g = try repo.trace("sha256:" + digest(n).hex, cwd: dir)
+        traceTimes.append(now() - t0); traceSizes.append(g.nodes.count)
+    }
+    var impactTimes: [Double] = [], impactSizes: [Int] = []
+    for q in 0..<min(max(3, queries / 4), shared) {
+        let t0 = now()
+        let g = try repo.impact("sha256:" + digest(q).hex, cwd: dir)
+        impactTimes.append(now() - t0); impactSizes.append(g.nodes.count)
+    }
+    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+    func medianI(_ v: [Int]) -> Int { let s = v.sorted(); return s[s.count / 2] }
+    print(String(format: "trace:  p50 %.1f ms, max %.1f ms over %d queries; upstream nodes p50 %d (min %d, max %d)",
+                 median(traceTimes) * 1000, traceTimes.max()! * 1000, traceTimes.count, medianI(traceSizes), traceSizes.min()!, traceSizes.max()!))
+    print(String(format: "impact: p50 %.1f ms, max %.1f ms over %d queries; downstream nodes p50 %d (min %d, max %d)",
+                 median(impactTimes) * 1000, impactTimes.max()! * 1000, impactTimes.count, medianI(impactSizes), impactSizes.min()!, impactSizes.max()!))
+} catch {
+    FileHandle.standardError.write(Data("lineage-bench-graph: \(error)\n".utf8))
+    exit(1)
+}
