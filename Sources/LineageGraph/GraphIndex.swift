@@ -187,67 +187,101 @@ extension LineageIndex {
 
     private func buildSubgraph(_ db: Database, artifacts: Set<Int64>, runs: Set<String>, roots: [Int64],
                                direction: LineageSubgraph.Direction) throws -> LineageSubgraph {
-        var nodes: [String: GraphNode] = [:]
-        var idOf: [Int64: String] = [:]
+        // Nodes get small integer handles as they are made; edges are triples of handles, sorted
+        // and de-duplicated as integers at the end (string ids are compared only to sort nodes).
+        var nodes: [GraphNode] = []
+        var handleOf: [String: Int32] = [:]          // runs and the code/environment/signer nodes
+        var artifactHandle: [Int64: Int32] = [:]
+        var edges: [(from: Int32, kind: UInt8, to: Int32)] = []
+        func add(_ node: GraphNode) -> Int32 { nodes.append(node); return Int32(nodes.count - 1) }
+        func shared(_ id: String, _ make: () -> GraphNode) -> Int32 {
+            if let h = handleOf[id] { return h }
+            let h = add(make()); handleOf[id] = h
+            return h
+        }
+        let kindRank = Dictionary(uniqueKeysWithValues: GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }.enumerated().map { ($1, UInt8($0)) })
         for chunk in Array(artifacts).chunked(500) {
-            let rows = try Row.fetchAll(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
-            for row in rows.map(IndexedArtifactRow.init) {
-                let node = row.node
-                idOf[row.id] = node.id
-                nodes[node.id] = node
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
+            while let row = try rows.next() {
+                let a = IndexedArtifactRow(row)
+                artifactHandle[a.id] = add(a.node)
             }
         }
-        var edges = Set<GraphEdge>()
         for chunk in Array(runs).chunked(500) {
             let list = chunk.map { "'\($0)'" }.joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: """
+            var runHandle: [String: Int32] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
                 SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
                        code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch
                 FROM run WHERE id IN (\(list))
-                """) {
+                """)
+            while let row = try rows.next() {
                 let id: String = row[0]
-                let runNode = GraphNode.runID(id)
-                nodes[runNode] = GraphNode(id: runNode, kind: .run, label: row[2], attributes: [
-                    "name": row[2], "startedAt": row[3], "endedAt": row[4], "exitStatus": String(row[5] as Int64),
-                    "commit": row[1], "argv": row[6], "workingDirectory": row[7]])
+                let name: String = row[2]
+                let run = add(GraphNode(id: GraphNode.runID(id), kind: .run, label: name, attributes: [
+                    "name": name, "startedAt": row[3], "endedAt": row[4], "exitStatus": String(row[5] as Int64),
+                    "commit": row[1], "argv": row[6], "workingDirectory": row[7]]))
+                runHandle[id] = run
                 let principal: String = row[8], fingerprint: String = row[9]
-                let signer = "signer:" + fingerprint
-                nodes[signer] = GraphNode(id: signer, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
-                edges.insert(GraphEdge(from: runNode, to: signer, kind: .wasAssociatedWith))
+                let signer = shared("signer:" + fingerprint) {
+                    GraphNode(id: "signer:" + fingerprint, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
+                }
+                edges.append((run, kindRank[.wasAssociatedWith]!, signer))
                 if let commit = row[10] as String? {
                     let dirty = (row[13] as Int64?) == 1
                     let diff = row[14] as String?
                     let codeID = "code:" + commit + (dirty ? "+" + (diff.map { String($0.prefix(12)) } ?? "dirty") : "")
-                    var a = ["commit": commit, "dirty": String(dirty)]
-                    if let r = row[11] as String? { a["remoteURL"] = r }
-                    if let b = row[12] as String? { a["branch"] = b }
-                    if let diff { a["diffSHA256"] = diff }
-                    nodes[codeID] = GraphNode(id: codeID, kind: .code, label: String(commit.prefix(12)) + (dirty ? " (dirty)" : ""), attributes: a)
-                    edges.insert(GraphEdge(from: runNode, to: codeID, kind: .usedCode))
+                    let remote = row[11] as String?, branch = row[12] as String?
+                    let code = shared(codeID) {
+                        var a = ["commit": commit, "dirty": String(dirty)]
+                        if let remote { a["remoteURL"] = remote }
+                        if let branch { a["branch"] = branch }
+                        if let diff { a["diffSHA256"] = diff }
+                        return GraphNode(id: codeID, kind: .code, label: String(commit.prefix(12)) + (dirty ? " (dirty)" : ""), attributes: a)
+                    }
+                    edges.append((run, kindRank[.usedCode]!, code))
                 }
                 let envID = "environment:" + (row[15] as String)
                 let os: String = row[16], kernel: String = row[17], arch: String = row[18]
-                nodes[envID] = GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
-                edges.insert(GraphEdge(from: runNode, to: envID, kind: .usedEnvironment))
+                let env = shared(envID) {
+                    GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
+                }
+                edges.append((run, kindRank[.usedEnvironment]!, env))
             }
             // Edges to and from artifact versions in the subgraph.
-            var inputs: [String: [String]] = [:], outputs: [String: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))") {
-                if let a = idOf[row[1] as Int64] { inputs[row[0], default: []].append(a) }
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))") {
-                if let a = idOf[row[1] as Int64] { outputs[row[0], default: []].append(a) }
-            }
-            for run in chunk {
-                let runNode = GraphNode.runID(run)
-                for i in inputs[run] ?? [] { edges.insert(GraphEdge(from: runNode, to: i, kind: .used)) }
-                for o in outputs[run] ?? [] {
-                    edges.insert(GraphEdge(from: o, to: runNode, kind: .wasGeneratedBy))
-                    for i in inputs[run] ?? [] { edges.insert(GraphEdge(from: o, to: i, kind: .wasDerivedFrom)) }
+            var inputs: [String: [Int32]] = [:], outputs: [String: [Int32]] = [:]
+            let ins = try Row.fetchCursor(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))")
+            while let row = try ins.next() { if let a = artifactHandle[row[1] as Int64] { inputs[row[0], default: []].append(a) } }
+            let outs = try Row.fetchCursor(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))")
+            while let row = try outs.next() { if let a = artifactHandle[row[1] as Int64] { outputs[row[0], default: []].append(a) } }
+            for (id, run) in runHandle {
+                let used = inputs[id] ?? []
+                for i in used { edges.append((run, kindRank[.used]!, i)) }
+                for o in outputs[id] ?? [] {
+                    edges.append((o, kindRank[.wasGeneratedBy]!, run))
+                    for i in used { edges.append((o, kindRank[.wasDerivedFrom]!, i)) }
                 }
             }
         }
-        return LineageSubgraph(direction: direction, roots: roots.compactMap { idOf[$0] }, nodes: Array(nodes.values), edges: Array(edges))
+        // Order nodes by id, then edges by (from, kind, to) in that order — the same order as
+        // comparing the id strings — and drop duplicates.
+        let order = nodes.indices.sorted { nodes[$0].id < nodes[$1].id }
+        var rank = [Int32](repeating: 0, count: nodes.count)
+        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
+        var keyed = edges.map { (rank[Int($0.from)], $0.kind, rank[Int($0.to)]) }
+        keyed.sort { a, b in a.0 != b.0 ? a.0 < b.0 : a.1 != b.1 ? a.1 < b.1 : a.2 < b.2 }
+        let sortedNodes = order.map { nodes[$0] }
+        let kinds = GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }
+        var sortedEdges: [GraphEdge] = []
+        sortedEdges.reserveCapacity(keyed.count)
+        var last: (Int32, UInt8, Int32)? = nil
+        for e in keyed {
+            if let l = last, l == e { continue }
+            last = e
+            sortedEdges.append(GraphEdge(from: sortedNodes[Int(e.0)].id, to: sortedNodes[Int(e.2)].id, kind: kinds[Int(e.1)]))
+        }
+        let rootIDs = roots.compactMap { artifactHandle[$0].map { nodes[Int($0)].id } }
+        return LineageSubgraph(direction: direction, roots: rootIDs, presortedNodes: sortedNodes, edges: sortedEdges)
     }
 }
 

@@ -30,7 +30,7 @@ public struct GraphNode: Codable, Hashable, Sendable {
 /// a run `used` an artifact; an artifact `wasGeneratedBy` a run; an output `wasDerivedFrom` an
 /// input; a run `wasAssociatedWith` its signer; a run `usedCode` / `usedEnvironment`.
 public struct GraphEdge: Codable, Hashable, Sendable {
-    public enum Kind: String, Codable, Sendable { case used, wasGeneratedBy, wasDerivedFrom, wasAssociatedWith, usedCode, usedEnvironment }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case used, wasGeneratedBy, wasDerivedFrom, wasAssociatedWith, usedCode, usedEnvironment }
     public var from: String
     public var to: String
     public var kind: Kind
@@ -58,6 +58,11 @@ public struct LineageSubgraph: Codable, Sendable, Equatable {
             if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
             return a.to < b.to
         }
+    }
+
+    /// For builders that already sorted nodes by id and edges by (from, kind, to) and removed duplicates.
+    init(direction: Direction, roots: [String], presortedNodes: [GraphNode], edges: [GraphEdge]) {
+        self.direction = direction; self.roots = roots; self.nodes = presortedNodes; self.edges = edges
     }
 
     public func node(_ id: String) -> GraphNode? { nodes.first { $0.id == id } }
