@@ -26,6 +26,7 @@ let runsWanted = option("--runs", 300_000)
 let window = option("--window", 300)
 let projectSize = option("--project-size", 10_000)
 let queries = option("--queries", 21)
+let historyRuns = option("--history", 0)
 guard let dir = args.first else {
     FileHandle.standardError.write(Data("usage: lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q]\n".utf8))
     exit(64)
@@ -109,7 +110,65 @@ do {
                  median(traceTimes) * 1000, traceTimes.max()! * 1000, traceTimes.count, medianI(traceSizes), traceSizes.min()!, traceSizes.max()!))
     print(String(format: "impact: p50 %.1f ms, max %.1f ms over %d queries; downstream nodes p50 %d (min %d, max %d)",
                  median(impactTimes) * 1000, impactTimes.max()! * 1000, impactTimes.count, medianI(impactSizes), impactSizes.min()!, impactSizes.max()!))
+
+    if historyRuns > 0 { try compareWithHistoryWalk(dir + "-history", runs: historyRuns) }
 } catch {
     FileHandle.standardError.write(Data("lineage-bench-graph: \(error)\n".utf8))
     exit(1)
+}
+
+/// Makes a real signed history of `runs` runs (through `lineage run`'s library API: each reads two
+/// recent files and writes a new one) and answers one upstream question twice: with `trace` (the
+/// index) and by walking history commit by commit, reading each commit's run records, as a tool
+/// built on `git log` must.
+func compareWithHistoryWalk(_ dir: String, runs: Int) throws {
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+    let repo = try Repository.initialize(at: dir)
+    try repo.config(set: "user.name", value: "Bench")
+    try repo.config(set: "user.email", value: "bench@example.org")
+    for i in 0..<4 { try Data("seed \(i)\n".utf8).write(to: URL(fileURLWithPath: dir + "/data/f\(i).txt")) }
+    _ = try repo.add(["data"], cwd: dir)
+    _ = try repo.commit(message: "seed")
+    var rng = SplitMix(s: 7)
+    var files = (0..<4).map { "data/f\($0).txt" }
+    let t0 = now()
+    for r in 0..<runs {
+        let lo = max(0, files.count - 30)
+        let a = files[lo + Int(rng.next() % UInt64(files.count - lo))], b = files[lo + Int(rng.next() % UInt64(files.count - lo))]
+        let out = "data/f\(files.count).txt"
+        _ = try repo.run(RunRequest(name: "step", inputs: Array(Set([a, b])), outputs: [out],
+                                    argv: ["sh", "-c", "cat \(a) \(b) | sha256sum > \(out)"], cwd: dir))
+        files.append(out)
+        if (r + 1) % 500 == 0 { FileHandle.standardError.write(Data("history: \(r + 1) runs\n".utf8)) }
+    }
+    print(String(format: "history: %d signed commits with runs made in %.1f s", runs, now() - t0))
+    let target = files.last!
+    var indexTimes: [Double] = []
+    var indexNodes = 0
+    for _ in 0..<5 {
+        let s = now()
+        indexNodes = try repo.trace(target, cwd: dir).nodes.filter { $0.kind == .artifact }.count
+        indexTimes.append(now() - s)
+    }
+    // The same question by walking history: every commit's run records, then the upstream closure.
+    let s = now()
+    var producer: [String: RunRecord] = [:]
+    for entry in try repo.log() {
+        for run in try repo.runs(recordedIn: entry.commit) {
+            for o in run.outputs { producer["\(o.path)@\(o.sha256.hex)"] = run }
+        }
+    }
+    let head = try repo.listFiles(revision: "HEAD").first { $0.path == target }!
+    var seen: Set<String> = ["\(target)@\(head.sha256.hex)"]
+    var stack = Array(seen)
+    while let key = stack.popLast() {
+        for i in producer[key]?.inputs ?? [] where seen.insert("\(i.path)@\(i.sha256.hex)").inserted {
+            stack.append("\(i.path)@\(i.sha256.hex)")
+        }
+    }
+    let walk = now() - s
+    let best = indexTimes.min()!
+    print(String(format: "history walk: %.1f ms for %d upstream versions; trace (index): %.1f ms for %d; trace is %.0fx faster",
+                 walk * 1000, seen.count, best * 1000, indexNodes, walk / best))
 }

@@ -2,19 +2,22 @@
 # Issue 4's graph benchmarks: trace and impact on a synthetic graph of 1,000,000 artifact
 # versions and 300,000 runs, and `reindex` throughput on a real signed history.
 #
-#   bash Benchmarks/graph/run.sh [--artifacts N] [--runs M] [--lineage DIR]
+#   bash Benchmarks/graph/run.sh [--artifacts N] [--runs M] [--history R] [--lineage DIR]
 #
 # trace/impact are timed in-process by `lineage-bench-graph` (Benchmarks/GraphGenerator), which
 # writes the synthetic graph straight into the index (see its header for the shape). reindex runs
 # on B6's history ($BENCH_TMPDIR/lineage-b6-10000, made by Benchmarks/verify/run.sh) when present.
+# The ratio of trace against walking history commit by commit is measured on a real signed history
+# of R runs (default 2,000) made with `lineage run`'s library API.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-ARTIFACTS=1000000 RUNS=300000 BIN_DIR=""
+ARTIFACTS=1000000 RUNS=300000 HISTORY=2000 BIN_DIR=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --artifacts) ARTIFACTS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
+        --history) HISTORY=$2; shift ;;
         --lineage) BIN_DIR=$2; shift ;;
         -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -34,9 +37,9 @@ export XDG_CONFIG_HOME="$BENCH_TMPDIR/lineage-graph-config"
 WORK="$BENCH_TMPDIR/lineage-graph-$ARTIFACTS"
 rm -rf "$WORK"
 echo "graph benchmark, $(date -u +%Y-%m-%d), $(nproc) cores"
-"$BIN_DIR/lineage-bench-graph" "$WORK" --artifacts "$ARTIFACTS" --runs "$RUNS"
+"$BIN_DIR/lineage-bench-graph" "$WORK" --artifacts "$ARTIFACTS" --runs "$RUNS" --history "$HISTORY"
 echo "  (targets: trace of a ~10,000-node upstream p50 <= 50 ms; impact of a root feeding ~100,000 nodes <= 1 s)"
-rm -rf "$WORK"
+rm -rf "$WORK" "$WORK-history"
 B6="$BENCH_TMPDIR/lineage-b6-10000"
 if [ -f "$B6/.complete" ]; then
     cp -r "$B6" "$BENCH_TMPDIR/lineage-graph-reindex"

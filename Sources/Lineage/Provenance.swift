@@ -36,6 +36,12 @@ extension Repository {
         return result
     }
 
+    /// The runs one commit records (not those carried forward from earlier commits).
+    public func runs(recordedIn revision: String) throws -> [RunRecord] {
+        let info = try git.commit(try resolveRevision(revision))
+        return try (commitRecord(of: info)?.runs ?? []).map { try runRecord($0, inTree: info.tree) }
+    }
+
     func commitRecord(of info: CommitInfo) throws -> CommitRecord? {
         guard let blob = try git.entry(inTree: info.tree, path: Repository.commitRecordPath) else { return nil }
         return try CommitRecord.decode(try git.readBlob(blob))
