@@ -24,7 +24,9 @@ let package = Package(
         ]),
         .target(name: "LineageSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LineageGraph", dependencies: ["LineageCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LineageGraph", dependencies: [
+            "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning"]),
         .target(name: "LineageCommands", dependencies: [
             "Lineage", "LineageCore", "LineageGraph", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -164,15 +164,15 @@ extension LineageIndex {
                 let next: [Int64]
                 switch direction {
                 case .upstream:
-                    stepRuns = try String.fetchAll(db, sql: "SELECT DISTINCT run FROM run_output WHERE artifact IN (\(list))")
+                    stepRuns = try texts(db, "SELECT DISTINCT run FROM run_output WHERE artifact IN (\(list))")
                     let newRuns = stepRuns.filter { !runs.contains($0) }
                     runs.formUnion(newRuns)
-                    next = newRuns.isEmpty ? [] : try Int64.fetchAll(db, sql: "SELECT DISTINCT artifact FROM run_input WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
+                    next = newRuns.isEmpty ? [] : try ints(db, "SELECT DISTINCT artifact FROM run_input WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
                 case .downstream:
-                    stepRuns = try String.fetchAll(db, sql: "SELECT DISTINCT run FROM run_input WHERE artifact IN (\(list))")
+                    stepRuns = try texts(db, "SELECT DISTINCT run FROM run_input WHERE artifact IN (\(list))")
                     let newRuns = stepRuns.filter { !runs.contains($0) }
                     runs.formUnion(newRuns)
-                    next = newRuns.isEmpty ? [] : try Int64.fetchAll(db, sql: "SELECT DISTINCT artifact FROM run_output WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
+                    next = newRuns.isEmpty ? [] : try ints(db, "SELECT DISTINCT artifact FROM run_output WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
                 }
                 frontier = next.filter { artifacts.insert($0).inserted }
             }
@@ -199,39 +199,46 @@ extension LineageIndex {
             let h = add(make()); handleOf[id] = h
             return h
         }
+        let timing = ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil
+        var mark = Date()
+        func lap(_ what: String) {
+            guard timing else { return }
+            FileHandle.standardError.write(Data(String(format: "graph build: %@ %.1f ms\n", what, Date().timeIntervalSince(mark) * 1000).utf8))
+            mark = Date()
+        }
         let kindRank = Dictionary(uniqueKeysWithValues: GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }.enumerated().map { ($1, UInt8($0)) })
         for chunk in Array(artifacts).chunked(500) {
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
-            while let row = try rows.next() {
-                let a = IndexedArtifactRow(row)
+            try RawRows(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))").forEach { r in
+                let a = IndexedArtifactRow(id: r.int64(0), path: r.text(1), sha256: r.text(2), size: r.int64(3), kind: r.text(4),
+                                           mediaType: r.text(5), firstCommit: r.text(6))
                 artifactHandle[a.id] = add(a.node)
             }
         }
+        lap("artifacts")
         for chunk in Array(runs).chunked(500) {
             let list = chunk.map { "'\($0)'" }.joined(separator: ",")
             var runHandle: [String: Int32] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
+            try RawRows(db, sql: """
                 SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
                        code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch
                 FROM run WHERE id IN (\(list))
-                """)
-            while let row = try rows.next() {
-                let id: String = row[0]
-                let name: String = row[2]
+                """).forEach { row in
+                let id = row.text(0)
+                let name = row.text(2)
                 let run = add(GraphNode(id: GraphNode.runID(id), kind: .run, label: name, attributes: [
-                    "name": name, "startedAt": row[3], "endedAt": row[4], "exitStatus": String(row[5] as Int64),
-                    "commit": row[1], "argv": row[6], "workingDirectory": row[7]]))
+                    "name": name, "startedAt": row.text(3), "endedAt": row.text(4), "exitStatus": String(row.int64(5)),
+                    "commit": row.text(1), "argv": row.text(6), "workingDirectory": row.text(7)]))
                 runHandle[id] = run
-                let principal: String = row[8], fingerprint: String = row[9]
+                let principal = row.text(8), fingerprint = row.text(9)
                 let signer = shared("signer:" + fingerprint) {
                     GraphNode(id: "signer:" + fingerprint, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
                 }
                 edges.append((run, kindRank[.wasAssociatedWith]!, signer))
-                if let commit = row[10] as String? {
-                    let dirty = (row[13] as Int64?) == 1
-                    let diff = row[14] as String?
+                if let commit = row.optionalText(10) {
+                    let dirty = row.optionalInt64(13) == 1
+                    let diff = row.optionalText(14)
                     let codeID = "code:" + commit + (dirty ? "+" + (diff.map { String($0.prefix(12)) } ?? "dirty") : "")
-                    let remote = row[11] as String?, branch = row[12] as String?
+                    let remote = row.optionalText(11), branch = row.optionalText(12)
                     let code = shared(codeID) {
                         var a = ["commit": commit, "dirty": String(dirty)]
                         if let remote { a["remoteURL"] = remote }
@@ -241,8 +248,8 @@ extension LineageIndex {
                     }
                     edges.append((run, kindRank[.usedCode]!, code))
                 }
-                let envID = "environment:" + (row[15] as String)
-                let os: String = row[16], kernel: String = row[17], arch: String = row[18]
+                let envID = "environment:" + row.text(15)
+                let os = row.text(16), kernel = row.text(17), arch = row.text(18)
                 let env = shared(envID) {
                     GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
                 }
@@ -250,10 +257,12 @@ extension LineageIndex {
             }
             // Edges to and from artifact versions in the subgraph.
             var inputs: [String: [Int32]] = [:], outputs: [String: [Int32]] = [:]
-            let ins = try Row.fetchCursor(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))")
-            while let row = try ins.next() { if let a = artifactHandle[row[1] as Int64] { inputs[row[0], default: []].append(a) } }
-            let outs = try Row.fetchCursor(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))")
-            while let row = try outs.next() { if let a = artifactHandle[row[1] as Int64] { outputs[row[0], default: []].append(a) } }
+            try RawRows(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))").forEach { row in
+                if let a = artifactHandle[row.int64(1)] { inputs[row.text(0), default: []].append(a) }
+            }
+            try RawRows(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))").forEach { row in
+                if let a = artifactHandle[row.int64(1)] { outputs[row.text(0), default: []].append(a) }
+            }
             for (id, run) in runHandle {
                 let used = inputs[id] ?? []
                 for i in used { edges.append((run, kindRank[.used]!, i)) }
@@ -263,6 +272,7 @@ extension LineageIndex {
                 }
             }
         }
+        lap("runs and edges")
         // Order nodes by id, then edges by (from, kind, to) in that order — the same order as
         // comparing the id strings — and drop duplicates.
         let order = nodes.indices.sorted { nodes[$0].id < nodes[$1].id }
@@ -280,9 +290,22 @@ extension LineageIndex {
             last = e
             sortedEdges.append(GraphEdge(from: sortedNodes[Int(e.0)].id, to: sortedNodes[Int(e.2)].id, kind: kinds[Int(e.1)]))
         }
+        lap("sort and materialize")
         let rootIDs = roots.compactMap { artifactHandle[$0].map { nodes[Int($0)].id } }
         return LineageSubgraph(direction: direction, roots: rootIDs, presortedNodes: sortedNodes, edges: sortedEdges)
     }
+}
+
+private func texts(_ db: Database, _ sql: String) throws -> [String] {
+    var out: [String] = []
+    try RawRows(db, sql: sql).forEach { out.append($0.text(0)) }
+    return out
+}
+
+private func ints(_ db: Database, _ sql: String) throws -> [Int64] {
+    var out: [Int64] = []
+    try RawRows(db, sql: sql).forEach { out.append($0.int64(0)) }
+    return out
 }
 
 /// An artifact row of the graph index.
@@ -297,6 +320,10 @@ public struct IndexedArtifactRow: Sendable, Equatable {
 
     init(_ row: Row) {
         id = row[0]; path = row[1]; sha256 = row[2]; size = row[3]; kind = row[4]; mediaType = row[5]; firstCommit = row[6]
+    }
+
+    init(id: Int64, path: String, sha256: String, size: Int64, kind: String, mediaType: String, firstCommit: String) {
+        self.id = id; self.path = path; self.sha256 = sha256; self.size = size; self.kind = kind; self.mediaType = mediaType; self.firstCommit = firstCommit
     }
 
     public var node: GraphNode {
