@@ -207,6 +207,7 @@ extension LineageIndex {
             mark = Date()
         }
         let kindRank = Dictionary(uniqueKeysWithValues: GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }.enumerated().map { ($1, UInt8($0)) })
+        let usedK = kindRank[.used]!, generatedK = kindRank[.wasGeneratedBy]!, derivedK = kindRank[.wasDerivedFrom]!
         for chunk in Array(artifacts).chunked(500) {
             try RawRows(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))").forEach { r in
                 let a = IndexedArtifactRow(id: r.int64(0), path: r.text(1), sha256: r.text(2), size: r.int64(3), kind: r.text(4),
@@ -217,18 +218,26 @@ extension LineageIndex {
         lap("artifacts")
         for chunk in Array(runs).chunked(500) {
             let list = chunk.map { "'\($0)'" }.joined(separator: ",")
-            var runHandle: [String: Int32] = [:]
+            // Each run comes with its inputs and outputs as lists of artifact ids (group_concat), so
+            // edges need no second query and no string-keyed lookups.
             try RawRows(db, sql: """
                 SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
-                       code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch
-                FROM run WHERE id IN (\(list))
+                       code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch,
+                       (SELECT group_concat(artifact) FROM run_input WHERE run = r.id),
+                       (SELECT group_concat(artifact) FROM run_output WHERE run = r.id)
+                FROM run r WHERE id IN (\(list))
                 """).forEach { row in
                 let id = row.text(0)
                 let name = row.text(2)
                 let run = add(GraphNode(id: GraphNode.runID(id), kind: .run, label: name, attributes: [
                     "name": name, "startedAt": row.text(3), "endedAt": row.text(4), "exitStatus": String(row.int64(5)),
                     "commit": row.text(1), "argv": row.text(6), "workingDirectory": row.text(7)]))
-                runHandle[id] = run
+                let used = row.ids(19).compactMap { artifactHandle[$0] }
+                for i in used { edges.append((run, usedK, i)) }
+                for o in row.ids(20).compactMap({ artifactHandle[$0] }) {
+                    edges.append((o, generatedK, run))
+                    for i in used { edges.append((o, derivedK, i)) }
+                }
                 let principal = row.text(8), fingerprint = row.text(9)
                 let signer = shared("signer:" + fingerprint) {
                     GraphNode(id: "signer:" + fingerprint, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
@@ -254,22 +263,6 @@ extension LineageIndex {
                     GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
                 }
                 edges.append((run, kindRank[.usedEnvironment]!, env))
-            }
-            // Edges to and from artifact versions in the subgraph.
-            var inputs: [String: [Int32]] = [:], outputs: [String: [Int32]] = [:]
-            try RawRows(db, sql: "SELECT run, artifact FROM run_input WHERE run IN (\(list))").forEach { row in
-                if let a = artifactHandle[row.int64(1)] { inputs[row.text(0), default: []].append(a) }
-            }
-            try RawRows(db, sql: "SELECT run, artifact FROM run_output WHERE run IN (\(list))").forEach { row in
-                if let a = artifactHandle[row.int64(1)] { outputs[row.text(0), default: []].append(a) }
-            }
-            for (id, run) in runHandle {
-                let used = inputs[id] ?? []
-                for i in used { edges.append((run, kindRank[.used]!, i)) }
-                for o in outputs[id] ?? [] {
-                    edges.append((o, kindRank[.wasGeneratedBy]!, run))
-                    for i in used { edges.append((o, kindRank[.wasDerivedFrom]!, i)) }
-                }
             }
         }
         lap("runs and edges")

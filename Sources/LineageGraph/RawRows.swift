@@ -30,4 +30,19 @@ struct RawRow {
     func text(_ i: Int32) -> String { sqlite3_column_text(s, i).map { String(cString: $0) } ?? "" }
     func optionalText(_ i: Int32) -> String? { sqlite3_column_type(s, i) == SQLITE_NULL ? nil : text(i) }
     func optionalInt64(_ i: Int32) -> Int64? { sqlite3_column_type(s, i) == SQLITE_NULL ? nil : int64(i) }
+
+    /// A comma-separated list of integers (`group_concat`) as numbers; empty for NULL.
+    func ids(_ i: Int32) -> [Int64] {
+        guard let text = sqlite3_column_text(s, i) else { return [] }
+        var out: [Int64] = []
+        var value: Int64 = 0, any = false
+        var p = text
+        while true {
+            let c = p.pointee
+            if c >= 48 && c <= 57 { value = value * 10 + Int64(c - 48); any = true }
+            else { if any { out.append(value) }; value = 0; any = false; if c == 0 { break } }
+            p += 1
+        }
+        return out
+    }
 }
