@@ -38,7 +38,7 @@ extension Repository {
             let tree = try index.writeTree()
             let headTree = try head.map { try git.commit($0).tree }
             if requireChanges {
-                let trustChanged = try head.map { try trustText(ofCommit: $0) != (try workingTrustText()) } ?? false
+                let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
                 let sameFiles = try headTree.map { try git.sameEntries($0, tree, ignoring: RecordTree.directory) } ?? false
                 if (sameFiles && !trustChanged) || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
             }
@@ -58,12 +58,6 @@ extension Repository {
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed)
         }
-    }
-
-    /// The trust file as recorded in a commit ("" when it has none).
-    func trustText(ofCommit id: ObjectID) throws -> String {
-        guard let blob = try git.entry(inTree: try git.commit(id).tree, path: Repository.trustRecordPath) else { return "" }
-        return String(decoding: try git.readBlob(blob), as: UTF8.self)
     }
 
     /// Paths whose pointer differs between two trees (nil = empty tree).

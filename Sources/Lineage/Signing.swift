@@ -103,13 +103,6 @@ extension Repository {
         return try SigningKeys.load(path: path)
     }
 
-    /// The principal new keys are trusted as: the identity's email, else `user@host`.
-    func defaultPrincipal() -> String {
-        if let id = try? identity(now: 0) { return id.email }
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "lineage"
-        return "\(user)@\(ProcessInfo.processInfo.hostName)"
-    }
-
     /// The working copy of the trust file (`.lineage/allowed_signers`): what the next commit records.
     func workingTrustText() throws -> String {
         guard FileManager.default.fileExists(atPath: trustFile) else { return "" }
@@ -127,10 +120,15 @@ extension Repository {
 
     /// The trust recorded in a commit's tree, or nil when the commit has none.
     func trust(inCommit id: ObjectID) throws -> AllowedSigners? {
-        let tree = try git.commit(id).tree
-        guard let blob = try git.entry(inTree: tree, path: Repository.trustRecordPath) else { return nil }
-        return try Repository.parseTrust(String(decoding: try git.readBlob(blob), as: UTF8.self),
-                                         source: "\(Repository.trustRecordPath) of commit \(id.hex.prefix(12))")
+        try trustText(ofCommit: id).map {
+            try Repository.parseTrust($0, source: "\(Repository.trustRecordPath) of commit \(id.hex.prefix(12))")
+        }
+    }
+
+    /// The trust file as recorded in a commit, or nil when it has none.
+    func trustText(ofCommit id: ObjectID) throws -> String? {
+        guard let blob = try git.entry(inTree: try git.commit(id).tree, path: Repository.trustRecordPath) else { return nil }
+        return String(decoding: try git.readBlob(blob), as: UTF8.self)
     }
 
     /// Fails unless `key` may sign a commit on top of `parent`: trusted by the parent's trust, or, for

@@ -134,7 +134,9 @@ extension Repository {
             for k in stride(from: w, to: items.count, by: fileWorkers) {
                 if w == 0 { reporter.update(phase: "Verifying files", done: UInt64(k), total: UInt64(items.count), unit: .items) }
                 let item = items[k]
-                checked.set(k, .success(self.verifyContent(item.pointer, path: item.path, commit: item.commit)))
+                var bytes: UInt64 = 0
+                let problem = self.verifyContent(item.pointer, path: item.path, commit: item.commit, bytesVerified: &bytes)
+                checked.set(k, .success((problem, bytes)))
             }
         }
         for (k, outcome) in checked.values.enumerated() {
@@ -220,12 +222,6 @@ extension Repository {
     }
 
     /// Reassembles one file from its chunks and checks sizes and the whole-file SHA-256.
-    private func verifyContent(_ p: Pointer, path: String, commit: String) -> (problem: VerifyProblem?, bytes: UInt64) {
-        var verified: UInt64 = 0
-        let problem = verifyContent(p, path: path, commit: commit, bytesVerified: &verified)
-        return (problem, verified)
-    }
-
     private func verifyContent(_ p: Pointer, path: String, commit: String, bytesVerified: inout UInt64) -> VerifyProblem? {
         func problem(_ kind: String, _ object: Digest?, _ detail: String) -> VerifyProblem {
             VerifyProblem(kind: kind, commit: commit, path: path, object: object?.hex, file: nil, detail: detail)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Lineage
 import LineageCore
-import LineageStore
 
 struct Attest: RepositoryCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +17,7 @@ struct Attest: RepositoryCommand {
         let text = try CanonicalJSON.pretty(attestation.envelope) + "\n"
         guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
         let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
-        try AtomicFile.write(Array(text.utf8), to: target)
+        try repository.writeOutsideStore(Array(text.utf8), to: target)
         if !global.quiet {
             Output.line("Wrote \(output): \(attestation.statement.subject.count) subject(s), run \(attestation.run.name) (\(attestation.run.id)), signed by \(attestation.envelope.signatures.first?.keyid ?? "?")")
         }

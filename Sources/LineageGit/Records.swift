@@ -29,21 +29,9 @@ extension GitRepository {
 
     /// True when two trees hold the same top-level entries (name, mode, id), `ignoring` one name.
     public func sameEntries(_ a: ObjectID, _ b: ObjectID, ignoring name: String) throws -> Bool {
-        func entries(_ id: ObjectID) throws -> [String: (ObjectID, UInt32)] {
-            var oid = id.raw
-            var tree: OpaquePointer?
-            try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
-            defer { git_tree_free(tree) }
-            var out: [String: (ObjectID, UInt32)] = [:]
-            for i in 0..<git_tree_entrycount(tree) {
-                guard let e = git_tree_entry_byindex(tree, i) else { continue }
-                let n = String(cString: git_tree_entry_name(e))
-                if n != name { out[n] = (ObjectID(git_tree_entry_id(e)!), git_tree_entry_filemode_raw(e).rawValue) }
-            }
-            return out
-        }
-        let (x, y) = (try entries(a), try entries(b))
-        return x.count == y.count && x.allSatisfy { k, v in y[k].map { $0.0 == v.0 && $0.1 == v.1 } ?? false }
+        var (x, y) = (try entries(of: a), try entries(of: b))
+        x[name] = nil; y[name] = nil
+        return x.count == y.count && x.allSatisfy { k, v in y[k].map { $0.id == v.id && $0.mode == v.mode } ?? false }
     }
 
     /// The id of a tree's direct child tree `name`, or nil.
@@ -130,53 +118,6 @@ extension GitRepository {
         try GitError.check(rc, "git_commit_extract_signature")
         let armored = String(decoding: UnsafeRawBufferPointer(start: sig.ptr, count: sig.size), as: UTF8.self)
         return CommitSignature(armored: armored, signedData: Array(UnsafeRawBufferPointer(start: data.ptr, count: data.size)))
-    }
-
-    /// The raw bytes of a commit object as stored (header lines and message).
-    public func rawCommit(_ id: ObjectID) throws -> [UInt8] {
-        var odb: OpaquePointer?
-        try GitError.check(git_repository_odb(&odb, handle.pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        var oid = id.raw
-        var object: OpaquePointer?
-        try GitError.check(git_odb_read(&object, odb, &oid), "git_odb_read")
-        defer { git_odb_object_free(object) }
-        return Array(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
-    }
-}
-
-extension GitRepository {
-    /// Visits the blobs of a tree not met before: subtrees in `seenTrees` are skipped whole, blobs in
-    /// `seenBlobs` are passed over without building their path. Every entry name of every tree read
-    /// is checked (`TrackedPath.isValidComponent`); `unsafe` receives the paths that fail. The
-    /// record directory is left out. Walking a long history this way reads each distinct tree once.
-    public func visitNewBlobs(inTree id: ObjectID, seenTrees: inout Set<ObjectID>, seenBlobs: inout Set<ObjectID>,
-                              visit: (String, ObjectID) -> Void, unsafe: (String, ObjectID) -> Void) throws {
-        try visitNew(tree: id, prefix: "", seenTrees: &seenTrees, seenBlobs: &seenBlobs, visit: visit, unsafe: unsafe)
-    }
-
-    private func visitNew(tree id: ObjectID, prefix: String, seenTrees: inout Set<ObjectID>, seenBlobs: inout Set<ObjectID>,
-                          visit: (String, ObjectID) -> Void, unsafe: (String, ObjectID) -> Void) throws {
-        guard seenTrees.insert(id).inserted else { return }
-        var oid = id.raw
-        var tree: OpaquePointer?
-        try GitError.check(git_tree_lookup(&tree, handle.pointer, &oid), "git_tree_lookup")
-        defer { git_tree_free(tree) }
-        for i in 0..<git_tree_entrycount(tree) {
-            guard let entry = git_tree_entry_byindex(tree, i), let cName = git_tree_entry_name(entry) else { continue }
-            let name = UnsafeRawBufferPointer(start: cName, count: strlen(cName))
-            if prefix.isEmpty && name.elementsEqual(RecordTree.directory.utf8) { continue }
-            let child = ObjectID(git_tree_entry_id(entry)!)
-            func path() -> String { prefix.isEmpty ? String(cString: cName) : prefix + "/" + String(cString: cName) }
-            if !TrackedPath.isValidComponent(name, atRoot: prefix.isEmpty) { unsafe(path(), child); continue }
-            switch git_tree_entry_type(entry) {
-            case GIT_OBJECT_TREE:
-                try visitNew(tree: child, prefix: path(), seenTrees: &seenTrees, seenBlobs: &seenBlobs, visit: visit, unsafe: unsafe)
-            case GIT_OBJECT_BLOB:
-                if seenBlobs.insert(child).inserted { visit(path(), child) }
-            default: continue
-            }
-        }
     }
 }
 

@@ -307,29 +307,20 @@ public enum HTMLReport {
                 w.raw("</tbody>\n</table>\n")
             }
 
-            w.raw("<div class=\"model-parts\">\n<div>")
-            w.element("h4", text: "Code version"); w.raw("\n")
-            let code = index.targets(of: run.id, .usedCode)
-            if code.isEmpty { w.element("p", ["class": "placeholder"], text: "Not recorded.") }
-            for node in code {
-                var facts = Facts()
-                codeFacts(&facts, node)
-                facts.html("Details", link(node, index: index))
-                w.raw(facts.render())
+            // The run's code version and environment, each in its own column.
+            for (n, part) in [("Code version", GraphEdge.Kind.usedCode, codeFacts), ("Environment", .usedEnvironment, environmentFacts)].enumerated() {
+                w.raw(n == 0 ? "<div class=\"model-parts\">\n<div>" : "</div>\n<div>")
+                w.element("h4", text: part.0); w.raw("\n")
+                let nodes = index.targets(of: run.id, part.1)
+                if nodes.isEmpty { w.element("p", ["class": "placeholder"], text: "Not recorded.") }
+                for node in nodes {
+                    var facts = Facts()
+                    part.2(&facts, node)
+                    facts.html("Details", link(node, index: index))
+                    w.raw(facts.render())
+                }
+                w.raw("\n")
             }
-            w.raw("\n")
-
-            w.raw("</div>\n<div>")
-            w.element("h4", text: "Environment"); w.raw("\n")
-            let environments = index.targets(of: run.id, .usedEnvironment)
-            if environments.isEmpty { w.element("p", ["class": "placeholder"], text: "Not recorded.") }
-            for node in environments {
-                var facts = Facts()
-                environmentFacts(&facts, node)
-                facts.html("Details", link(node, index: index))
-                w.raw(facts.render())
-            }
-            w.raw("\n")
 
             w.raw("</div>\n<div>")
             w.element("h4", text: "Run"); w.raw("\n")
