@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "LineageStore", dependencies: [
             "LineageCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "LineageSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LineageSigning", dependencies: ["LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGraph", dependencies: [
             "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -1,4 +1,5 @@
 import Foundation
+import LineageCore
 
 /// The `valid-after` / `valid-before` time syntax of allowed-signers files, as OpenSSH's
 /// `parse_absolute_time` reads it: `YYYYMMDD[HHMM[SS]]`, UTC when suffixed with `Z` (or `UTC`),
@@ -26,12 +27,12 @@ enum SignerTime {
         let hour = digits.count >= 12 ? field(8, 2) : 0
         let minute = digits.count >= 12 ? field(10, 2) : 0
         let second = digits.count == 14 ? field(12, 2) : 0
-        guard year >= 1970, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+        guard year >= 1970, (1...12).contains(month), (1...Int(CivilDate.daysInMonth(year: Int64(year), month: Int64(month)))).contains(day),
               (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second) else { return nil }
 
         let seconds: Int64
         if utc {
-            let days = daysFromCivil(year: year, month: month, day: day)
+            let days = CivilDate.days(year: Int64(year), month: Int64(month), day: Int64(day))
             seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         } else {
             var calendar = Calendar(identifier: .gregorian)
@@ -47,41 +48,10 @@ enum SignerTime {
     static func format(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
-        let (y, m, d) = civilFromDays(days)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let (y, m, d) = CivilDate.date(days: days)
+        func two<I: BinaryInteger>(_ v: I) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var year = String(y)
         while year.count < 4 { year = "0" + year }
         return year + two(m) + two(d) + two(secondOfDay / 3600) + two(secondOfDay / 60 % 60) + two(secondOfDay % 60) + "Z"
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    // Proleptic Gregorian day arithmetic (Howard Hinnant's algorithms), so UTC needs no time-zone database.
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return Int64(era) * 146_097 + Int64(doe) - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        let year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
-        return (year, month, day)
     }
 }

@@ -527,24 +527,13 @@ public final class ContentStore: @unchecked Sendable {
         let bytesBefore = before.reduce(UInt64(0)) { $0 + $1.packSize }
         let kept = present.intersection(keep).sorted()
         let clean = before.count <= 1 && kept.count == present.count && before.allSatisfy { $0.damage == nil }
-        var newName: String? = before.first?.name
         if !clean {
-            let writer = try PackWriter(store: self, dedupAgainstStore: false)
-            do {
+            try rewrite(replacing: before) { writer in
                 for d in kept {
                     let bytes = try read(d)
                     try bytes.withUnsafeBytes { _ = try writer.put($0, digest: d) }
                 }
-                newName = try writer.finish()
-            } catch {
-                writer.abandon()
-                throw error
             }
-            for old in before where old.name != newName {
-                unlink(old.packPath)
-                unlink(old.indexPath)
-            }
-            lock.withLock { packs.removeAll { p in before.contains { $0 === p } && p.name != newName } }
         }
         // Orphan indexes and stale temporary files.
         let names = (try? listDirectory(packsDirectory)) ?? []
@@ -575,9 +564,7 @@ public final class ContentStore: @unchecked Sendable {
         guard before.count > limit else { return 0 }
         let merged = Array(before.prefix(GeometricRollUp.split(before.map(\.packSize))))
         guard merged.count > 1 else { return 0 }
-        let writer = try PackWriter(store: self, dedupAgainstStore: false)
-        let newName: String?
-        do {
+        try rewrite(replacing: merged) { writer in
             var copied = Set<Digest>()
             for pack in merged {
                 for e in pack.entries where copied.insert(e.digest).inserted {
@@ -585,18 +572,28 @@ public final class ContentStore: @unchecked Sendable {
                     try bytes.withUnsafeBytes { _ = try writer.put($0, digest: e.digest) }
                 }
             }
+        }
+        try fsyncDirectory(packsDirectory)
+        return merged.count
+    }
+
+    /// Writes what `fill` puts into one new pack, then retires the `old` packs: the new pack and its
+    /// index are in place before any old pack is deleted (a pack the new one equals, by name, stays).
+    private func rewrite(replacing old: [PackIndex], fill: (PackWriter) throws -> Void) throws {
+        let writer = try PackWriter(store: self, dedupAgainstStore: false)
+        let newName: String?
+        do {
+            try fill(writer)
             newName = try writer.finish()
         } catch {
             writer.abandon()
             throw error
         }
-        for old in merged where old.name != newName {
-            unlink(old.packPath)
-            unlink(old.indexPath)
+        for pack in old where pack.name != newName {
+            unlink(pack.packPath)
+            unlink(pack.indexPath)
         }
-        lock.withLock { packs.removeAll { p in merged.contains { $0 === p } && p.name != newName } }
-        try fsyncDirectory(packsDirectory)
-        return merged.count
+        lock.withLock { packs.removeAll { p in old.contains { $0 === p } && p.name != newName } }
     }
 
     /// Temporary names are `tmp-<pid>-<random>.<ext>`; true when that process no longer exists.
