@@ -76,13 +76,12 @@ extension Repository {
         let ended = Date()
         guard outcome.exitCode == 0 else { return RunOutcome(exitCode: outcome.exitCode, record: nil, commit: nil) }
 
+        // A changed size or mtime is caught here; the bytes are re-hashed by `add` below (which trusts
+        // its stat cache only under git's racy rule) and compared with the digest taken before.
         for f in inputs {
             let now = FileStat.lstat(root + "/" + f.path)
             let old = before[f.path]!
-            let unchanged = now != nil && now!.size == old.stat.size && now!.mtimeNs == old.stat.mtimeNs
-            if !unchanged || (try? hashFile(root + "/" + f.path)) != old.digest {
-                throw LineageError.invalidArgument("input '\(f.path)' changed while the command ran; nothing was committed — a run must not modify its declared inputs (declare the new file as an output)")
-            }
+            guard let now, now.size == old.stat.size, now.mtimeNs == old.stat.mtimeNs else { throw Repository.inputChanged(f.path) }
         }
         for o in outputs {
             guard let st = FileStat.lstat(root + "/" + o), st.isRegularFile || st.isDirectory else {
@@ -108,9 +107,7 @@ extension Repository {
             let digests = Dictionary(added.files.compactMap { f in f.sha256.map { (f.path, ($0, f.size ?? 0)) } }, uniquingKeysWith: { a, _ in a })
             var recordedInputs: [RunArtifact] = []
             for f in inputs {
-                guard let (d, size) = digests[f.path], d == before[f.path]!.digest else {
-                    throw LineageError.invalidArgument("input '\(f.path)' changed while it was being recorded; nothing was committed")
-                }
+                guard let (d, size) = digests[f.path], d == before[f.path]!.digest else { throw Repository.inputChanged(f.path) }
                 recordedInputs.append(RunArtifact(path: f.path, sha256: d, size: size))
             }
             let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
@@ -130,6 +127,10 @@ extension Repository {
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }
             throw error
         }
+    }
+
+    static func inputChanged(_ path: String) -> LineageError {
+        LineageError.invalidArgument("input '\(path)' changed while the command ran; nothing was committed — a run must not modify its declared inputs (declare the new file as an output)")
     }
 
     /// The regular files an input argument names (a file, or every file below a directory).
