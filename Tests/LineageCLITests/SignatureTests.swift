@@ -120,6 +120,7 @@ struct SignatureTests {
         defer { p.remove() }
         try p.write("a.txt", "one\n")
         try p.expectOK(["add", "a.txt"])
+        let ownKey = try p.expectOK(["config", "user.signingkey"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         let before = try p.snapshot()
         func refuses(_ key: String, _ words: [String]) throws {
             try p.expectOK(["config", "user.signingkey", key])
@@ -141,10 +142,15 @@ struct SignatureTests {
         // An ssh-keygen key that is not trusted cannot commit either.
         let stranger = try sshKeygen("stranger")
         try refuses(stranger, ["not trusted", "lineage trust add"])
-        // Once trusted (by the key already trusted), it signs.
-        let first = try sshKeygen("first")
-        try p.expectOK(["config", "--unset", "user.signingkey"])
-        _ = first
+        // Trusted by the key already trusted, the same ssh-keygen key signs.
+        try p.expectOK(["config", "user.signingkey", ownKey])
+        try p.expectOK(["commit", "-m", "first"])
+        try p.expectOK(["trust", "add", "stranger@example.org", stranger + ".pub"])
+        try p.expectOK(["config", "user.signingkey", stranger])
+        try p.write("a.txt", "two\n")
+        try p.expectOK(["add", "a.txt"])
+        try p.expectOK(["commit", "-m", "by an ssh-keygen key"])
+        #expect(try gitVerify(p, "HEAD").err.contains("Good \"git\" signature for stranger@example.org"))
     }
 
     @Test func keyGenerateWritesAnOpenSSHKeyOutsideProjects() throws {
