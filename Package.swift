@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C system libraries, each imported by exactly one wrapper target.
@@ -27,7 +28,11 @@ let package = Package(
         .target(name: "LineageGraph", dependencies: [
             "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        .target(name: "Lineage", dependencies: ["LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning"]),
+        .target(name: "LineageValidators", dependencies: ["LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Lineage", dependencies: [
+            "LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning", "LineageValidators",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "LineageCommands", dependencies: [
             "Lineage", "LineageCore", "LineageGraph", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -41,6 +46,7 @@ let package = Package(
         .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore"]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
+        .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
         .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
     ]
