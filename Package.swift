@@ -41,6 +41,8 @@ let package = Package(
         .executableTarget(name: "lineage-bench-history", dependencies: ["Lineage"], path: "Benchmarks/HistoryGenerator"),
         .executableTarget(name: "lineage-bench-graph", dependencies: ["Lineage", "LineageCore", "LineageGraph"], path: "Benchmarks/GraphGenerator"),
 
+        .executableTarget(name: "lineage-bench-validators", dependencies: ["LineageValidators", "LineageCore"], path: "Benchmarks/ValidatorBench"),
+
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),

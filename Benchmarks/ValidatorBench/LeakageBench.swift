@@ -1,0 +1,1 @@
+func leakageBench(_ arguments: [String]) throws { throw BenchNotBuilt(name: "leakage") }

@@ -1,0 +1,1 @@
+func piiBench(_ arguments: [String]) throws { throw BenchNotBuilt(name: "pii") }
