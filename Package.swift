@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "LineageCommands", dependencies: [
-            "Lineage", "LineageCore", "LineageGraph", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Lineage", "LineageCore", "LineageGraph", "LineageValidators", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lineage", dependencies: ["LineageCommands"]),
         // Benchmark tooling (Benchmarks/): builds synthetic histories through the public library API.

@@ -6,6 +6,10 @@ public struct CommitResult: Codable, Sendable {
     public let commit: String
     public let branch: String?
     public let filesChanged: Int
+    /// What the pre-commit hooks of lineage.yaml concluded (nil when there were none or `--no-verify`).
+    public var hooks: HooksReport? = nil
+    /// True when the commit skipped the hooks with `--no-verify` (and says so in its signed records).
+    public var noVerify: Bool = false
 }
 
 extension Repository {
@@ -13,7 +17,11 @@ extension Repository {
     ///
     /// The branch moves with a compare-and-swap under libgit2's reference lock, inside the
     /// repository lock, so a concurrent writer can never lose a commit.
-    public func commit(message: String, noVerify: Bool? = nil, now: Int64? = nil) throws -> CommitResult {
+    ///
+    /// The pre-commit hooks of lineage.yaml run first, inside the lock and before anything is
+    /// written; when one fails, `HooksBlocked` is thrown and nothing changes. With `noVerify` they
+    /// are skipped, and the commit carries a signed check record saying so and by whom.
+    public func commit(message: String, noVerify: Bool = false, now: Int64? = nil) throws -> CommitResult {
         try commitIndex(message: message, noVerify: noVerify, requireChanges: true, now: now)
     }
 
@@ -23,8 +31,9 @@ extension Repository {
     static let autoPackLimit = 50
 
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
-    func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool? = nil,
-                     requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
+    /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs).
+    func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
+                     hooksOnly: Set<String>? = nil, requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
         return try withWriteLock {
@@ -34,17 +43,47 @@ extension Repository {
             let key = try signingKey()
             try checkSigner(key, parent: head, now: stamp)
             _ = try identity(now: stamp)
+            // What changed, from the staging index and HEAD's file list: nothing is written until the hooks pass.
             let index = try openIndex()
-            let tree = try index.writeTree()
-            let headTree = try head.map { try git.commit($0).tree }
+            let staged = index.entries
+            let headFiles = try head.map { try files(ofCommit: $0) } ?? [:]
+            var changedList: [String] = []
+            for entry in staged where headFiles[entry.path] != entry.id { changedList.append(entry.path) }
+            let stagedPaths = Set(staged.map(\.path))
+            for path in headFiles.keys where !stagedPaths.contains(path) { changedList.append(path) }
+            changedList.sort()
+            let changed = changedList.count
+            let config = try projectConfig()
             if requireChanges {
                 let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
-                let sameFiles = try headTree.map { try git.sameEntries($0, tree, ignoring: RecordTree.directory) } ?? false
-                if (sameFiles && !trustChanged) || (head == nil && index.entries.isEmpty) { throw LineageError.nothingToCommit }
+                let configChanged = try head.map { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) ?? [] != config.bytes } ?? false
+                if (head != nil && changedList.isEmpty && !trustChanged && !configChanged) || (head == nil && staged.isEmpty) {
+                    throw LineageError.nothingToCommit
+                }
             }
-            let changed = try changedPaths(from: headTree, to: tree).count
-            let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, runs: runs,
-                                           noVerify: noVerify, signer: key, now: stamp)
+            // Hooks, before anything is written. lineage.yaml itself is recorded in every commit.
+            var records = records
+            var removing: [String] = []
+            if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[ProjectConfig.recordPath] = config.bytes }
+            var hooks: HooksReport? = nil
+            var checks: [CheckRecord] = []
+            if noVerify {
+                let who = try identity(now: stamp)
+                let artifacts = try staged.filter { changedList.contains($0.path) || hooksOnly?.contains($0.path) == true }
+                    .map { CheckRecord.Artifact(path: $0.path, sha256: try pointer($0.id).sha256) }
+                checks.append(CheckRecord(validator: "*", validatorVersion: "1", configDigest: Digest.of(config.bytes), artifacts: artifacts,
+                                          outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
+                                          skippedBy: "\(who.name) <\(who.email)>"))
+            } else if !config.preCommit.isEmpty {
+                let report = try runPreCommitHooks(config, only: hooksOnly, now: stamp)
+                if report.failed { throw HooksBlocked(report: report) }
+                hooks = report
+                checks = report.outcomes.map(\.record)
+            }
+            for check in checks { records[CheckRecord.recordPath(check.id)] = try check.encoded() }
+            let tree = try index.writeTree()
+            let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
+                                           runs: runs, noVerify: noVerify ? true : nil, checks: checks.map(\.id.hex), signer: key, now: stamp)
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
             // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
@@ -56,8 +95,14 @@ extension Repository {
             // (maintenance; failing it changes nothing).
             if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack(all: false) }
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
-                                filesChanged: changed)
+                                filesChanged: changed, hooks: hooks, noVerify: noVerify)
         }
+    }
+
+    /// The bytes of a record (path below `.lineage/`) in a commit's tree, or nil.
+    func recordBytes(_ path: String, ofCommit id: ObjectID) throws -> [UInt8]? {
+        guard let blob = try git.entry(inTree: try git.commit(id).tree, path: RecordTree.directory + "/" + path) else { return nil }
+        return try git.readBlob(blob)
     }
 
     /// Paths whose pointer differs between two trees (nil = empty tree).

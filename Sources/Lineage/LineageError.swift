@@ -28,6 +28,7 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case noSigningKey
     case signing(String)
     case untrustedSigner(String, detail: String)
+    case config(ConfigError)
 
     public var description: String {
         switch self {
@@ -83,6 +84,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "no signing key is configured and every commit must be signed — run `lineage key generate`, then `lineage config user.signingkey <path printed>`, and have a trusted signer run `lineage trust add <you> <path>.pub`"
         case .signing(let why):
             return why
+        case .config(let e):
+            return "\(e) — fix lineage.yaml (its schema is Schemas/lineage-config.schema.json)"
         case .untrustedSigner(let fingerprint, let detail):
             return "your signing key \(fingerprint) is not trusted by this repository (\(detail)) — a trusted signer must run `lineage trust add <your principal> <your key>.pub`, or configure a trusted key with `lineage config user.signingkey PATH`"
         }

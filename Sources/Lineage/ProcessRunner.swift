@@ -81,6 +81,59 @@ public enum ProcessRunner {
         return ProcessOutcome(exitCode: 128 + low, signal: low)
     }
 
+    /// Runs a command in the background of this process, as a hook: `input` on its stdin, stdout and
+    /// stderr captured together (at most `outputLimit` bytes kept), in a process group of its own
+    /// that is killed (SIGKILL) when `timeout` seconds pass. Returns nil as the outcome on timeout.
+    public static func runCaptured(_ argv: [String], in directory: String, environment: [String: String]? = nil,
+                                   input: [UInt8], timeout: Double, outputLimit: Int = 64 << 10) throws -> (outcome: ProcessOutcome?, output: [UInt8]) {
+        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
+        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
+        // Files, not pipes: a child that leaves grandchildren holding its output open cannot block us.
+        func scratch() throws -> Int32 {
+            var template = Array((NSTemporaryDirectory() + "/lineage-hook-XXXXXX").utf8CString)
+            let fd = mkstemp(&template)
+            guard fd >= 0 else { throw RunSupportError.spawnFailed(command, errno: errno) }
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            return fd
+        }
+        let inFD = try scratch()
+        defer { close(inFD) }
+        let outFD = try scratch()
+        defer { close(outFD) }
+        var offset = 0
+        while offset < input.count {
+            let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw RunSupportError.spawnFailed(command, errno: errno) }
+            offset += n
+        }
+        lseek(inFD, 0, SEEK_SET)
+        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment, stdin: inFD, output: outFD, newGroup: true)
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        var timedOut = false
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { throw RunSupportError.spawnFailed(command, errno: errno) }
+            if Date() >= deadline {
+                kill(-pid, SIGKILL)
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                timedOut = true
+                break
+            }
+            usleep(5_000)
+        }
+        // Whatever the group left behind goes with it.
+        if !timedOut { kill(-pid, SIGKILL) }
+        var output = [UInt8](repeating: 0, count: outputLimit)
+        let n = output.withUnsafeMutableBytes { pread(outFD, $0.baseAddress, $0.count, 0) }
+        output = Array(output.prefix(max(n, 0)))
+        if timedOut { return (nil, output) }
+        let low = status & 0x7f
+        if low == 0 { return (ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil), output) }
+        return (ProcessOutcome(exitCode: 128 + low, signal: low), output)
+    }
+
     /// The executable `command` names: itself (relative to `directory`) when it contains "/",
     /// else the first executable regular file of that name on PATH.
     static func resolve(_ command: String, in directory: String, environment: [String: String]) throws -> String {
@@ -112,12 +165,20 @@ public enum ProcessRunner {
 
     /// Starts the child with `posix_spawn`: no file actions besides changing into `directory`, an
     /// empty signal mask, and SIGPIPE back at its default (runtimes often ignore it).
-    private static func spawn(path: String, argv: [String], in directory: String, environment: [String: String]?) throws -> pid_t {
+    /// With `stdin`/`output` descriptors, the child reads the first and writes stdout and stderr to
+    /// the second; with `newGroup`, it leads a process group of its own (so a timeout can end all of it).
+    private static func spawn(path: String, argv: [String], in directory: String, environment: [String: String]?,
+                              stdin: Int32? = nil, output: Int32? = nil, newGroup: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         guard posix_spawn_file_actions_init(&actions) == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: errno) }
         defer { posix_spawn_file_actions_destroy(&actions) }
         let rc = SpawnChdir.add(&actions, directory)
         guard rc == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: rc) }
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -129,7 +190,12 @@ public enum ProcessRunner {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         var cArgv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArgv.forEach { free($0) } }

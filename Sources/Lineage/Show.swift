@@ -24,6 +24,8 @@ public struct ShowResult: Codable, Sendable {
     public var changes: [DiffEntry]?
     /// Set when a path was asked for.
     public var file: FileInfo?
+    /// For a commit: the checks that gated it; for a file: every check of this version the commit carries.
+    public var checks: [CheckRecord]? = nil
 }
 
 extension Repository {
@@ -35,7 +37,8 @@ extension Repository {
             let id = try pointerID(at: commit, path: path)
             var info = try fileInfo(path: path.string, pointerID: id)
             info.chunks = (try? ChunkList.decode(try store.read(info.chunkList)))?.entries.count
-            return ShowResult(commit: LogEntry(try git.commit(commit)), changes: nil, file: info)
+            let checks = try checkRecords(inTree: try git.commit(commit).tree, path: path.string, sha256: info.sha256)
+            return ShowResult(commit: LogEntry(try git.commit(commit)), changes: nil, file: info, checks: checks.isEmpty ? nil : checks)
         }
         let commit = try resolveRevision(spec)
         let info = try git.commit(commit)
@@ -48,7 +51,8 @@ extension Repository {
                 return DiffEntry(path: path, change: .added, old: nil, new: DiffEntry.Side(size: p.size, sha256: p.sha256, kind: p.kind), sharedBytes: nil)
             }
         }
-        return ShowResult(commit: LogEntry(info), changes: changes, file: nil)
+        let checks = try gatingChecks(ofCommit: commit)
+        return ShowResult(commit: LogEntry(info), changes: changes, file: nil, checks: checks.isEmpty ? nil : checks)
     }
 
     func fileInfo(path: String, pointerID id: ObjectID) throws -> FileInfo {

@@ -155,19 +155,20 @@ extension Repository {
     /// working trust file, `records` (paths below `.lineage/`), and last the commit record holding
     /// the SHA-256 digest of all of that. The signer must be trusted by the parent's trust (the first
     /// commit bootstraps: by its own), so nobody can add their own key silently.
-    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [String: [UInt8]] = [:],
-                           runs: [String] = [], noVerify: Bool? = nil, signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
+    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [String: [UInt8]] = [:], removing: [String] = [],
+                           runs: [String] = [], noVerify: Bool? = nil, checks: [String] = [], signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
         let trustText = try workingTrustText()
         if signer == nil { _ = try checkSigner(key, parent: parent, now: now) }
         var updates: [String: ObjectID?] = [Repository.trustRecord: try git.writeBlob(Array(trustText.utf8))]
         for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
+        for path in removing { updates[path] = .some(nil) }
         let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
         let recordsTree = try git.tree(updating: parentRecords, with: updates)
         let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
         let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
-        let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify)
+        let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
         let final = try git.tree(updating: withRecords, with: [Repository.commitRecordPath: try git.writeBlob(try record.encoded())])
         return try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
             var armored = try SSHSignature.sign(payload, namespace: "git", key: key)

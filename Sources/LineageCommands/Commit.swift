@@ -2,17 +2,26 @@ import ArgumentParser
 import Lineage
 
 struct Commit: RepositoryCommand {
-    static let configuration = CommandConfiguration(abstract: "Record the staged files as a new commit.")
+    static let configuration = CommandConfiguration(
+        abstract: "Record the staged files as a new commit.",
+        discussion: "The pre-commit hooks of lineage.yaml run first; a failing hook blocks the commit (exit 1) and leaves the staged files as they were.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
     @Option(name: .shortAndLong, help: "The commit message.") var message: String
+    @Flag(name: [.customShort("n"), .long], help: "Skip the pre-commit hooks; the signed commit records that they were skipped and by whom.")
+    var noVerify = false
 
     func run(in repository: Repository) throws {
-        let result = try repository.commit(message: message)
+        let result: CommitResult
+        do { result = try repository.commit(message: message, noVerify: noVerify) } catch let blocked as HooksBlocked {
+            if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
+            throw blocked
+        }
         if output.json { return try Output.json(result) }
+        if let hooks = result.hooks { HookReportText.print(hooks, quiet: global.quiet) }
         if global.quiet { return Output.line(result.commit) }
         let subject = message.split(separator: "\n").first.map(String.init) ?? ""
         Output.line("[\(result.branch ?? "detached HEAD") \(result.commit.prefix(12))] \(subject)")
-        Output.line(" \(result.filesChanged) file(s) changed")
+        Output.line(" \(result.filesChanged) file(s) changed" + (result.noVerify ? "; hooks skipped (--no-verify, recorded)" : ""))
     }
 }

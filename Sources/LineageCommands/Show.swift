@@ -22,6 +22,7 @@ struct Show: RepositoryCommand {
             Output.line("media type: \(f.mediaType)")
             Output.line("chunks:     \(f.chunks.map(String.init) ?? "?") (list \(f.chunkList.hex))")
             Output.line("pointer:    \(f.pointer)")
+            for c in result.checks ?? [] { Output.line("check:      " + Show.describe(c)) }
             return
         }
         let c = result.commit
@@ -32,6 +33,19 @@ struct Show: RepositoryCommand {
         for line in c.message.split(separator: "\n") { Output.line("    \(line)") }
         Output.line()
         for d in result.changes ?? [] { Output.line(Diff.describe(d)) }
+        if let checks = result.checks {
+            Output.line()
+            for c in checks { Output.line("check: " + Show.describe(c)) }
+        }
+    }
+
+    /// One line per check record: validator, outcome, what, when; counts of findings.
+    static func describe(_ c: CheckRecord) -> String {
+        if c.outcome == .skipped { return "hooks skipped (--no-verify) by \(c.skippedBy ?? "?") at \(c.checkedAt)" }
+        let files = Set(c.artifacts.filter { $0.role != "previous" }.map(\.path)).sorted()
+        let what = files.count <= 3 ? files.joined(separator: ", ") : "\(files.count) files"
+        let findings = c.findings.map { "\($0.check) ×\($0.count)" }.joined(separator: ", ")
+        return "\(c.validator) \(c.outcome.rawValue) on \(what) at \(c.checkedAt)" + (findings.isEmpty ? "" : " (\(findings))")
     }
 
     private func showProvenance(_ repository: Repository) throws {

@@ -145,6 +145,10 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         }
     case let e as CoreError:
         return (e.description, ExitCode32.userError)
+    case let e as HooksBlocked:
+        return (e.description, ExitCode32.findings)
+    case let e as HooksNotTrusted:
+        return (e.description, ExitCode32.conflict)
     case let e as GitError:
         if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", ExitCode32.conflict) }
         return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)

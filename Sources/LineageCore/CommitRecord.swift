@@ -18,9 +18,12 @@ public struct CommitRecord: Codable, Sendable, Equatable {
     public var runs: [String]
     /// True when the commit was made with `--no-verify` (pre-commit hooks skipped).
     public var noVerify: Bool?
+    /// Ids (hex) of the check records (under `checks/`) that gated this commit; omitted when none.
+    public var checks: [String]?
 
-    public init(contentDigest: Digest, runs: [String] = [], noVerify: Bool? = nil) {
+    public init(contentDigest: Digest, runs: [String] = [], noVerify: Bool? = nil, checks: [String]? = nil) {
         self.contentDigest = contentDigest; self.runs = runs; self.noVerify = noVerify
+        self.checks = checks?.isEmpty == true ? nil : checks
     }
 
     public func encoded() throws -> [UInt8] { try CanonicalJSON.encode(self) }

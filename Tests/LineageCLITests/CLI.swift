@@ -146,3 +146,15 @@ func randomData(_ count: Int, seed: UInt64) -> Data {
     }
     return Data(bytes)
 }
+
+/// Validates JSON text against one of Schemas/ with Python's jsonschema (installed by .ci/setup.sh).
+func validateAgainstSchema(_ json: String, schema: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Schemas").path
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).json").path
+    try Data(json.utf8).write(to: URL(fileURLWithPath: file))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let script = "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\njsonschema.Draft202012Validator.check_schema(s)\njsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n"
+    let r = try CLI.tool("/usr/bin/env", ["python3", "-c", script, schemas + "/" + schema, file], in: "/")
+    #expect(r.code == 0, "\(schema): \(r.err)", sourceLocation: sourceLocation)
+}

@@ -1,0 +1,249 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageStore
+import LineageValidators
+
+/// A staged artifact as a hook sees it.
+public struct HookArtifact: Codable, Sendable, Equatable {
+    public var path: String
+    public var sha256: Digest
+    public var size: UInt64
+    public var kind: ArtifactKind
+    public var mediaType: String
+    /// Against HEAD: `new`, `modified` or `unchanged`.
+    public var status: String
+    /// Absolute path of a file holding exactly these bytes (the working file, or a copy from the store).
+    public var file: String
+}
+
+/// What one hook concluded.
+public struct HookOutcome: Codable, Sendable {
+    public var index: Int
+    public var validator: String
+    /// Line of the hook in lineage.yaml.
+    public var line: Int
+    public var outcome: CheckRecord.Outcome
+    /// True when HEAD already held this exact check (same validator, configuration and bytes), so it did not run again.
+    public var reused: Bool
+    public var findings: [ValidationFinding]
+    public var counts: [String: Int]
+    /// What a command hook printed (stdout and stderr, truncated).
+    public var output: String?
+    /// The check record the commit will carry (id = `record.id`).
+    public var record: CheckRecord
+}
+
+public struct HooksReport: Codable, Sendable {
+    public var hook: String = "pre-commit"
+    public var outcomes: [HookOutcome] = []
+    public var failed: Bool { outcomes.contains { $0.outcome == .failed } }
+}
+
+/// Pre-commit hooks failed: nothing was committed, the staged state is as it was.
+public struct HooksBlocked: Error, CustomStringConvertible {
+    public var report: HooksReport
+    public var description: String {
+        let failed = report.outcomes.filter { $0.outcome == .failed }
+        return "\(failed.count) pre-commit hook(s) failed (\(failed.map(\.validator).joined(separator: ", "))); nothing was committed — fix the data or lineage.yaml, or commit with --no-verify (recorded in the signed commit)"
+    }
+}
+
+/// Command hooks of lineage.yaml that this clone has not trusted (as git never runs cloned hooks).
+public struct HooksNotTrusted: Error, CustomStringConvertible {
+    public var commands: [String]
+    public var description: String {
+        "lineage.yaml has command hooks this repository has not trusted yet (\(commands.joined(separator: ", "))): read them, then run `lineage hooks trust` (or commit with --no-verify)"
+    }
+}
+
+extension Repository {
+    /// Where `lineage hooks trust` keeps the digest of the trusted command hooks: inside `.lineage`
+    /// but outside history, so a clone never inherits it.
+    var hooksTrustFile: String { layout.dotLineage + "/hooks-trusted" }
+
+    /// Digest of the command hooks and the programs they run; any change needs trusting again.
+    func commandHooksDigest(_ config: ProjectConfig) -> Digest? {
+        let commands = config.preCommit.filter { $0.validator == "command" }
+        guard !commands.isEmpty else { return nil }
+        var text = ""
+        for entry in commands { text += "\(entry.configDigest.hex) \(programDigest(entry)?.hex ?? "-")\n" }
+        return Digest.of(Array(text.utf8))
+    }
+
+    /// SHA-256 of the program a command hook runs, when it is a file of the project.
+    func programDigest(_ entry: HookEntry) -> Digest? {
+        guard let run = try? entry.string("run"), run.contains("/") else { return nil }
+        let path = run.hasPrefix("/") ? run : root + "/" + run
+        return FileManager.default.contents(atPath: path).map { Digest.of($0) }
+    }
+
+    public func commandHooksTrusted(_ config: ProjectConfig) -> Bool {
+        guard let digest = commandHooksDigest(config) else { return true }
+        let trusted = (try? String(contentsOfFile: hooksTrustFile, encoding: .utf8)) ?? ""
+        return trusted.split(separator: "\n").contains { $0 == Substring(digest.hex) }
+    }
+
+    /// `lineage hooks trust`: records the current command hooks (and their programs) as trusted here.
+    @discardableResult
+    public func trustHooks() throws -> [String] {
+        let config = try projectConfig()
+        guard let digest = commandHooksDigest(config) else { return [] }
+        try withWriteLock {
+            try AtomicFile.write(Array((digest.hex + "\n").utf8), to: hooksTrustFile)
+        }
+        return config.preCommit.filter { $0.validator == "command" }.compactMap { try? $0.string("run") }
+    }
+
+    /// lineage.yaml of the working directory, parsed.
+    public func projectConfig() throws -> ProjectConfig {
+        do { return try ProjectConfig.load(root: root) } catch let e as ConfigError { throw LineageError.config(e) }
+    }
+
+    /// Runs the pre-commit hooks of lineage.yaml on the staged artifacts (`only`: just these paths,
+    /// as `lineage run` does for its outputs). Nothing is written.
+    public func runPreCommitHooks(only: Set<String>? = nil, now: Int64? = nil) throws -> HooksReport {
+        let config = try projectConfig()
+        return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds())
+    }
+
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, now: Int64) throws -> HooksReport {
+        var report = HooksReport()
+        guard !config.preCommit.isEmpty else { return report }
+        // A command hook naming a missing program is a mistake in lineage.yaml, reported before trust.
+        for entry in config.preCommit where entry.validator == "command" {
+            let run = try entry.string("run")!
+            do { _ = try ProcessRunner.resolve(run, in: root, environment: ProcessInfo.processInfo.environment) } catch {
+                throw LineageError.config(entry.error("run", "\(error) — fix the path (relative to the project root) or make it executable"))
+            }
+        }
+        if !commandHooksTrusted(config) {
+            throw HooksNotTrusted(commands: config.preCommit.filter { $0.validator == "command" }.compactMap { try? $0.string("run") })
+        }
+        let context = try HookContext(repository: self, only: only)
+        defer { context.cleanUp() }
+        let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
+        for entry in config.preCommit {
+            guard let plan = try planHook(entry, context: context) else { continue }
+            let id = CheckRecord.id(validator: entry.validator, validatorVersion: plan.version, hook: "pre-commit",
+                                    configDigest: plan.configDigest, artifacts: plan.artifacts)
+            // The same check of the same bytes under the same configuration already passed in HEAD.
+            if plan.reusable, let previous = context.headCheck(id), previous.outcome != .failed {
+                report.outcomes.append(HookOutcome(index: entry.index, validator: entry.validator, line: entry.line, outcome: previous.outcome,
+                                                   reused: true, findings: [], counts: previous.counts, output: nil, record: previous))
+                continue
+            }
+            let (result, output) = try plan.execute()
+            let record = CheckRecord(validator: entry.validator, validatorVersion: plan.version, configDigest: plan.configDigest,
+                                     artifacts: plan.artifacts, outcome: outcome(result), counts: result.counts,
+                                     findings: result.findings.map(CheckRecord.Finding.init), checkedAt: stamp)
+            report.outcomes.append(HookOutcome(index: entry.index, validator: entry.validator, line: entry.line, outcome: record.outcome,
+                                               reused: false, findings: result.findings, counts: result.counts,
+                                               output: output, record: record))
+        }
+        return report
+    }
+
+    private func outcome(_ report: ValidationReport) -> CheckRecord.Outcome {
+        switch report.outcome { case .passed: return .passed; case .warned: return .warned; case .failed: return .failed }
+    }
+}
+
+extension CheckRecord.Finding {
+    init(_ f: ValidationFinding) {
+        self.init(check: f.check, severity: f.severity.rawValue, message: f.message, file: f.file, column: f.column, rows: f.rows, count: f.count)
+    }
+}
+
+/// One hook, ready to run: what it will check (which makes the check's identity) and how.
+struct HookPlan {
+    var version: String
+    var configDigest: Digest
+    var artifacts: [CheckRecord.Artifact]
+    /// Built-in validators are deterministic in their inputs, so HEAD's identical check is reused;
+    /// command hooks always run, as git's do.
+    var reusable: Bool
+    var execute: () throws -> (ValidationReport, String?)
+}
+
+/// The staged state as hooks need it: artifacts by path, the files holding their bytes, HEAD's versions.
+final class HookContext {
+    let repository: Repository
+    let staged: [String: Pointer]
+    let head: [String: Pointer]
+    let headRecords: ObjectID?
+    private let worktreeClean: Set<String>
+    private var scratch: String?
+    private var materialized: [String: String] = [:]
+    let only: Set<String>?
+
+    init(repository: Repository, only: Set<String>?) throws {
+        self.repository = repository
+        self.only = only
+        let index = try repository.openIndex()
+        var staged: [String: Pointer] = [:]
+        for entry in index.entries { staged[entry.path] = try repository.pointer(entry.id) }
+        self.staged = staged
+        var head: [String: Pointer] = [:]
+        let headCommit = try repository.headCommit()
+        for (path, id) in try repository.headFiles() { head[path] = try repository.pointer(id) }
+        self.head = head
+        headRecords = try headCommit.flatMap { try repository.git.subtree(of: try repository.git.commit($0).tree, named: RecordTree.directory) }
+        let status = try repository.status()
+        worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map(\.path))
+    }
+
+    /// Staged paths a pattern selects (restricted to `only` when set).
+    func paths(matching glob: PathGlob) -> [String] {
+        staged.keys.filter { glob.matches($0) && (only?.contains($0) ?? true) }.sorted()
+    }
+
+    func artifact(_ path: String) throws -> HookArtifact {
+        guard let p = staged[path] else { throw LineageError.notTracked(path, suggestions: closest(path, among: Array(staged.keys))) }
+        let status = head[path] == nil ? "new" : (head[path]!.sha256 == p.sha256 ? "unchanged" : "modified")
+        return HookArtifact(path: path, sha256: p.sha256, size: p.size, kind: p.kind, mediaType: p.mediaType, status: status,
+                            file: try file(path, pointer: p))
+    }
+
+    /// A file with HEAD's version of `path` when it differs from the staged one; nil otherwise.
+    func previousFile(_ path: String) throws -> (file: String, sha256: Digest)? {
+        guard let old = head[path], let new = staged[path], old.sha256 != new.sha256 else { return nil }
+        return (try copy(old, name: "previous-" + path), old.sha256)
+    }
+
+    /// The working file when it holds the staged bytes, else a copy restored from the store.
+    func file(_ path: String, pointer: Pointer) throws -> String {
+        if worktreeClean.contains(path) { return repository.root + "/" + path }
+        return try copy(pointer, name: "staged-" + path)
+    }
+
+    private func copy(_ pointer: Pointer, name: String) throws -> String {
+        let key = name + "@" + pointer.sha256.hex
+        if let done = materialized[key] { return done }
+        if scratch == nil {
+            var template = Array((repository.layout.dotLineage + "/hooks-XXXXXX").utf8CString)
+            guard mkdtemp(&template) != nil else { throw LineageError.unreadable(repository.layout.dotLineage, reason: String(cString: strerror(errno))) }
+            scratch = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
+        let target = scratch! + "/" + name.replacingOccurrences(of: "/", with: "__")
+        do {
+            try repository.store.restore(chunkList: pointer.chunks, size: pointer.size, sha256: pointer.sha256, to: target, durable: false) { _ in }
+        } catch {
+            throw LineageError.missingContent(path: name, detail: "\(error)")
+        }
+        materialized[key] = target
+        return target
+    }
+
+    /// The check record HEAD's tree holds under this id, if any.
+    func headCheck(_ id: Digest) -> CheckRecord? {
+        guard let tree = headRecords,
+              let blob = (try? repository.git.entry(inTree: tree, path: CheckRecord.recordPath(id))) ?? nil,
+              let bytes = try? repository.git.readBlob(blob) else { return nil }
+        return try? CheckRecord.decode(bytes)
+    }
+
+    func cleanUp() {
+        if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+    }
+}
