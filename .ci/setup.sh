@@ -24,6 +24,8 @@ python3 -c 'import cryptography' 2>/dev/null || py_need+=(cryptography)
 python3 -c 'import in_toto_attestation' 2>/dev/null || py_need+=(in-toto-attestation)
 python3 -c 'import prov' 2>/dev/null || py_need+=(prov)
 python3 -c 'import openlineage.client' 2>/dev/null || py_need+=(openlineage-python)
+python3 -c 'import frictionless' 2>/dev/null || py_need+=(frictionless)      # differential oracle for the schema validator
+python3 -c 'import mlcroissant' 2>/dev/null || py_need+=(mlcroissant)        # checks the Croissant datasheet
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "setup: installing Python packages for interop tests: ${py_need[*]}"
   python3 -m pip install -q "${py_need[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${py_need[@]}"

@@ -11,6 +11,8 @@ export XDG_CONFIG_HOME="$(mktemp -d)"
 trap 'rm -rf "$project" "$XDG_CONFIG_HOME"' EXIT
 cd "$project"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# A step that is meant to fail (a blocked commit, an audit with findings): show its exit code.
+fails() { printf '\n\033[1m$ %s\033[0m\n' "$*"; if "$@"; then echo "(expected a failure)"; exit 1; else echo "(exit code $?, as expected)"; fi; }
 lineage() { "$bin" "$@"; }
 
 echo "Walk-through in $project"
@@ -27,9 +29,40 @@ with open("data/train.csv", "w") as f:
         f.write(f"{i},{random.randint(18,90)},{random.randint(1000,200000)},{random.randint(0,1)}\n")
 PY
 step ls -l data
-step lineage add data/train.csv --kind dataset
+cat > train.meta.yaml <<'YAML'
+source: https://example.org/loans-2024
+collected: 2024-01/2024-06
+method: survey
+legal-basis: consent
+consent: { status: granted, scope: [training, evaluation], evidence: https://example.org/consent-v3.pdf }
+license: CC-BY-4.0
+retention-until: 2030-12-31
+steward: data-steward@example.org
+YAML
+step lineage add data/train.csv --kind dataset --meta train.meta.yaml
 step lineage status
 step lineage commit -m "Add the training set"
+step lineage rights show data/train.csv
+echo
+echo "... validators as pre-commit hooks: a schema inferred from the data, quality, PII and consent policy"
+step lineage schema infer data/train.csv -o train.schema.json
+cat > lineage.yaml <<'YAML'
+hooks:
+  pre-commit:
+    - schema:  { path: data/train.csv, schema: train.schema.json, drift: fail }
+    - quality: { path: "data/*.csv", max-missing: 0.05, max-duplicate-rows: 0, max-row-change: 0.5 }
+    - pii:     { path: "data/**" }
+    - consent: { require-rights: [dataset] }
+YAML
+step cat lineage.yaml
+step lineage hooks list
+step lineage commit -m "Validate datasets before every commit"
+cp data/train.csv /tmp/lineage-walkthrough-train.csv
+printf '200000,old,50000,1\n' >> data/train.csv
+step lineage add data/train.csv
+fails lineage commit -m "A row with a bad age"
+cp /tmp/lineage-walkthrough-train.csv data/train.csv && rm /tmp/lineage-walkthrough-train.csv
+step lineage add data/train.csv
 echo "... 1,000 rows relabelled in the middle, 2,000 appended"
 python3 - <<'PY'
 lines = open("data/train.csv").read().splitlines(True)
@@ -64,8 +97,17 @@ git add .gitignore train.py && git -c user.name=Dev -c user.email=dev@example.or
 step lineage run --name train -i data/train.csv -o models/model.json -- python3 train.py
 step lineage show HEAD:models/model.json --provenance
 step lineage attest models/model.json -o model.intoto.json
+step lineage rights show models/model.json
+step lineage datasheet data/train.csv
 step lineage trace models/model.json
 step lineage impact data/train.csv --all-versions
+echo
+echo "... a data subject withdraws consent: what was built from the data?"
+step lineage consent withdraw data/train.csv --reason "withdrawal request WR-2025-001"
+fails lineage audit --use training
+first="$(git --git-dir .lineage rev-list --max-parents=0 HEAD)"
+step lineage erase "data/train.csv@$first" --reason "withdrawal request WR-2025-001: the first version"
+fails lineage cat "$first:data/train.csv"
 step lineage trust list
 step lineage gc
 step lineage verify

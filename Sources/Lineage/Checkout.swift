@@ -77,7 +77,9 @@ extension Repository {
                     }
                 } catch let e as StoreError {
                     unlink(temp)
-                    if case .missingObject(let d) = e { throw LineageError.missingContent(path: path, detail: "object \(d.hex) is missing") }
+                    if case .missingObject(let d) = e {
+                        throw erasedError(path, p.sha256) ?? LineageError.missingContent(path: path, detail: "object \(d.hex) is missing")
+                    }
                     throw e
                 }
                 let recorded = currentTimeNs()

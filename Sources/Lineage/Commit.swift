@@ -33,7 +33,7 @@ extension Repository {
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs).
     func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
-                     hooksOnly: Set<String>? = nil, requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
+                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
         return try withWriteLock {
@@ -54,16 +54,28 @@ extension Repository {
             changedList.sort()
             let changed = changedList.count
             let config = try projectConfig()
+            // Rights records: HEAD's and staged ones, moved to the versions of this commit.
+            let stagedIDs = Dictionary(staged.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
+            let pendingRights = try stagedRights()
+            let headRights = try head.map { try rightsRecords(inTree: try git.commit($0).tree) } ?? [:]
+            let rights = try rightsForCommit(head: headRights, staged: pendingRights) { path in
+                if let id = stagedIDs[path] { return try pointer(id).sha256 }
+                let prefix = path + "/"
+                let below = try stagedIDs.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), try pointer($0.value).sha256) }
+                return below.isEmpty ? nil : DirectoryDigest.of(below)
+            }
             if requireChanges {
                 let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
                 let configChanged = try head.map { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) ?? [] != config.bytes } ?? false
-                if (head != nil && changedList.isEmpty && !trustChanged && !configChanged) || (head == nil && staged.isEmpty) {
+                let rightsChanged = !pendingRights.isEmpty
+                if (head != nil && changedList.isEmpty && !trustChanged && !configChanged && !rightsChanged) || (head == nil && staged.isEmpty) {
                     throw LineageError.nothingToCommit
                 }
             }
             // Hooks, before anything is written. lineage.yaml itself is recorded in every commit.
             var records = records
-            var removing: [String] = []
+            var removing: [String] = rights.removing
+            for (path, bytes) in rights.records { records[path] = bytes }
             if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[ProjectConfig.recordPath] = config.bytes }
             var hooks: HooksReport? = nil
             var checks: [CheckRecord] = []
@@ -75,7 +87,7 @@ extension Repository {
                                           outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
                                           skippedBy: "\(who.name) <\(who.email)>"))
             } else if !config.preCommit.isEmpty {
-                let report = try runPreCommitHooks(config, only: hooksOnly, now: stamp)
+                let report = try runPreCommitHooks(config, only: hooksOnly, runInputs: runInputs, now: stamp)
                 if report.failed { throw HooksBlocked(report: report) }
                 hooks = report
                 checks = report.outcomes.map(\.record)
@@ -86,6 +98,8 @@ extension Repository {
                                            runs: runs, noVerify: noVerify ? true : nil, checks: checks.map(\.id.hex), signer: key, now: stamp)
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
+            // The staged rights are in the commit now.
+            if !pendingRights.isEmpty { try? writeStagedRights([:]) }
             // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
             // Extend the lineage graph by this commit (derived state: if this fails, the next

@@ -28,8 +28,11 @@ extension Repository {
             let staged = try openIndex().entries.map(\.id)
             for id in staged { pointerIDs.insert(id) }
             var keep = Set<Digest>()
+            // Erased versions have no bytes left to keep.
+            let erased = try headErasures()
             for id in pointerIDs {
                 let p = try pointer(id)
+                if erased[p.sha256] != nil { continue }
                 keep.insert(p.chunks)
                 let list: ChunkList
                 do { list = try ChunkList.decode(try store.read(p.chunks)) } catch {

@@ -68,3 +68,261 @@ extension Repository {
         }
     }
 }
+
+// MARK: - Built-in validators
+
+extension Repository {
+    /// Staged files a literal path option names (a file, or every file below a directory); a path
+    /// that is not tracked is a mistake in lineage.yaml.
+    func trackedFiles(_ entry: HookEntry, key: String, path: String, context: HookContext) throws -> [String] {
+        let glob = PathGlob(path)
+        let files = context.paths(matching: glob)
+        if files.isEmpty && glob.isLiteral && context.only == nil {
+            let suggestions = closest(path, among: Array(context.staged.keys)).map { "'\($0)'" }.joined(separator: ", ")
+            throw LineageError.config(entry.error(key, "'\(path)' is not tracked" + (suggestions.isEmpty ? "" : " (did you mean \(suggestions)?)") + " — `lineage add \(path)` first, or fix the path"))
+        }
+        return files
+    }
+
+    /// A file of the project the hook's configuration names (a schema); its bytes are part of the configuration.
+    func configFile(_ entry: HookEntry, key: String) throws -> (path: String, digest: Digest) {
+        let name = try entry.string(key)!
+        let path = name.hasPrefix("/") ? name : root + "/" + name
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LineageError.config(entry.error(key, "cannot read '\(name)' — the path is relative to the project root"))
+        }
+        return (path, Digest.of(data))
+    }
+
+    /// Findings name repository paths, never the scratch copies a hook read.
+    static func relabel(_ report: ValidationReport, _ names: [String: String]) -> ValidationReport {
+        var out = report
+        func fix(_ s: String) -> String { names.reduce(s) { $0.replacingOccurrences(of: $1.key, with: $1.value) } }
+        out.findings = report.findings.map { f in
+            var g = f
+            g.message = fix(f.message)
+            g.file = f.file.map(fix)
+            g.examples = f.examples.map(fix)
+            return g
+        }
+        return out
+    }
+
+    /// Reports of several files as one.
+    static func merged(_ reports: [ValidationReport], validator: String, version: String) -> ValidationReport {
+        var out = ValidationReport(validator: validator, version: version)
+        for r in reports {
+            out.findings += r.findings
+            for (k, v) in r.counts { out.counts[k, default: 0] += v }
+        }
+        return out
+    }
+
+    /// A table that cannot be read (ragged rows, invalid UTF-8, an unclosed quote) fails the check, located.
+    static func unreadable(_ error: TableReadError, as path: String) -> ValidationFinding {
+        ValidationFinding(check: "unreadable-table", message: "\(path):\(error.line): \(error.message)", file: path, rows: [], count: 1)
+    }
+
+    func planSchema(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
+        let pattern = try entry.string("path")!
+        let paths = try trackedFiles(entry, key: "path", path: pattern, context: context)
+        guard !paths.isEmpty else { return nil }
+        let schemaFile = try configFile(entry, key: "schema")
+        let validator: SchemaValidator
+        do { validator = try SchemaValidator(schemaPath: schemaFile.path) } catch {
+            throw LineageError.config(entry.error("schema", "\(error)"))
+        }
+        let drift = try entry.choice("drift", ["warn", "fail", "off"]) ?? "warn"
+        let artifacts = try paths.map { try context.artifact($0) }
+        var previous: [String: (file: String, sha256: Digest)] = [:]
+        if drift != "off" { for a in artifacts { previous[a.path] = try context.previousFile(a.path) } }
+        var recorded = artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
+        recorded += previous.map { CheckRecord.Artifact(path: $0.key, sha256: $0.value.sha256, role: "previous") }
+        let configDigest = Digest.of(Array((entry.configDigest.hex + " " + schemaFile.digest.hex).utf8))
+        return HookPlan(version: SchemaValidator.version, configDigest: configDigest, artifacts: recorded, reusable: true) {
+            var reports: [ValidationReport] = []
+            for a in artifacts {
+                var report = try validator.validate(path: a.file, displayPath: a.path)
+                // Drift against the previous committed version: both schemas inferred from the data.
+                if let old = previous[a.path], let before = try? TableSchema.infer(path: old.file),
+                   let now = try? TableSchema.infer(path: a.file) {
+                    report.findings += SchemaDrift.compare(previous: before, current: now)
+                        .findings(severity: drift == "fail" ? .fail : .warn, file: a.path)
+                }
+                reports.append(report)
+            }
+            return (Repository.merged(reports, validator: "schema", version: SchemaValidator.version), nil)
+        }
+    }
+
+    func planLeakage(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
+        let splits = try entry.stringMap("splits")!
+        var options = LeakageOptions(key: try entry.strings("key"), columns: try entry.strings("columns"), label: try entry.string("label"),
+                                     time: try entry.string("time"), caseFold: try entry.boolean("case-fold") ?? false,
+                                     maxOverlap: try entry.integer("max-overlap") ?? 0)
+        for (option, check) in [("max-key-overlap", "key-overlap"), ("max-temporal", "temporal-order"), ("max-target", "target-leakage")] {
+            if let n = try entry.integer(option) { options.thresholds[check] = n }
+        }
+        // Every split must be tracked: a file (table splits) or a directory (file splits).
+        var members: [(name: String, path: String, files: [String])] = []
+        for (name, path) in splits {
+            let files = try trackedFiles(entry, key: "splits.\(name)", path: path, context: context)
+            let isFile = files == [PathGlob(path).pattern]
+            members.append((name, PathGlob(path).pattern, isFile ? [] : files))
+        }
+        if members.allSatisfy({ $0.files.isEmpty }) == false && members.contains(where: { $0.files.isEmpty }) {
+            throw LineageError.config(entry.error("splits", "declare all splits as files (tables) or all as directories (compared file by file)"))
+        }
+        if let only = context.only, !members.contains(where: { m in only.contains(m.path) || m.files.contains { only.contains($0) } }) { return nil }
+        let byFile = members.allSatisfy { !$0.files.isEmpty }
+        var recorded: [CheckRecord.Artifact] = []
+        if byFile {
+            var fileSplits: [FileSplit] = []
+            for m in members {
+                let prefix = m.path + "/"
+                let files = m.files.map { f in (path: String(f.dropFirst(prefix.count)), sha256: context.staged[f]!.sha256.hex) }
+                fileSplits.append(FileSplit(name: m.name, path: m.path, files: files))
+                recorded += m.files.map { CheckRecord.Artifact(path: $0, sha256: context.staged[$0]!.sha256, role: m.name) }
+            }
+            return HookPlan(version: LeakageValidator.version, configDigest: entry.configDigest, artifacts: recorded, reusable: true) {
+                (try LeakageValidator.validateFiles(splits: fileSplits, options: options), nil)
+            }
+        }
+        let tables = try members.map { m in (name: m.name, artifact: try context.artifact(m.path)) }
+        recorded = tables.map { CheckRecord.Artifact(path: $0.artifact.path, sha256: $0.artifact.sha256, role: $0.name) }
+        return HookPlan(version: LeakageValidator.version, configDigest: entry.configDigest, artifacts: recorded, reusable: true) {
+            let names = Dictionary(tables.map { ($0.artifact.file, $0.artifact.path) }, uniquingKeysWith: { a, _ in a })
+            do {
+                let report = try LeakageValidator.validate(splits: tables.map { ($0.name, $0.artifact.file) }, options: options)
+                return (Repository.relabel(report, names), nil)
+            } catch let e as TableReadError {
+                var report = ValidationReport(validator: "leakage", version: LeakageValidator.version)
+                report.findings = [Repository.unreadable(e, as: names[e.path] ?? e.path)]
+                return (report, nil)
+            } catch let e as MissingColumnError {
+                throw LineageError.config(entry.error("splits", Repository.relabelText("\(e)", names)))
+            } catch let e as LeakageError {
+                throw LineageError.config(entry.error("splits", Repository.relabelText(e.message, names)))
+            }
+        }
+    }
+
+    static func relabelText(_ s: String, _ names: [String: String]) -> String {
+        names.reduce(s) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+    }
+
+    func planQuality(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
+        var paths: Set<String> = []
+        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context)) }
+        // Tables only: a glob over a folder may also catch READMEs and images.
+        let tables = paths.filter { TableFormat.guess(path: $0) != nil }.sorted()
+        guard !tables.isEmpty else { return nil }
+        let options = QualityOptions(maxMissing: try entry.number("max-missing", in: 0...1), maxDuplicateRows: try entry.integer("max-duplicate-rows"),
+                                     maxRowChange: try entry.number("max-row-change"), psiWarn: try entry.number("psi-warn") ?? 0.1,
+                                     psiFail: try entry.number("psi-fail") ?? 0.25)
+        let artifacts = try tables.map { try context.artifact($0) }
+        var previous: [String: (file: String, sha256: Digest)] = [:]
+        for a in artifacts { previous[a.path] = try context.previousFile(a.path) }
+        var recorded = artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
+        recorded += previous.map { CheckRecord.Artifact(path: $0.key, sha256: $0.value.sha256, role: "previous") }
+        return HookPlan(version: QualityValidator.version, configDigest: entry.configDigest, artifacts: recorded, reusable: true) {
+            var reports: [ValidationReport] = []
+            for a in artifacts {
+                var names = [a.file: a.path]
+                if let old = previous[a.path] { names[old.file] = a.path + " (previous version)" }
+                do {
+                    reports.append(Repository.relabel(try QualityValidator.validate(path: a.file, previous: previous[a.path]?.file, options: options), names))
+                } catch let e as TableReadError {
+                    reports.append(ValidationReport(validator: "quality", version: QualityValidator.version, findings: [Repository.unreadable(e, as: names[e.path] ?? a.path)]))
+                }
+            }
+            return (Repository.merged(reports, validator: "quality", version: QualityValidator.version), nil)
+        }
+    }
+}
+
+extension Repository {
+    func planPII(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
+        var paths: Set<String> = []
+        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context)) }
+        guard !paths.isEmpty else { return nil }
+        let artifacts = try paths.sorted().map { try context.artifact($0) }
+        // What each file's rights record declares is part of what is checked.
+        let declared = artifacts.map { context.rightsRecord(for: $0.path)?.facts.pii }
+        var digestText = entry.configDigest.hex
+        for (a, d) in zip(artifacts, declared) { digestText += "\n\(a.path) " + (d.map { $0.joined(separator: ",") } ?? "-") }
+        let configDigest = Digest.of(Array(digestText.utf8))
+        return HookPlan(version: PIIValidator.version, configDigest: configDigest,
+                        artifacts: artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }, reusable: true) {
+            var reports: [ValidationReport] = []
+            for (a, d) in zip(artifacts, declared) {
+                do {
+                    var scan = try PIIValidator.scan(path: a.file)
+                    scan.path = a.path
+                    var report = PIIValidator.report(scans: [scan], declared: d)
+                    // Per file, so `audit` can tell which artifact holds which personal data.
+                    for c in scan.categories { report.counts["\(c.rightsCategory)@\(a.path)"] = scan.count(c) }
+                    reports.append(report)
+                } catch let e as TableReadError {
+                    reports.append(ValidationReport(validator: "pii", version: PIIValidator.version, findings: [Repository.unreadable(e, as: a.path)]))
+                }
+            }
+            return (Repository.merged(reports, validator: "pii", version: PIIValidator.version), nil)
+        }
+    }
+
+    static let consentHookVersion = "1"
+
+    /// Blocks artifacts of the required kinds that have no rights record, and outputs derived from
+    /// data whose consent was withdrawn (a run's inputs and everything upstream of them).
+    func planConsent(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
+        let kinds = Set(try entry.strings("require-rights") ?? [])
+        let candidates = try selected(entry, context: context, required: false) ?? []
+        // Only what this commit adds or changes (or a run's outputs), as git's hooks look at staged changes.
+        let artifacts = try candidates.map { try context.artifact($0) }.filter { context.only != nil || $0.status != "unchanged" }
+        let missing = artifacts.filter { kinds.contains($0.kind.rawValue) && context.rightsRecord(for: $0.path) == nil }
+        // Upstream of the run's inputs, with the rights records in force now.
+        var upstream: [ArtifactRef] = context.runInputs
+        for input in context.runInputs {
+            if let graph = try? trace("sha256:" + input.sha256.hex, cwd: root) {
+                for node in graph.nodes where node.kind == .artifact {
+                    if let path = node.attributes["path"], let hex = node.attributes["sha256"], let d = Digest(hex: hex) { upstream.append(ArtifactRef(path: path, sha256: d)) }
+                }
+            }
+        }
+        var withdrawn: [(ArtifactRef, RightsRecord)] = []
+        for ref in Set(upstream).sorted() {
+            // A withdrawal dated in the future does not block yet.
+            if let r = context.rightsRecord(for: ref.path), r.facts.consent?.status == .withdrawn,
+               r.facts.consent?.withdrawnAt.map({ $0 <= CalendarDay.today() }) ?? true { withdrawn.append((ref, r)) }
+        }
+        guard !artifacts.isEmpty || !withdrawn.isEmpty else { return nil }
+        var digestText = entry.configDigest.hex
+        for a in artifacts { digestText += "\n\(a.path) " + (context.rightsRecord(for: a.path).map { (try? $0.encoded()).map { Digest.of($0).hex } ?? "?" } ?? "-") }
+        for (ref, _) in withdrawn { digestText += "\nwithdrawn \(ref)" }
+        let configDigest = Digest.of(Array(digestText.utf8))
+        let outputs = context.runInputs.isEmpty ? [] : artifacts
+        return HookPlan(version: Repository.consentHookVersion, configDigest: configDigest,
+                        artifacts: artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
+                            + context.runInputs.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256, role: "input") }, reusable: true) {
+            var report = ValidationReport(validator: "consent", version: Repository.consentHookVersion,
+                                          counts: ["artifacts": artifacts.count, "withoutRights": missing.count, "withdrawnUpstream": withdrawn.count])
+            for a in missing {
+                report.findings.append(ValidationFinding(check: "no-rights-record",
+                    message: "\(a.path) is a \(a.kind.rawValue) and lineage.yaml requires rights for \(kinds.sorted().joined(separator: ", ")); record them with `lineage add \(a.path) --meta FILE` (or --license, --legal-basis, …)",
+                    file: a.path))
+            }
+            for (ref, record) in withdrawn {
+                let c = record.facts.consent
+                let when = c?.withdrawnAt.map { " on \($0)" } ?? ""
+                let commit = c?.withdrawalCommit.map { " (commit \($0.prefix(12)))" } ?? ""
+                for o in outputs {
+                    report.findings.append(ValidationFinding(check: "consent-withdrawn",
+                        message: "\(o.path) is derived from \(ref) whose consent was withdrawn\(when)\(commit)\(c?.withdrawalReason.map { ": \($0)" } ?? ""); do not build on it — remove that input",
+                        file: o.path))
+                }
+            }
+            return (report, nil)
+        }
+    }
+}

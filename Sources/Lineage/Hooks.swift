@@ -107,7 +107,7 @@ extension Repository {
         return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds())
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, now: Int64) throws -> HooksReport {
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], now: Int64) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
         // A command hook naming a missing program is a mistake in lineage.yaml, reported before trust.
@@ -121,6 +121,7 @@ extension Repository {
             throw HooksNotTrusted(commands: config.preCommit.filter { $0.validator == "command" }.compactMap { try? $0.string("run") })
         }
         let context = try HookContext(repository: self, only: only)
+        context.runInputs = runInputs
         defer { context.cleanUp() }
         let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
         for entry in config.preCommit {
@@ -173,6 +174,10 @@ final class HookContext {
     let head: [String: Pointer]
     let headRecords: ObjectID?
     private let worktreeClean: Set<String>
+    /// Rights records as the commit will carry them: HEAD's with staged ones over them.
+    let rights: [String: RightsRecord]
+    /// For `lineage run`: the run's inputs, which every output derives from.
+    var runInputs: [ArtifactRef] = []
     private var scratch: String?
     private var materialized: [String: String] = [:]
     let only: Set<String>?
@@ -191,6 +196,19 @@ final class HookContext {
         headRecords = try headCommit.flatMap { try repository.git.subtree(of: try repository.git.commit($0).tree, named: RecordTree.directory) }
         let status = try repository.status()
         worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map(\.path))
+        var rights = try repository.headRightsRecords()
+        for (path, record) in try repository.stagedRights() { rights[path] = record }
+        self.rights = rights
+    }
+
+    /// The rights record covering a path: its own, or that of the nearest directory above it that has one.
+    func rightsRecord(for path: String) -> RightsRecord? {
+        var p = path
+        while true {
+            if let r = rights[p] { return r }
+            guard let slash = p.lastIndex(of: "/") else { return nil }
+            p = String(p[..<slash])
+        }
     }
 
     /// Staged paths a pattern selects (restricted to `only` when set).

@@ -29,6 +29,7 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case signing(String)
     case untrustedSigner(String, detail: String)
     case config(ConfigError)
+    case erased(path: String, record: ErasureRecord)
 
     public var description: String {
         switch self {
@@ -84,6 +85,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "no signing key is configured and every commit must be signed — run `lineage key generate`, then `lineage config user.signingkey <path printed>`, and have a trusted signer run `lineage trust add <you> <path>.pub`"
         case .signing(let why):
             return why
+        case .erased(let p, let r):
+            return "the bytes of '\(p)' (\(r.sha256.hex.prefix(12))) were erased on \(r.erasedAt) by \(r.erasedBy): \(r.reason) — the tombstone is .lineage/erasures/\(r.sha256.hex).json; this version cannot be restored"
         case .config(let e):
             return "\(e) — fix lineage.yaml (its schema is Schemas/lineage-config.schema.json)"
         case .untrustedSigner(let fingerprint, let detail):

@@ -15,9 +15,13 @@ public struct RunRequest: Sendable {
     /// The directory the command runs in (and relative paths are taken from).
     public var cwd: String
     public var message: String?
+    /// Skip the pre-commit hooks on the outputs (recorded in the signed commit).
+    public var noVerify: Bool
 
-    public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil) {
+    public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
+                noVerify: Bool = false) {
         self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
+        self.noVerify = noVerify
     }
 }
 
@@ -27,6 +31,8 @@ public struct RunOutcome: Sendable {
     /// Set when the command succeeded and its run was committed.
     public let record: RunRecord?
     public let commit: String?
+    /// What the pre-commit hooks concluded on the outputs.
+    public var hooks: HooksReport? = nil
 }
 
 extension Repository {
@@ -120,8 +126,11 @@ extension Repository {
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
             records[Repository.runRecordPath(record.id)] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
-            let result = try commitIndex(message: message, records: records, runs: [record.id], requireChanges: false)
-            return RunOutcome(exitCode: 0, record: record, commit: result.commit)
+            // The same pre-commit hooks as `commit`, on the run's outputs.
+            let result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
+                                         hooksOnly: Set(recordedOutputs.map(\.path)),
+                                         runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false)
+            return RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
         } catch {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }

@@ -81,7 +81,9 @@ extension Repository {
         do {
             try store.write(chunkList: p.chunks, size: p.size, sha256: p.sha256, toFileDescriptor: fd)
         } catch let e as StoreError {
-            if case .missingObject(let d) = e { throw LineageError.missingContent(path: path.string, detail: "object \(d.hex) is missing") }
+            if case .missingObject(let d) = e {
+                throw erasedError(path.string, p.sha256) ?? LineageError.missingContent(path: path.string, detail: "object \(d.hex) is missing")
+            }
             throw e
         }
     }

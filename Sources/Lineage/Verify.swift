@@ -41,6 +41,8 @@ public struct VerifyResult: Codable, Sendable {
     /// One verdict per commit, newest first.
     public var history: [CommitVerdict] = []
     public var problems: [VerifyProblem] = []
+    /// Artifact versions erased on purpose (`lineage erase`): their bytes are gone, their tombstones signed.
+    public var erasures: [ErasureRecord] = []
     public var ok: Bool { problems.isEmpty }
 }
 
@@ -108,6 +110,8 @@ extension Repository {
         var work: [(id: ObjectID, path: String, commit: String, pointer: Pointer)] = []
         var listed = Set<Digest>()
         var byList: [Digest: [(id: ObjectID, path: String)]] = [:]
+        let erased = (try? headErasures()) ?? [:]
+        result.erasures = erased.values.sorted { ($0.erasedAt, $0.path) < ($1.erasedAt, $1.path) }
         for id in order {
             let (path, commit) = pointers[id]!
             let p: Pointer
@@ -124,6 +128,7 @@ extension Repository {
                 continue
             }
             result.files += 1
+            if erased[p.sha256] != nil { continue }   // erased on purpose: nothing left to re-hash
             byList[p.chunks, default: []].append((id, path))
             if listed.insert(p.chunks).inserted { work.append((id, path, commit, p)) }
         }

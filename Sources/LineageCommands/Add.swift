@@ -5,15 +5,24 @@ import LineageCore
 struct Add: RepositoryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stage files and directories: store their bytes and record them for the next commit.",
-        discussion: "A tracked path that no longer exists is staged for removal.")
+        discussion: "A tracked path that no longer exists is staged for removal. Rights facts (--meta or the flags) are checked before anything is stored and recorded with the next commit for each path as given.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
     @Option(help: "What the files are: \(ArtifactKind.allCases.map(\.rawValue).joined(separator: "|")) (default: guessed from the name).")
     var kind: ArtifactKind?
+    @OptionGroup(title: "Rights and consent") var rights: RightsFlags
     @Argument(help: "Files or directories to add.") var paths: [String]
 
     func run(in repository: Repository) throws {
+        // Rights facts are checked before any byte is stored.
+        let input = rights.input
+        let facts = input.isEmpty ? nil : try input.facts(cwd: global.cwd, today: CalendarDay.today())
+        for warning in facts?.warnings ?? [] { Output.warn(warning) }
         let result = try repository.add(paths, cwd: global.cwd, kind: kind, progress: TerminalProgress.make(quiet: global.quiet))
+        if let facts {
+            let records = try repository.stageRights(for: paths, cwd: global.cwd, facts: facts.facts)
+            if !global.quiet && !output.json { for r in records { Output.line("  rights    \(r.path) (recorded with the next commit)") } }
+        }
         if output.json { return try Output.json(result) }
         if global.quiet { return }
         let changed = result.files.filter { $0.status != .unchanged }

@@ -84,15 +84,7 @@ enum HookReportText {
             let files = Set(o.record.artifacts.map(\.path)).sorted()
             let what = files.count <= 3 ? files.joined(separator: ", ") : "\(files.count) files"
             Output.line("\(mark) \(o.validator) (lineage.yaml:\(o.line)) \(o.outcome.rawValue)\(o.reused ? " (same check as HEAD, not run again)" : "")\(what.isEmpty ? "" : ": " + what)")
-            for f in o.findings {
-                var place: [String] = []
-                if let file = f.file { place.append(file) }
-                if let column = f.column { place.append("column \"\(column)\"" + (f.fieldNumber.map { " (field \($0))" } ?? "")) }
-                if !f.rows.isEmpty { place.append("row\(f.rows.count > 1 ? "s" : "") " + f.rows.map(String.init).joined(separator: ", ") + (f.count > f.rows.count ? ", …" : "")) }
-                let severity = f.severity == .error ? "error" : "warning"
-                Output.line("    \(severity) \(f.check)\(place.isEmpty ? "" : " [" + place.joined(separator: ", ") + "]") ×\(f.count): \(f.message)")
-                if !f.examples.isEmpty { Output.line("      e.g. " + f.examples.prefix(3).joined(separator: " | ")) }
-            }
+            for f in o.findings { Output.line("    " + ValidationText.line(f).replacingOccurrences(of: "\n", with: "\n    ")) }
             if let output = o.output, !output.isEmpty, o.outcome != .passed || !quiet {
                 for line in output.split(separator: "\n", omittingEmptySubsequences: false).prefix(40) { Output.line("    | " + line) }
             }

@@ -11,7 +11,7 @@ public struct LineageMain: ParsableCommand {
         subcommands: [
             Init.self, Add.self, Status.self, Commit.self, Log.self, Show.self, LsFiles.self, Cat.self,
             Checkout.self, Diff.self, Verify.self, GC.self, Config.self, Key.self, Trust.self, Run.self, Attest.self, Trace.self, Impact.self, Reindex.self, Report.self,
-            Hooks.self,
+            Hooks.self, Validate.self, Schema.self, Rights.self, Consent.self, Audit.self, Erase.self, DatasheetCommand.self,
         ])
 
     public init() {}

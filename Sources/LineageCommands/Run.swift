@@ -17,12 +17,21 @@ struct Run: RepositoryCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "A file or directory the command writes (repeatable).") var outputs: [String] = []
     @Option(help: ArgumentHelp("Also record the environment with: pip (stores `pip freeze`).", valueName: "kind")) var envCapture: [String] = []
     @Option(name: .shortAndLong, help: "The commit message (default: run <name>: <command>).") var message: String?
+    @Flag(name: .long, help: "Skip the pre-commit hooks on the outputs; the signed commit records that they were skipped and by whom.") var noVerify = false
     @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
 
     func run(in repository: Repository) throws {
-        let outcome = try repository.run(
-            RunRequest(name: name, inputs: inputs, outputs: outputs, envCapture: envCapture, argv: command, cwd: global.cwd, message: message),
-            progress: TerminalProgress.make(quiet: global.quiet))
+        let outcome: RunOutcome
+        do {
+            outcome = try repository.run(
+                RunRequest(name: name, inputs: inputs, outputs: outputs, envCapture: envCapture, argv: command, cwd: global.cwd, message: message,
+                           noVerify: noVerify),
+                progress: TerminalProgress.make(quiet: global.quiet))
+        } catch let blocked as HooksBlocked {
+            HookReportText.print(blocked.report, quiet: false)
+            throw blocked
+        }
+        if let hooks = outcome.hooks { HookReportText.print(hooks, quiet: global.quiet) }
         guard outcome.exitCode == 0, let record = outcome.record, let commit = outcome.commit else {
             Output.error("the command exited with status \(outcome.exitCode); nothing was committed")
             throw ExitSignal(code: outcome.exitCode)

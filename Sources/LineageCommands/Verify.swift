@@ -32,6 +32,9 @@ struct Verify: RepositoryCommand {
                 if let file = p.file { where_.append(file) }
                 Output.line(Output.color("\(p.kind)", "31") + ": " + where_.joined(separator: ", ") + " — \(p.detail)")
             }
+            for e in result.erasures {
+                Output.line("erased: \(e.path) (\(e.sha256.hex.prefix(12)), \(formatBytes(e.size))) on \(e.erasedAt) by \(e.erasedBy): \(e.reason)")
+            }
             let summary = "\(result.commits) commit(s), \(result.files) file version(s), \(formatBytes(result.bytesVerified)) re-hashed"
             if result.ok { Output.line("OK: \(summary); no problems found.") }
             else { Output.line("FAILED: \(result.problems.count) problem(s) in \(summary).") }

@@ -552,6 +552,35 @@ public final class ContentStore: @unchecked Sendable {
                        bytesBefore: bytesBefore, bytesAfter: after.reduce(UInt64(0)) { $0 + $1.packSize })
     }
 
+    /// Deletes these objects for good (erasure): only the packs holding one of them are rewritten,
+    /// without it, every other object copied and re-verified; the new pack is in place before the
+    /// old ones go. Other copies of the same object in other packs go too. Hold the repository lock.
+    /// Returns how many objects and bytes (uncompressed) were removed.
+    @discardableResult
+    public func remove(_ digests: Set<Digest>) throws -> (objects: Int, bytes: UInt64) {
+        try reload()
+        let affected = snapshot().filter { pack in pack.entries.contains { digests.contains($0.digest) } }
+        guard !affected.isEmpty else { return (0, 0) }
+        var removed = Set<Digest>()
+        var bytes: UInt64 = 0
+        try rewrite(replacing: affected) { writer in
+            var copied = Set<Digest>()
+            for pack in affected {
+                for e in pack.entries {
+                    if digests.contains(e.digest) {
+                        if removed.insert(e.digest).inserted { bytes += UInt64(e.rawLength) }
+                        continue
+                    }
+                    guard copied.insert(e.digest).inserted else { continue }
+                    let bytes = try read(entry: e, in: pack, expected: e.digest)
+                    try bytes.withUnsafeBytes { _ = try writer.put($0, digest: e.digest) }
+                }
+            }
+        }
+        try fsyncDirectory(packsDirectory)
+        return (removed.count, bytes)
+    }
+
     /// Merges the smallest packs into one once there are more than `limit` (every `add` writes a
     /// pack; without this, each lookup would search thousands of them). Which packs: see
     /// `GeometricRollUp`. Every object is kept and re-verified as it is copied; the new pack and

@@ -121,6 +121,15 @@ import Testing
         #expect(r.out.contains("secrets/token.txt (matches secrets/*)"))
     }
 
+    @Test func stockConfigurationParses() throws {
+        let p = try project(); defer { p.remove() }
+        let stock = URL(fileURLWithPath: HookTests.examples).deletingLastPathComponent().appendingPathComponent("stock.lineage.yaml")
+        try p.write("lineage.yaml", try Data(contentsOf: stock))
+        let listed = try p.expectOK(["hooks", "list", "--json"]).out
+        let hooks = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as! [[String: Any]]
+        #expect(hooks.map { $0["validator"] as! String } == ["schema", "leakage", "quality", "pii", "consent", "command"])
+    }
+
     @Test func malformedConfigurationIsNamedByLineAndKey() throws {
         let p = try project(); defer { p.remove() }
         try p.write("a.csv", "x\n1\n")
@@ -144,5 +153,111 @@ import Testing
             #expect(try p.snapshot() == before)
             #expect(try p.run("hooks", "list").code == 2)
         }
+    }
+}
+
+/// The built-in validators as pre-commit hooks, end to end.
+@Suite struct BuiltInHookTests {
+    @Test func schemaHookBlocksBadRowsAndRecordsTheCheck() throws {
+        let p = try Project(); defer { p.remove() }
+        try p.write("data/train.csv", "id,age,visit\n1,34,2024-01-02\n2,51,2024-02-03\n")
+        try p.write("schemas/train.schema.json", """
+        {"fields": [{"name": "id", "type": "integer", "constraints": {"required": true, "unique": true}},
+                    {"name": "age", "type": "integer", "constraints": {"minimum": 0, "maximum": 130}},
+                    {"name": "visit", "type": "date"}], "primaryKey": "id"}
+        """)
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - schema: { path: data/train.csv, schema: schemas/train.schema.json, drift: fail }\n")
+        try p.expectOK(["add", "data/train.csv"])
+        let ok = try p.expectOK(["commit", "-m", "valid"])
+        #expect(ok.out.contains("schema (lineage.yaml:3) passed"))
+
+        // Bad rows: a type error and a constraint error, named by file, check, column and row.
+        try p.write("data/train.csv", "id,age,visit\n1,34,2024-01-02\n2,old,2024-02-03\n3,200,2024-03-04\n")
+        try p.expectOK(["add", "data/train.csv"])
+        let before = try p.snapshot()
+        let bad = try p.run("commit", "-m", "bad rows")
+        #expect(bad.code == 1)
+        #expect(bad.out.contains("type-error [data/train.csv, column \"age\" (field 2), row 3]"))
+        #expect(bad.out.contains("constraint-error [data/train.csv, column \"age\" (field 2), row 4]"))
+        #expect(try p.snapshot() == before)
+
+        // Drift: a renamed column fails when drift is `fail`.
+        try p.write("data/train.csv", "id,years,visit\n1,34,2024-01-02\n")
+        try p.expectOK(["add", "data/train.csv"])
+        let drift = try p.run("commit", "-m", "renamed")
+        #expect(drift.code == 1)
+        #expect(drift.out.contains("field-renamed") || drift.out.contains("incorrect-label"))
+
+        // `lineage validate` ad hoc, and the unchanged check is reused rather than re-run.
+        try p.write("data/train.csv", "id,age,visit\n1,34,2024-01-02\n2,51,2024-02-03\n")
+        try p.expectOK(["add", "data/train.csv"])
+        try p.write("notes.txt", "x")
+        try p.expectOK(["add", "notes.txt"])
+        let reused = try p.expectOK(["commit", "-m", "notes"])
+        #expect(reused.out.contains("same check as HEAD"))
+        let adhoc = try p.run("validate", "data/train.csv", "--schema", "schemas/train.schema.json", "--json")
+        #expect(adhoc.code == 0 && adhoc.out.contains("\"validator\" : \"schema\""))
+
+        // A schema that is not a Table Schema is a configuration error (exit 2).
+        try p.write("schemas/train.schema.json", "{\"fields\": [{\"name\": \"id\", \"type\": \"integr\"}]}")
+        try p.write("notes.txt", "y")
+        try p.expectOK(["add", "notes.txt"])
+        let badSchema = try p.run("commit", "-m", "x")
+        #expect(badSchema.code == 2 && badSchema.err.contains("integr"))
+    }
+
+    @Test func leakageQualityAndPIIHooks() throws {
+        let p = try Project(); defer { p.remove() }
+        var train = "patient_id,visit_date,x,target\n"
+        var test = "patient_id,visit_date,x,target\n"
+        for i in 0..<50 { train += "p\(i),2024-01-\(String(format: "%02d", i % 28 + 1)),\(i),\(i % 2)\n" }
+        for i in 50..<60 { test += "p\(i),2024-03-\(String(format: "%02d", i % 28 + 1)),\(i),\(i % 2)\n" }
+        try p.write("data/train.csv", train)
+        try p.write("data/test.csv", test)
+        try p.write("lineage.yaml", """
+        hooks:
+          pre-commit:
+            - leakage: { splits: { train: data/train.csv, test: data/test.csv }, key: [patient_id], label: target, time: visit_date }
+            - quality: { path: "data/*.csv", max-missing: 0.05, max-duplicate-rows: 0 }
+        """)
+        try p.expectOK(["add", "data"])
+        try p.expectOK(["commit", "-m", "clean splits"])
+
+        // A patient in both splits, and a test row before the last train row.
+        try p.write("data/test.csv", test + "p3,2023-12-01,3,1\n")
+        try p.expectOK(["add", "data/test.csv"])
+        let leak = try p.run("commit", "-m", "leaky")
+        #expect(leak.code == 1)
+        #expect(leak.out.contains("key-overlap"))
+        #expect(leak.out.contains("temporal-order"))
+        #expect(leak.out.contains("data/test.csv"))
+        #expect(!leak.out.contains(".lineage/hooks-"))
+
+        // Missing values over the limit.
+        try p.write("data/test.csv", test + "p99,2024-03-30,,\n")
+        try p.expectOK(["add", "data/test.csv"])
+        let missing = try p.run("commit", "-m", "gaps")
+        #expect(missing.code == 1 && missing.out.contains("missing"))
+
+        // A split that is not tracked is a configuration error.
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/train.csv, test: data/holdout.csv } }\n")
+        let untracked = try p.run("commit", "-m", "x")
+        #expect(untracked.code == 2 && untracked.err.contains("data/holdout.csv") && untracked.err.contains("not tracked"))
+
+        // PII: e-mails in a dataset without a rights record block; declaring them passes; samples are masked.
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - pii: { path: \"people/**\" }\n")
+        try p.write("people/contacts.csv", "name,contact\nAnn,ann.smith@example.org\nBob,bob@example.com\n")
+        try p.expectOK(["add", "people/contacts.csv"])
+        let pii = try p.run("commit", "-m", "contacts")
+        #expect(pii.code == 1)
+        #expect(pii.out.contains("no rights record") || pii.out.contains("no-rights-record"))
+        #expect(!pii.out.contains("ann.smith@example.org"))
+        try p.expectOK(["add", "people/contacts.csv", "--pii", "name", "--source", "https://example.org/crm", "--legal-basis", "contract"])
+        let undeclared = try p.run("commit", "-m", "contacts")
+        #expect(undeclared.code == 1 && undeclared.out.contains("email"))
+        try p.expectOK(["add", "people/contacts.csv", "--pii", "name,email"])
+        try p.expectOK(["commit", "-m", "contacts, declared"])
+        // audit sees what the scanner found, and that it is declared.
+        #expect(!(try p.run("audit").out.contains("undeclared-pii")))
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageStore
+
+public struct EraseResult: Codable, Sendable {
+    public var record: ErasureRecord
+    /// The signed commit that records the tombstone.
+    public var commit: String
+    /// Objects (chunks and the chunk list) deleted from the local store, and their bytes.
+    public var objectsRemoved: Int
+    public var bytesRemoved: UInt64
+    /// Chunks of this version kept because other, non-erased versions use them too.
+    public var chunksShared: Int
+    /// True when the working file still holds the erased bytes (lineage does not delete your files).
+    public var workingFileHasContent: Bool
+}
+
+extension Repository {
+    static let erasuresDirectory = "erasures"
+    static func erasureRecordPath(_ sha256: Digest) -> String { "\(erasuresDirectory)/\(sha256.hex).json" }
+
+    /// Tombstones a tree carries (carried forward like every record), by the erased digest.
+    func erasures(inTree tree: ObjectID) throws -> [Digest: ErasureRecord] {
+        let prefix = Repository.erasuresDirectory + "/"
+        var out: [Digest: ErasureRecord] = [:]
+        for file in try git.records(inTree: tree) where file.path.hasPrefix(prefix) && file.path.hasSuffix(".json") {
+            do {
+                let record = try ErasureRecord.decode(try git.readBlob(file.id))
+                out[record.sha256] = record
+            } catch {
+                throw LineageError.damagedRepository("erasure record .lineage/\(file.path) is not valid: \(error)")
+            }
+        }
+        return out
+    }
+
+    /// Tombstones at HEAD.
+    func headErasures() throws -> [Digest: ErasureRecord] {
+        guard let head = try headCommit() else { return [:] }
+        return try erasures(inTree: try git.commit(head).tree)
+    }
+
+    /// The error for reading erased content: names the tombstone.
+    func erasedError(_ path: String, _ sha256: Digest) -> LineageError? {
+        guard let record = (try? headErasures())?[sha256] else { return nil }
+        return .erased(path: path, record: record)
+    }
+
+    /// `lineage erase <path>[@rev]`: deletes the bytes of that artifact version from the local store
+    /// — chunks that other, non-erased versions use stay — and records a signed tombstone (who, when,
+    /// why, digest) in a new commit on top of HEAD's files. History is not rewritten: old commits
+    /// still name the digest, `verify` passes and lists the erasure, and reading the content fails
+    /// with a message naming the tombstone.
+    ///
+    /// The tombstone is committed first and the bytes removed second, so an interrupted erase is
+    /// finished by running it again.
+    public func erase(_ spec: String, reason: String, cwd: String, now: Int64? = nil) throws -> EraseResult {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw LineageError.invalidArgument("say why with --reason \"...\" (e.g. the erasure request's reference); it goes into the signed tombstone") }
+        var pathArgument = spec
+        var revision = "HEAD"
+        if let at = spec.lastIndex(of: "@"), !spec[spec.index(after: at)...].contains("/") {
+            pathArgument = String(spec[..<at]); revision = String(spec[spec.index(after: at)...])
+        }
+        return try withWriteLock {
+            guard let head = try headCommit() else { throw LineageError.noCommits }
+            let stamp = now ?? nowSeconds()
+            let key = try signingKey()
+            try checkSigner(key, parent: head, now: stamp)
+            let who = try identity(now: stamp)
+            let commit = try resolveRevision(revision)
+            let path = try resolve(pathArgument, cwd: cwd).relative
+            guard let tracked = try? TrackedPath(path), let pointerID = try? pointerID(at: commit, path: tracked) else {
+                let known = try files(ofCommit: commit).keys
+                throw LineageError.notTracked(pathArgument, suggestions: closest(path, among: Array(known)))
+            }
+            let p = try pointer(pointerID)
+            let existing = try headErasures()
+            let list = try? ChunkList.decode(try store.read(p.chunks))
+            if let done = existing[p.sha256], list == nil {
+                throw LineageError.invalidArgument("\(path) at \(p.sha256.hex.prefix(12)) was already erased on \(done.erasedAt) by \(done.erasedBy) (\(done.reason)); nothing to do")
+            }
+
+            // What every other, non-erased version needs stays.
+            var keep = Set<Digest>()
+            var roots = try git.referenceTargets()
+            roots.append(head)
+            var pointerIDs = Set<ObjectID>()
+            for id in try git.walk(from: roots) { for f in try git.files(inTree: try git.commit(id).tree) { pointerIDs.insert(f.id) } }
+            for e in try openIndex().entries { pointerIDs.insert(e.id) }
+            for id in pointerIDs {
+                let other = try pointer(id)
+                guard other.sha256 != p.sha256, existing[other.sha256] == nil else { continue }
+                keep.insert(other.chunks)
+                let otherList: ChunkList
+                do { otherList = try ChunkList.decode(try store.read(other.chunks)) } catch {
+                    throw LineageError.damagedRepository("cannot read the chunk list of pointer \(id.hex) (\(error)); erase stopped before deleting anything, run `lineage verify`")
+                }
+                for entry in otherList.entries { keep.insert(entry.digest) }
+            }
+            var remove = Set<Digest>()
+            var shared = 0
+            if let list {
+                for entry in list.entries { if keep.contains(entry.digest) { shared += 1 } else { remove.insert(entry.digest) } }
+            }
+            if !keep.contains(p.chunks) { remove.insert(p.chunks) }
+
+            // 1. The signed tombstone (unless an interrupted erase already wrote it).
+            let record = existing[p.sha256] ?? ErasureRecord(path: path, sha256: p.sha256, size: p.size,
+                                                              erasedAt: Date(timeIntervalSince1970: TimeInterval(stamp)),
+                                                              erasedBy: "\(who.name) <\(who.email)>", reason: why)
+            var commitHex = head.hex
+            if existing[p.sha256] == nil {
+                let message = "erase \(path) (\(p.sha256.hex.prefix(12))): \(why)\n"
+                let id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message,
+                                               records: [Repository.erasureRecordPath(p.sha256): try record.encoded()], signer: key, now: stamp)
+                try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: "erase \(path)")
+                commitHex = id.hex
+                if let graph = try? openLineageIndex() { _ = try? syncGraph(graph) }
+            }
+            // 2. The bytes.
+            let removed = try store.remove(remove)
+            let working = root + "/" + path
+            let stillThere = FileStat.lstat(working).map { $0.size == p.size } == true && (try? hashFile(working)) == p.sha256
+            return EraseResult(record: record, commit: commitHex, objectsRemoved: removed.objects, bytesRemoved: removed.bytes,
+                               chunksShared: shared, workingFileHasContent: stillThere)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Lineage
+import LineageGraph
+
+struct DatasheetCommand: RepositoryCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "datasheet",
+        abstract: "Write a datasheet for a dataset from its recorded facts: Markdown (Datasheets for Datasets) or Croissant JSON-LD with RAI fields.",
+        discussion: "Sections without recorded facts are marked as such. Writes to stdout, or to -o FILE.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A tracked file.") var path: String
+    @Option(help: "md or croissant.") var format: String = "md"
+    @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
+
+    func run(in repository: Repository) throws {
+        guard ["md", "croissant"].contains(format) else { throw ValidationError("--format is md or croissant, not '\(format)'") }
+        let facts = try repository.datasheetFacts(path, cwd: global.cwd)
+        let text = format == "md" ? Datasheet.markdown(facts) : try Datasheet.croissant(facts)
+        if let output {
+            let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
+            try repository.writeOutsideStore(Array(text.utf8), to: target)
+            if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
