@@ -21,8 +21,8 @@ extension Repository {
     /// The pre-commit hooks of lineage.yaml run first, inside the lock and before anything is
     /// written; when one fails, `HooksBlocked` is thrown and nothing changes. With `noVerify` they
     /// are skipped, and the commit carries a signed check record saying so and by whom.
-    public func commit(message: String, noVerify: Bool = false, now: Int64? = nil) throws -> CommitResult {
-        try commitIndex(message: message, noVerify: noVerify, requireChanges: true, now: now)
+    public func commit(message: String, noVerify: Bool = false, now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
+        try commitIndex(message: message, noVerify: noVerify, requireChanges: true, now: now, progress: progress)
     }
 
     /// Loose history objects (estimated) and packs above which a commit repacks the history, as
@@ -33,7 +33,8 @@ extension Repository {
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs).
     func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
-                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, now: Int64? = nil) throws -> CommitResult {
+                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, now: Int64? = nil,
+                     progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
         return try withWriteLock {
@@ -87,7 +88,7 @@ extension Repository {
                                           outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
                                           skippedBy: "\(who.name) <\(who.email)>"))
             } else if !config.preCommit.isEmpty {
-                let report = try runPreCommitHooks(config, only: hooksOnly, runInputs: runInputs, now: stamp)
+                let report = try runPreCommitHooks(config, only: hooksOnly, runInputs: runInputs, now: stamp, progress: progress)
                 if report.failed { throw HooksBlocked(report: report) }
                 hooks = report
                 checks = report.outcomes.map(\.record)

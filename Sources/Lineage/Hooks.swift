@@ -102,12 +102,13 @@ extension Repository {
 
     /// Runs the pre-commit hooks of lineage.yaml on the staged artifacts (`only`: just these paths,
     /// as `lineage run` does for its outputs). Nothing is written.
-    public func runPreCommitHooks(only: Set<String>? = nil, now: Int64? = nil) throws -> HooksReport {
+    public func runPreCommitHooks(only: Set<String>? = nil, now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         let config = try projectConfig()
-        return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds())
+        return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds(), progress: progress)
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], now: Int64) throws -> HooksReport {
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], now: Int64,
+                           progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
         // A command hook naming a missing program is a mistake in lineage.yaml, reported before trust.
@@ -124,7 +125,9 @@ extension Repository {
         context.runInputs = runInputs
         defer { context.cleanUp() }
         let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
-        for entry in config.preCommit {
+        defer { progress.finish() }
+        for (n, entry) in config.preCommit.enumerated() {
+            progress.update(phase: "Hook \(entry.validator) (lineage.yaml:\(entry.line))", done: UInt64(n), total: UInt64(config.preCommit.count), unit: .items)
             guard let plan = try planHook(entry, context: context) else { continue }
             let id = CheckRecord.id(validator: entry.validator, validatorVersion: plan.version, hook: "pre-commit",
                                     configDigest: plan.configDigest, artifacts: plan.artifacts)

@@ -129,7 +129,8 @@ extension Repository {
             // The same pre-commit hooks as `commit`, on the run's outputs.
             let result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
                                          hooksOnly: Set(recordedOutputs.map(\.path)),
-                                         runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false)
+                                         runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
+                                         progress: progress)
             return RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
         } catch {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }

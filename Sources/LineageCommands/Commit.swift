@@ -13,7 +13,7 @@ struct Commit: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let result: CommitResult
-        do { result = try repository.commit(message: message, noVerify: noVerify) } catch let blocked as HooksBlocked {
+        do { result = try repository.commit(message: message, noVerify: noVerify, progress: TerminalProgress.make(quiet: global.quiet || output.json)) } catch let blocked as HooksBlocked {
             if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
             throw blocked
         }

@@ -50,7 +50,7 @@ struct Hooks: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run(in repository: Repository) throws {
-            let report = try repository.runPreCommitHooks()
+            let report = try repository.runPreCommitHooks(progress: TerminalProgress.make(quiet: global.quiet || output.json))
             if output.json { try Output.json(report) } else { HookReportText.print(report, quiet: global.quiet) }
             if report.failed { throw ExitSignal(code: ExitCode32.findings) }
         }
