@@ -33,7 +33,7 @@ struct Trace: RepositoryCommand {
     @Argument(help: "path | rev:path | sha256:PREFIX") var target: String
 
     func run(in repository: Repository) throws {
-        try output.print(try repository.trace(target, depth: output.depth, cwd: global.cwd))
+        try output.print(try repository.withChecksAndRights(try repository.trace(target, depth: output.depth, cwd: global.cwd)))
     }
 }
 
@@ -47,7 +47,7 @@ struct Impact: RepositoryCommand {
     @Argument(help: "path | rev:path | sha256:PREFIX") var target: String
 
     func run(in repository: Repository) throws {
-        try output.print(try repository.impact(target, allVersions: allVersions, depth: output.depth, cwd: global.cwd))
+        try output.print(try repository.withChecksAndRights(try repository.impact(target, allVersions: allVersions, depth: output.depth, cwd: global.cwd)))
     }
 }
 
@@ -74,7 +74,7 @@ struct Report: RepositoryCommand {
     @Option(name: .shortAndLong, help: "The HTML file to write.") var output: String
 
     func run(in repository: Repository) throws {
-        let graph = try repository.trace(target, cwd: global.cwd)
+        let graph = try repository.withChecksAndRights(try repository.trace(target, cwd: global.cwd))
         let stamp = ISO8601DateFormatter().string(from: Date())
         let html = HTMLReport.render(graph, title: "Lineage of \(target)", generatedAt: stamp, subject: target)
         let path = output.hasPrefix("/") ? output : global.cwd + "/" + output

@@ -170,6 +170,8 @@ import Testing
         try p.expectOK(["add", "data/train.csv"])
         let ok = try p.expectOK(["commit", "-m", "valid"])
         #expect(ok.out.contains("schema (lineage.yaml:3) passed"))
+        // trace shows the checks of each version.
+        #expect(try p.expectOK(["trace", "data/train.csv"]).out.contains("checks: schema passed"))
 
         // Bad rows: a type error and a constraint error, named by file, check, column and row.
         try p.write("data/train.csv", "id,age,visit\n1,34,2024-01-02\n2,old,2024-02-03\n3,200,2024-03-04\n")

@@ -89,6 +89,11 @@ import Testing
         #expect(audit.out.contains("withdrawn on 2026-01-15 in commit \(commit.prefix(12))"))
         // Models first.
         #expect(audit.out.split(separator: "\n").first?.hasPrefix("model") == true)
+        // trace and the report carry the rights summary of each version.
+        let traced = try p.expectOK(["trace", "model.onnx", "--json"]).out
+        #expect(traced.contains("CONSENT WITHDRAWN upstream (data/users.csv@"))
+        try p.expectOK(["report", "model.onnx", "-o", "report.html"])
+        #expect(String(decoding: p.read("report.html")!, as: UTF8.self).contains("CONSENT WITHDRAWN"))
         // Before the withdrawal took effect there is nothing to say about it.
         #expect(!(try p.run("audit", "--at", "2026-01-10").out.contains("withdrawn")))
         // Retention passed, and a licence that does not allow the use.

@@ -321,7 +321,7 @@ final class MarkupProbe: NSObject, XMLParserDelegate {
         #expect(html.contains("1.5 MiB (1,572,864 bytes)"))
         #expect(html.contains("100 MiB (104,857,600 bytes)"))
         #expect(html.contains("none recorded"))
-        #expect(html.contains("not recorded (consent and rights land in a later version)"))
+        #expect(html.contains("no rights record"))
         #expect(html.contains("1 (failure)"))
         #expect(html.contains("Lineage of reports/eval.md"))
         #expect(html.contains("2024-05-02T08:00:00Z"))

@@ -89,7 +89,7 @@ struct ExportSummary {
             let path = a["path"] ?? node.exportPathFromID ?? node.label
             let sha = node.exportSHA256Hex.map { " @ " + String($0.prefix(12)) } ?? ""
             title = path + sha
-            facts = [a["size"].map(Self.formatSize), a["artifactKind"]].compactMap { $0 }
+            facts = [a["size"].map(Self.formatSize), a["artifactKind"], a["checks"].map { "checks: " + $0 }].compactMap { $0 }
             reference = title
         case .run:
             tag = "run"

@@ -173,9 +173,9 @@ public enum HTMLReport {
         facts.html("Signer", !signers.isEmpty
             ? list(signers.map { signerLink($0, index: index) })
             : placeholder(producers.isEmpty ? "none (not produced by a recorded run)" : "none recorded for the run that produced it"))
-        facts.html("Checks", placeholder("none recorded"))
-        facts.html("Rights", placeholder("not recorded (consent and rights land in a later version)"))
-        facts.others(a, known: ["path", "sha256", "size", "artifactKind", "mediaType", "commit"])
+        facts.html("Checks", a["checks"].map(Markup.text) ?? placeholder("none recorded"))
+        facts.html("Rights", a["rights"].map(Markup.text) ?? placeholder("no rights record"))
+        facts.others(a, known: ["path", "sha256", "size", "artifactKind", "mediaType", "commit", "checks", "rights"])
         facts.code("Node id", node.id)
         w.raw(facts.render())
         w.raw("\n</article>\n")
