@@ -27,6 +27,7 @@ WORK=$(mktemp -d /tmp/lineage-pii.XXXXXX)
 if [ "$KEEP" = 1 ]; then echo "keeping $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
 
 "$BIN" pii --generate "$WORK" --mb "$MB"
+echo "load average before the scans: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"
 ARGS=(pii --file "$WORK/corpus.csv" --file "$WORK/corpus.txt" --reps 3)
 [ -n "$THREADS" ] && ARGS+=(--threads "$THREADS")
 "$BIN" "${ARGS[@]}" | tee "$WORK/pii.out"

@@ -196,9 +196,10 @@ extension LeakageValidator {
         /// an error located at this record from a message given its absolute row number.
         @inline(__always)
         mutating func add<R: FieldRecord>(_ r: R, row: Int, blank: Bool, fail: ((Int) -> String) -> Error) throws {
+            if blank { return }   // an empty line is not a row
             let n = r.fieldCount
             if n != columns.width {
-                if blank || n == 0 { return }
+                if n == 0 { return }
                 let width = columns.width
                 throw fail { "row \($0) has \(n) field\(n == 1 ? "" : "s") but the header has \(width); fix the row (a missing or extra delimiter, or an unclosed quote above it)" }
             }

@@ -24,12 +24,6 @@ func requireColumns(_ names: [String], in header: [String], path: String) throws
     }
 }
 
-/// The error a validator throws for a record whose width differs from the header's.
-func recordWidthError(_ reader: TableReader) -> TableReadError {
-    TableReadError(path: reader.path, line: reader.line,
-                   message: "row \(reader.row) has \(reader.fieldCount) fields but the header has \(reader.header.count); fix the row (a missing or extra delimiter, or an unclosed quote above it)")
-}
-
 // MARK: - Normalisation
 
 /// How cell values are made comparable: surrounding whitespace (space, tab, CR, LF, VT, FF) is
@@ -468,4 +462,37 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+// MARK: - Mapped files
+
+/// A read-only memory map of a whole file.
+final class MappedFile {
+    let base: UnsafePointer<UInt8>?
+    let count: Int
+    private let mapping: UnsafeMutableRawPointer?
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TableReadError(path: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TableReadError(path: path, line: 0, message: "cannot stat: \(String(cString: strerror(errno)))") }
+        count = Int(st.st_size)
+        if count == 0 { base = nil; mapping = nil; return }
+        guard let m = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), m != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw TableReadError(path: path, line: 0, message: "cannot map: \(String(cString: strerror(errno)))")
+        }
+        madvise(m, count, MADV_SEQUENTIAL)
+        mapping = m
+        base = UnsafePointer(m.assumingMemoryBound(to: UInt8.self))
+    }
+
+    deinit { if let mapping { munmap(mapping, count) } }
+}
+
+/// Read-only bytes shared by scanning threads (the owner keeps them alive for the scan).
+struct SharedBytes: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 }

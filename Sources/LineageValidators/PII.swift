@@ -344,39 +344,58 @@ public enum PIIValidator {
         var start = 0
         if bytes.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { start = 3 }
         // The header record.
-        var header: [String] = []
-        let afterHeader = DelimitedScanner(base: base, count: bytes.count, delimiter: delimiter).record(at: start) { lo, hi, quoted in
-            var field = Array(UnsafeBufferPointer(start: base + lo, count: hi - lo))
-            if quoted {
-                var out: [UInt8] = []; var i = 0
-                while i < field.count { out.append(field[i]); i += field[i] == 0x22 && i + 1 < field.count && field[i + 1] == 0x22 ? 2 : 1 }
-                field = out
-            }
-            header.append(String(decoding: field, as: UTF8.self))
-        }
+        let headerRecord = MappedRecord(base: base, count: bytes.count, delimiter: delimiter)
+        let afterHeader = headerRecord.parse(at: start)
+        let header = (0..<headerRecord.fieldCount).map(headerRecord.string)
         let hints = hints(header, options: options)
         let categories = options.categories
         let shared = SharedBytes(bytes)
         let starts = cuts(bytes, from: afterHeader, pieces: options.threads)
         let ends = Array(starts.dropFirst()) + [bytes.count]
 
+        // Records are read as `TableReader` reads them. An unquoted field is scanned in the same pass
+        // that finds its end; a quoted one after memchr finds its closing quote.
         @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int) {
             var tally = Tally()
             let matcher = PIIMatcher(categories: categories)
             var raw: [RawMatch] = []
-            let b = shared.bytes, base = b.baseAddress!
-            let scanner = DelimitedScanner(base: base, count: b.count, delimiter: delimiter)
+            let b = shared.bytes, base = b.baseAddress!, n = b.count, d = delimiter
             var pos = from, record = 0
             let none = ColumnHint()
             while pos < to {
                 var column = 0
-                pos = scanner.record(at: pos) { lo, hi, _ in
-                    if !raw.isEmpty { raw.removeAll(keepingCapacity: true) }
-                    matcher.scan(base, lo, hi, hint: column < hints.count ? hints[column] : none, into: &raw)
-                    for m in raw { tally.add(m.category, column: column, row: record, value: UnsafeBufferPointer(start: base + m.start, count: m.end - m.start)) }
+                var p = pos
+                while true {
+                    let hint = column < hints.count ? hints[column] : none
+                    if p < n, base[p] == 0x22 {
+                        var q = p + 1, close = n
+                        while q < n {
+                            guard let hit = memchr(base + q, 0x22, n - q) else { break }
+                            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                            if at + 1 < n, base[at + 1] == 0x22 { q = at + 2; continue }
+                            close = at
+                            break
+                        }
+                        matcher.scan(base, p + 1, close, hint: hint, into: &raw)
+                        p = min(close + 1, n)
+                        // Text after the closing quote belongs to the field (as TableReader reads it).
+                        while p < n, base[p] != d, base[p] != 0x0A, base[p] != 0x0D { p += 1 }
+                    } else {
+                        p = matcher.scanField(base, p, n, delimiter: d, hint: hint, into: &raw)
+                    }
+                    if !raw.isEmpty {
+                        for m in raw { tally.add(m.category, column: column, row: record, value: UnsafeBufferPointer(start: base + m.start, count: m.end - m.start)) }
+                        raw.removeAll(keepingCapacity: true)
+                    }
                     column += 1
+                    if p >= n { p = n; break }
+                    let c = base[p]
+                    if c == d { p += 1; continue }
+                    p = c == 0x0D && p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1
+                    break
                 }
                 record += 1
+                pos = p
             }
             return (tally, record, pos)
         }
@@ -393,86 +412,6 @@ public enum PIIValidator {
         var before = 2   // the header is row 1
         for r in results { tally.merge(r.tally, rowOffset: before); before += r.records }
         return PIIScanResult(path: path, kind: .table, bytes: bytes.count, rows: before - 1, hits: tally.hits(header: header))
-    }
-}
-
-// MARK: - Mapped files
-
-/// A read-only memory map of a whole file.
-final class MappedFile {
-    let base: UnsafePointer<UInt8>?
-    let count: Int
-    private let mapping: UnsafeMutableRawPointer?
-
-    init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TableReadError(path: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw TableReadError(path: path, line: 0, message: "cannot stat: \(String(cString: strerror(errno)))") }
-        count = Int(st.st_size)
-        if count == 0 { base = nil; mapping = nil; return }
-        guard let m = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), m != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw TableReadError(path: path, line: 0, message: "cannot map: \(String(cString: strerror(errno)))")
-        }
-        madvise(m, count, MADV_SEQUENTIAL)
-        mapping = m
-        base = UnsafePointer(m.assumingMemoryBound(to: UInt8.self))
-    }
-
-    deinit { if let mapping { munmap(mapping, count) } }
-}
-
-/// Read-only bytes shared by scanning threads (the owner keeps them alive for the scan).
-struct SharedBytes: @unchecked Sendable {
-    let bytes: UnsafeBufferPointer<UInt8>
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-}
-
-/// Walks CSV/TSV records as `TableReader` reads them (RFC 4180 quoting, LF/CRLF/CR line ends),
-/// handing out each field's raw byte range without copying.
-struct DelimitedScanner {
-    let base: UnsafePointer<UInt8>
-    let count: Int
-    let delimiter: UInt8
-
-    /// Calls `field(lo, hi, quoted)` for each field of the record starting at `pos`; returns the start
-    /// of the next record. A quoted field's range excludes its quotes and keeps doubled quotes.
-    @inline(__always)
-    func record(at start: Int, _ field: (Int, Int, Bool) -> Void) -> Int {
-        var p = start
-        let n = count, d = delimiter
-        while true {
-            if p < n, base[p] == 0x22 {
-                let lo = p + 1
-                var q = lo
-                var close = n
-                while q < n {
-                    guard let hit = memchr(base + q, 0x22, n - q) else { break }
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if at + 1 < n, base[at + 1] == 0x22 { q = at + 2; continue }
-                    close = at
-                    break
-                }
-                field(lo, close, true)
-                p = min(close + 1, n)
-                // Text after the closing quote belongs to the field (as TableReader reads it).
-                while p < n, base[p] != d, base[p] != 0x0A, base[p] != 0x0D { p += 1 }
-            } else {
-                let lo = p
-                while p < n {
-                    let b = base[p]
-                    if b == d || b == 0x0A || b == 0x0D { break }
-                    p += 1
-                }
-                field(lo, p, false)
-            }
-            if p >= n { return n }
-            let b = base[p]
-            if b == d { p += 1; continue }
-            if b == 0x0D { return p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1 }
-            return p + 1
-        }
     }
 }
 
@@ -559,6 +498,16 @@ private enum Cls {
         }
         return UnsafePointer(t)
     }()
+
+    /// 1 for bytes that may start a match; `stopInField` adds field ends (comma, tab, LF, CR).
+    nonisolated(unsafe) static let stopInText: UnsafePointer<UInt8> = stopTable(structure: [])
+    nonisolated(unsafe) static let stopInField: UnsafePointer<UInt8> = stopTable(structure: [0x2C, 0x09, 0x0A, 0x0D])
+
+    private static func stopTable(structure: [UInt8]) -> UnsafePointer<UInt8> {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for i in 0..<256 { t[i] = table[i] & trigger != 0 || structure.contains(UInt8(i)) ? 1 : 0 }
+        return UnsafePointer(t)
+    }
 }
 
 /// Full IBAN length by country (ISO 13616 registry), indexed by the two letters.
@@ -586,6 +535,8 @@ struct PIIMatcher {
     let categories: Set<PIICategory>
     let email, phone, card, iban, ssn, ip: Bool
     private let cls: UnsafePointer<UInt8> = Cls.table
+    private let stopInText: UnsafePointer<UInt8> = Cls.stopInText
+    private let stopInField: UnsafePointer<UInt8> = Cls.stopInField
     private let ibanLength: [UInt8] = ibanLengths
     private let groups = NumberGroups()
 
@@ -598,17 +549,38 @@ struct PIIMatcher {
     /// Appends every match in `p[lo..<hi]` to `out`, left to right, without overlaps.
     @inline(__always)
     func scan(_ p: UnsafePointer<UInt8>, _ lo: Int, _ hi: Int, hint: ColumnHint, into out: inout [RawMatch]) {
+        _ = run(p, lo, hi, hint: hint, field: false, delimiter: 0, into: &out)
+    }
+
+    /// Scans an unquoted CSV/TSV field starting at `lo` up to its end — the first `delimiter`, LF or
+    /// CR, or `hi` — appending its matches to `out`; returns where the field ends. (No match can
+    /// contain a delimiter, line break or quote, so the matchers never cross a field's end.)
+    @inline(__always)
+    func scanField(_ p: UnsafePointer<UInt8>, _ lo: Int, _ hi: Int, delimiter: UInt8, hint: ColumnHint, into out: inout [RawMatch]) -> Int {
+        run(p, lo, hi, hint: hint, field: true, delimiter: delimiter, into: &out)
+    }
+
+    @inline(__always)
+    private func run(_ p: UnsafePointer<UInt8>, _ lo: Int, _ hi: Int, hint: ColumnHint, field: Bool, delimiter: UInt8,
+                     into out: inout [RawMatch]) -> Int {
         let cls = self.cls
+        // What stops the skip loop: a possible match start, and in a field also a field end.
+        let stop = field ? stopInField : stopInText
         var i = lo
         while i < hi {
             // The hot loop: skip bytes that cannot start anything, four at a time.
-            while i + 4 <= hi,
-                  (cls[Int(p[i])] | cls[Int(p[i + 1])] | cls[Int(p[i + 2])] | cls[Int(p[i + 3])]) & Cls.trigger == 0 {
+            while i + 4 <= hi, stop[Int(p[i])] | stop[Int(p[i + 1])] | stop[Int(p[i + 2])] | stop[Int(p[i + 3])] == 0 {
                 i += 4
             }
-            while i < hi, cls[Int(p[i])] & Cls.trigger == 0 { i += 1 }
+            while i < hi, stop[Int(p[i])] == 0 { i += 1 }
             if i >= hi { break }
             let c = cls[Int(p[i])]
+            if field && c & Cls.trigger == 0 {
+                let b = p[i]
+                if b == delimiter || b == 0x0A || b == 0x0D { return i }
+                i += 1   // the other delimiter (a tab in a CSV field, a comma in a TSV one)
+                continue
+            }
             if c & Cls.digit != 0 {
                 if i > lo, cls[Int(p[i - 1])] & Cls.alnum != 0 {
                     // Digits inside a word: only an IBAN (two capitals, then the check digits) starts here.
@@ -652,6 +624,7 @@ struct PIIMatcher {
                 i += 1
             }
         }
+        return hi
     }
 
     // MARK: Numbers: phone, credit card, SSN, IPv4

@@ -199,61 +199,107 @@ struct TableStats {
     var duplicateExamples: [QualityProfile.DuplicateExample] = []
 
     /// `current`: the version checked (named columns must exist; duplicates are looked for), else
-    /// the previous version (named columns it lacks are skipped).
+    /// the previous version (named columns it lacks are skipped). CSV and TSV are memory-mapped and
+    /// read with the leakage validator's record reader; JSON Lines with `TableReader`.
     static func read(path: String, options: QualityOptions, current: Bool) throws -> TableStats {
-        let checkDuplicates = current
-        let reader = try TableReader(path: path, format: options.format)
-        var s = TableStats()
-        s.header = reader.header
-        let width = reader.header.count
-        if let names = options.columns {
-            let idx = Set(try requireColumns(current ? names : names.filter(s.header.contains), in: s.header, path: path))
-            s.checked = (0..<width).map { idx.contains($0) }
-        } else {
-            s.checked = Array(repeating: true, count: width)
-        }
-        s.missing = Array(repeating: 0, count: width)
-        s.numeric = Array(repeating: true, count: width)
-        s.samples = Array(repeating: Reservoir(), count: width)
-        let missingValues = options.missingValues.map { Array($0.utf8) }
-        let onlyEmptyIsMissing = missingValues == [[]]
-        var rng = SplitMix64(seed: 0x51_7CC1_B727_220A)
-        let printer = RowFingerprinter(normalizer: ValueNormalizer(caseFold: options.caseFold))
-        var table = Fingerprint128Table(expected: checkDuplicates ? 1 << 16 : 0)
-        let all = Array(0..<width)
-        let checkedColumns = all.filter { s.checked[$0] }
-        let limit = options.sampleLimit
-        while try reader.next() {
-            if reader.fieldCount != width {
-                if reader.fieldCount == 0 { continue }
-                throw recordWidthError(reader)
+        let format = options.format ?? TableFormat.guess(path: path) ?? .csv
+        if format == .jsonl {
+            let reader = try TableReader(path: path, format: .jsonl)
+            var pass = try Pass(header: reader.header, path: path, options: options, current: current)
+            while try reader.next() {
+                try pass.add(reader, row: reader.row, blank: reader.fieldCount == 0) { TableReadError(path: path, line: reader.line, message: $0(reader.row)) }
             }
-            s.rows += 1
+            return pass.stats
+        }
+        let split = try LeakageValidator.MappedSplit(name: path, path: path, delimiter: format == .tsv ? 0x09 : 0x2C)
+        var pass = try Pass(header: split.header, path: path, options: options, current: current)
+        guard let base = split.file.base else { return pass.stats }
+        let record = MappedRecord(base: base, count: split.file.count, delimiter: split.delimiter)
+        var pos = split.dataStart, row = 2
+        while pos < split.file.count {
+            let next = record.parse(at: pos)
+            if record.unclosedQuote { throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" } }
+            if let bad = firstInvalidUTF8(base, pos, next) {
+                throw TableReadError(path: path, line: split.line(at: bad), message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+            }
+            let start = pos
+            try pass.add(record, row: row, blank: record.isBlank) { split.error(at: start, $0) }
+            row += 1
+            pos = next
+        }
+        return pass.stats
+    }
+
+    /// One pass's state.
+    struct Pass {
+        var stats = TableStats()
+        let width: Int
+        let checkedColumns: [Int]
+        let all: [Int]
+        let missingValues: [[UInt8]]
+        let onlyEmptyIsMissing: Bool
+        let limit: Int
+        let checkDuplicates: Bool
+        var rng = SplitMix64(seed: 0x51_7CC1_B727_220A)
+        let printer: RowFingerprinter
+        var table: Fingerprint128Table
+
+        init(header: [String], path: String, options: QualityOptions, current: Bool) throws {
+            stats.header = header
+            width = header.count
+            if let names = options.columns {
+                let idx = Set(try requireColumns(current ? names : names.filter(header.contains), in: header, path: path))
+                stats.checked = (0..<width).map { idx.contains($0) }
+            } else {
+                stats.checked = Array(repeating: true, count: width)
+            }
+            stats.missing = Array(repeating: 0, count: width)
+            stats.numeric = Array(repeating: true, count: width)
+            stats.samples = Array(repeating: Reservoir(), count: width)
+            missingValues = options.missingValues.map { Array($0.utf8) }
+            onlyEmptyIsMissing = missingValues == [[]]
+            limit = options.sampleLimit
+            checkDuplicates = current
+            printer = RowFingerprinter(normalizer: ValueNormalizer(caseFold: options.caseFold))
+            table = Fingerprint128Table(expected: current ? 1 << 16 : 0)
+            all = Array(0..<width)
+            checkedColumns = all.filter { [checked = stats.checked] in checked[$0] }
+        }
+
+        /// Adds a record (row `row`, header = 1) unless blank; `fail` locates an error at it.
+        mutating func add<R: FieldRecord>(_ r: R, row: Int, blank: Bool, fail: ((Int) -> String) -> Error) throws {
+            if blank { return }   // an empty line is not a row
+            let n = r.fieldCount
+            if n != width {
+                if n == 0 { return }
+                let width = self.width
+                throw fail { "row \($0) has \(n) field\(n == 1 ? "" : "s") but the header has \(width); fix the row (a missing or extra delimiter, or an unclosed quote above it)" }
+            }
+            stats.rows += 1
             for c in checkedColumns {
-                reader.withField(c) { f in
+                r.withField(c) { f in
                     let isMissing = onlyEmptyIsMissing ? f.isEmpty : missingValues.contains { $0.elementsEqual(f) }
-                    if isMissing { s.missing[c] += 1; return }
-                    guard s.numeric[c] else { return }
+                    if isMissing { stats.missing[c] += 1; return }
+                    guard stats.numeric[c] else { return }
                     if let v = parseDecimal(f) {
-                        s.samples[c].add(v, limit: limit, rng: &rng)
+                        stats.samples[c].add(v, limit: limit, rng: &rng)
                     } else {
-                        s.numeric[c] = false
-                        s.samples[c] = Reservoir()
+                        stats.numeric[c] = false
+                        stats.samples[c] = Reservoir()
                     }
                 }
             }
             if checkDuplicates {
-                let fp = printer.fingerprint(reader, columns: all)
-                let (slot, inserted) = table.insert(fp, value: UInt32(truncatingIfNeeded: reader.row))
+                let fp = printer.fingerprint(r, columns: all)
+                let (slot, inserted) = table.insert(fp, value: UInt32(truncatingIfNeeded: row))
                 if !inserted {
-                    if s.duplicates.rows.count < ValidationFinding.exampleLimit {
-                        s.duplicateExamples.append(.init(row: reader.row, firstRow: Int(table.value(at: slot))))
+                    if stats.duplicates.rows.count < ValidationFinding.exampleLimit {
+                        stats.duplicateExamples.append(.init(row: row, firstRow: Int(table.value(at: slot))))
                     }
-                    s.duplicates.add(row: reader.row)
+                    stats.duplicates.add(row: row)
                 }
             }
         }
-        return s
     }
 }
 

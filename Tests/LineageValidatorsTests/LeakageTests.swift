@@ -67,6 +67,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 @Suite struct LeakageTests {
     @Test func exactRowOverlapAfterNormalisation() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "id,name,score\n1,alice,0.5\n2,bob,1\n3,carol,2.25\n4,dave,3\n")
         // Row 3 equals train row 3 (01 / 1.0 / spaces), row 5 equals train row 5 (3e0), row 2 differs in case.
         let test = try writeIn(dir, "test.csv", "id,name,score\n1,Alice,0.5\n02 , bob ,1.0\n9,zed,1\n4,dave,3e0\n")
@@ -87,6 +88,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func noOverlapPasses() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "a,b\n1,x\n2,y\n")
         let test = try writeIn(dir, "test.csv", "a,b\n1,y\n2,x\n")
         let report = try LeakageValidator.validate(splits: [("train", train), ("test", test)])
@@ -97,6 +99,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func columnSubsetAndThresholds() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "id,text,label\n1,hello,a\n2,world,b\n3,again,a\n")
         let test = try writeIn(dir, "test.csv", "id,text,label\n10,hello,b\n11,world,b\n12,new,a\n")
         let all = try LeakageValidator.validate(splits: [("train", train), ("test", test)])
@@ -117,6 +120,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func overlapIsTheSameWhicheverSideIsLarger() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var small = "k,v\n", large = "k,v\n"
         for i in 0..<50 { small += "\(i * 3),s\(i)\n" }
         for i in 0..<400 { large += "\(i),s\(i / 3)\n" }
@@ -134,6 +138,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func keyOverlapCountsRowsAndEntities() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "patient_id,visit,x\nP1,1,a\nP2,1,b\nP3,1,c\n,1,d\n")
         let test = try writeIn(dir, "test.csv", "patient_id,visit,x\nP9,2,z\nP2,2,y\nP2,3,w\n,2,v\nP3,9,u\n")
         let report = try LeakageValidator.validate(splits: [("train", train), ("test", test)], options: LeakageOptions(key: ["patient_id"]))
@@ -151,6 +156,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func temporalOrderWithDatesDateTimesAndNumbers() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "id,t\n1,2024-01-01\n2,2024-03-01T12:00:00Z\n3,2024-02-01\n4,\n")
         // 2024-03-01T13:00+02:00 is 11:00Z, before train's latest (12:00Z).
         let test = try writeIn(dir, "test.csv", "id,t\n5,2024-03-02\n6,2024-03-01T13:00+02:00\n7,2024-03-01 12:00:00.5\n8,2024-01-15\n9,2024-03-01T12:00:00Z\n")
@@ -173,6 +179,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func badTimesAreLocatedErrors() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "t\n2024-01-01\nyesterday\n")
         let test = try writeIn(dir, "test.csv", "t\n2024-02-01\n")
         #expect(throws: TableReadError.self) {
@@ -197,6 +204,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func targetLeakageIdenticalAndOneToOne() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var text = "id,copy,code,coarse,noise,label\n"
         for i in 0..<200 {
             let label = "class\(i % 25)"
@@ -219,6 +227,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func identifiersAreNotTargetLeakage() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var text = "row,label\n"
         for i in 0..<100 { text += "\(i),\(i % 2)\n" }
         let train = try writeIn(dir, "train.csv", text)
@@ -228,8 +237,19 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
         #expect(report.counts["target-leakage:train"] == 0)
     }
 
+    @Test func blankLinesAreNotRows() throws {
+        let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = try writeIn(dir, "train.csv", "a\n1\n\n2\n")
+        let test = try writeIn(dir, "test.csv", "a\n\n3\n2\n")
+        let report = try LeakageValidator.validate(splits: [("train", train), ("test", test)])
+        #expect(report.counts["rows:train"] == 2)
+        #expect(report.findings.first?.examples == ["test row 4 = train row 4"])
+    }
+
     @Test func threeSplitsAreComparedPairwiseInOrder() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "a\n1\n2\n")
         let valid = try writeIn(dir, "valid.csv", "a\n2\n3\n")
         let test = try writeIn(dir, "test.jsonl", "{\"a\": 3}\n{\"a\": 1.0}\n")
@@ -242,6 +262,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func filesAcrossDirectorySplitsByDigest() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try writeIn(dir, "train/a.png", "AAAA")
         _ = try writeIn(dir, "train/sub/b.png", "BBBB")
         _ = try writeIn(dir, "test/x.png", "BBBB")
@@ -268,6 +289,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
     @Test func piecesGiveTheSameResultAsOneRead() throws {
         // Quoted fields with line breaks, doubled quotes, CRLF and blank lines across many small pieces.
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var train = "id,text,n\r\n", test = "id,text,n\n"
         for i in 0..<3_000 {
             let text = i % 7 == 0 ? "\"line one\nline \"\"two\"\"\n\n,three \(i)\"" : "plain \(i)"
@@ -298,6 +320,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func errorsInLaterPiecesAreLocated() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var text = "a,b\n"
         for i in 0..<2_000 { text += "\(i),\"x\ny\"\n" }
         text += "oops\n"
@@ -319,6 +342,7 @@ private func finding(_ report: ValidationReport, _ check: String) -> ValidationF
 
     @Test func badInputsAreClearErrors() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = try writeIn(dir, "train.csv", "id,x\n1,a\n2,b\n")
         let ragged = try writeIn(dir, "ragged.csv", "id,x\n1,a\n2,b,extra\n")
         let test = try writeIn(dir, "test.csv", "id,y\n1,a\n")

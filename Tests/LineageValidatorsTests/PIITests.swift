@@ -195,6 +195,7 @@ private func none(_ text: String, column: String? = nil, sourceLocation: SourceL
         add(big, "quoted@example.com")
         for i in 0..<40_000 { add("tail \(i)", i % 101 == 0 ? "10.0.\(i % 256).1" : "-") }
         let path = try writeScratch("big.csv", csv)
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let one = try PIIValidator.scan(path: path, options: PIIOptions(threads: 1))
         for threads in [2, 3, 8] {
             let many = try PIIValidator.scan(path: path, options: PIIOptions(threads: threads))
@@ -208,6 +209,7 @@ private func none(_ text: String, column: String? = nil, sourceLocation: SourceL
         #expect(ip.rows.first == 60_003)
 
         let text = try writeScratch("big.txt", String(repeating: "some words and a@example.com then 192.168.0.1\n", count: 60_000))
+        defer { try? FileManager.default.removeItem(atPath: (text as NSString).deletingLastPathComponent) }
         let t1 = try PIIValidator.scan(path: text, options: PIIOptions(threads: 1))
         let t4 = try PIIValidator.scan(path: text, options: PIIOptions(threads: 4))
         #expect(t1 == t4)

@@ -11,6 +11,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 @Suite struct QualityTests {
     @Test func missingValuesPerColumn() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = try writeIn(dir, "d.csv", "a,b,c\n1,,x\n2,,y\n3,5,NA\n4,6,z\n")
         let report = try QualityValidator.validate(path: path, previous: nil, options: QualityOptions(maxMissing: 0.25))
         let f = report.findings.filter { $0.check == "missing-values" }
@@ -30,6 +31,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 
     @Test func duplicateRowsAfterNormalisation() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = try writeIn(dir, "d.csv", "id,name\n1,ann\n2,bob\n1.0, ann\n3,cy\n2,bob\n2,Bob\n")
         let report = try QualityValidator.validate(path: path, previous: nil, options: QualityOptions(maxDuplicateRows: 0))
         let f = try #require(report.findings.first { $0.check == "duplicate-rows" })
@@ -44,6 +46,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 
     @Test func rowCountChangeAgainstThePreviousVersion() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let previous = try writeIn(dir, "v1.csv", "a\n" + (0..<10).map { "\($0)\n" }.joined())
         let grown = try writeIn(dir, "v2.csv", "a\n" + (0..<13).map { "\($0)\n" }.joined())
         let report = try QualityValidator.validate(path: grown, previous: previous, options: QualityOptions(maxRowChange: 0.2))
@@ -81,6 +84,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 
     @Test func driftOfNumericColumns() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var rng = SplitMix64(seed: 7)
         func normal(_ mean: Double) -> Double {
             let u1 = Double(rng.next() % 1_000_000 + 1) / 1_000_001, u2 = Double(rng.next() % 1_000_000) / 1_000_000
@@ -115,6 +119,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 
     @Test func columnsOnlyInOneVersionHaveNoPSI() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let previous = try writeIn(dir, "v1.csv", numbersCSV("a", [1, 2, 3]))
         let current = try writeIn(dir, "v2.csv", numbersCSV("b", [1, 2, 3]))
         let p = try QualityValidator.profile(path: current, previous: previous)
@@ -126,6 +131,7 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
 
     @Test func badInputs() throws {
         let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let ragged = try writeIn(dir, "r.csv", "a,b\n1,2\n3\n")
         do {
             _ = try QualityValidator.validate(path: ragged, previous: nil)
@@ -137,6 +143,21 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
         #expect(throws: TableReadError.self) { try QualityValidator.validate(path: dir + "/none.csv", previous: nil) }
         let good = try writeIn(dir, "g.csv", "a\n1\n")
         #expect(throws: TableReadError.self) { try QualityValidator.validate(path: good, previous: dir + "/none.csv") }
+    }
+
+    @Test func jsonLinesAndTSV() throws {
+        let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let jsonl = try writeIn(dir, "d.jsonl", "{\"a\": 1, \"b\": null}\n{\"a\": 1.0, \"b\": null}\n\n{\"a\": 2, \"b\": \"x\"}\n")
+        let p = try QualityValidator.profile(path: jsonl, previous: nil)
+        #expect(p.rows == 3)
+        #expect(p.columns.map(\.missing) == [0, 2])
+        #expect(p.duplicateRows == 1)
+        #expect(p.duplicateExamples == [.init(row: 3, firstRow: 2)])
+        let tsv = try writeIn(dir, "d.tsv", "a\tb\n1\t\n2\t\"q\"\"uoted\"\n")
+        let t = try QualityValidator.profile(path: tsv, previous: jsonl)
+        #expect(t.columns.map(\.missing) == [0, 1])
+        #expect(t.columns.first?.psi != nil)
     }
 
     @Test func decimalParsing() {
