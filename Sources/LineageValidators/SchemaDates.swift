@@ -236,7 +236,89 @@ enum SchemaISOParser {
     @inline(__always)
     static func defaultDatetime(_ s: Bytes) -> SchemaTemporal? {
         guard s.count >= 19, s[16] == UInt8(ascii: ":") else { return nil }
-        return datetime(s)
+        switch commonDatetime(s) {
+        case let .value(y, m, d, h, mi, sec, us, offset):
+            guard SchemaCalendar.isValid(y, m, d) else { return nil }
+            var days = SchemaCalendar.days(y, m, d)
+            var hour = h
+            if hour == 24 {
+                guard mi == 0 && sec == 0 && us == 0, days < SchemaCalendar.days(9999, 12, 31) else { return nil }
+                hour = 0
+                days += 1
+            }
+            guard hour < 24, mi < 60, sec < 60 else { return nil }
+            return SchemaTemporal(days: days, micros: ((hour * 60 + mi) * 60 + sec) * 1_000_000 + us, offset: offset)
+        case .invalid: return nil
+        case .other: return datetime(s)
+        }
+    }
+
+    /// A valid default datetime, without computing its instant.
+    @inline(__always)
+    static func isDefaultDatetime(_ s: Bytes) -> Bool {
+        guard s.count >= 19, s[16] == UInt8(ascii: ":") else { return false }
+        switch commonDatetime(s) {
+        case let .value(y, m, d, h, mi, sec, us, _):
+            guard SchemaCalendar.isValid(y, m, d) else { return false }
+            if h == 24 { return mi == 0 && sec == 0 && us == 0 && !(y == 9999 && m == 12 && d == 31) }
+            return h < 24 && mi < 60 && sec < 60
+        case .invalid: return false
+        case .other: return datetime(s) != nil
+        }
+    }
+
+    enum CommonDatetime {
+        case value(Int, Int, Int, Int, Int, Int, Int, Int?)
+        case invalid
+        /// Not the common shape: use the general parser.
+        case other
+    }
+
+    /// `YYYY-MM-DD?HH:MM:SS[.f…][Z|±HH[[:]MM]]` with ASCII digits, read directly; the result is the
+    /// one the general isoparse port gives for this shape (any one-character separator, fraction
+    /// truncated to microseconds, zero offsets as UTC).
+    @inline(__always)
+    static func commonDatetime(_ s: Bytes) -> CommonDatetime {
+        let n = s.count
+        @inline(__always) func d(_ k: Int) -> Int { Int(s[k] &- 0x30) }
+        @inline(__always) func isDigit(_ k: Int) -> Bool { s[k] &- 0x30 <= 9 }
+        guard n >= 19, s[4] == UInt8(ascii: "-"), s[7] == UInt8(ascii: "-"), s[13] == UInt8(ascii: ":"),
+              isDigit(0), isDigit(1), isDigit(2), isDigit(3), isDigit(5), isDigit(6), isDigit(8), isDigit(9),
+              isDigit(11), isDigit(12), isDigit(14), isDigit(15), isDigit(17), isDigit(18), s[10] < 0x80 else { return .other }
+        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let m = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let h = d(11) * 10 + d(12), mi = d(14) * 10 + d(15), sec = d(17) * 10 + d(18)
+        var p = 19
+        var us = 0
+        if p < n, s[p] == UInt8(ascii: ".") || s[p] == UInt8(ascii: ",") {
+            guard p + 1 < n, isDigit(p + 1) else { return .other }
+            var k = p + 1, digits = 0
+            while k < n, isDigit(k) {
+                if digits < 6 { us = us * 10 + d(k); digits += 1 }
+                k += 1
+            }
+            for _ in digits..<6 { us *= 10 }
+            p = k
+        }
+        if p == n { return .value(y, m, day, h, mi, sec, us, nil) }
+        let c = s[p]
+        if (c == UInt8(ascii: "Z") || c == UInt8(ascii: "z")) && p + 1 == n { return .value(y, m, day, h, mi, sec, us, 0) }
+        guard c == UInt8(ascii: "+") || c == UInt8(ascii: "-") else { return .other }
+        let len = n - p
+        var oh = 0, om = 0
+        if len == 3, isDigit(p + 1), isDigit(p + 2) {
+            oh = d(p + 1) * 10 + d(p + 2)
+        } else if len == 5, isDigit(p + 1), isDigit(p + 2), isDigit(p + 3), isDigit(p + 4) {
+            oh = d(p + 1) * 10 + d(p + 2); om = d(p + 3) * 10 + d(p + 4)
+        } else if len == 6, isDigit(p + 1), isDigit(p + 2), s[p + 3] == UInt8(ascii: ":"), isDigit(p + 4), isDigit(p + 5) {
+            oh = d(p + 1) * 10 + d(p + 2); om = d(p + 4) * 10 + d(p + 5)
+        } else {
+            return .other
+        }
+        if oh == 0 && om == 0 { return .value(y, m, day, h, mi, sec, us, 0) }
+        guard oh <= 23, om <= 59 else { return .invalid }
+        let offset = (c == UInt8(ascii: "-") ? -1 : 1) * (oh * 60 + om) * 60
+        return .value(y, m, day, h, mi, sec, us, offset)
     }
 
     /// frictionless `time` default: `cell[5] == ":"`, at least 8 characters, then

@@ -25,7 +25,7 @@ extension TableSchema {
         case .tsv: source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: "\t"))
         case .jsonl: source = try SchemaTableReaderSource(path: path, format: .jsonl)
         }
-        var names = source.header.map { SchemaRun<SchemaCSVScanner>.stripped($0) }
+        var names = source.header.map { SchemaNumberParser.pythonStrip($0) }
         for k in names.indices where names[k].isEmpty { names[k] = "field\(k + 1)" }
         var used = Set<String>()
         for k in names.indices {

@@ -146,6 +146,21 @@ struct SchemaDecimal: Hashable, Sendable {
         let sa = signum(a), sb = signum(b)
         if sa != sb { return sa < sb ? -1 : 1 }
         if sa == 0 { return 0 }
+        // Common case: both coefficients small, exponents close — compare in 128 bits.
+        if a.kind == .finite, b.kind == .finite, a.bigDigits == nil, b.bigDigits == nil, abs(a.exponent - b.exponent) <= 19 {
+            let k = abs(a.exponent - b.exponent)
+            var p: UInt64 = 1
+            for _ in 0..<k { p &*= 10 }
+            let magnitude: Int
+            if a.exponent >= b.exponent {
+                let (hi, lo) = a.coefficient.multipliedFullWidth(by: p)
+                magnitude = hi != 0 || lo > b.coefficient ? 1 : (lo == b.coefficient ? 0 : -1)
+            } else {
+                let (hi, lo) = b.coefficient.multipliedFullWidth(by: p)
+                magnitude = hi != 0 || lo > a.coefficient ? -1 : (lo == a.coefficient ? 0 : 1)
+            }
+            return sa > 0 ? magnitude : -magnitude
+        }
         let magnitude: Int
         switch (a.kind, b.kind) {
         case (.infinity, .infinity): magnitude = 0
@@ -155,20 +170,6 @@ struct SchemaDecimal: Hashable, Sendable {
             let ea = a.exponent + a.digitCount, eb = b.exponent + b.digitCount
             if ea != eb {
                 magnitude = ea < eb ? -1 : 1
-            } else if a.bigDigits == nil, b.bigDigits == nil, a.exponent == b.exponent {
-                magnitude = a.coefficient == b.coefficient ? 0 : (a.coefficient < b.coefficient ? -1 : 1)
-            } else if a.bigDigits == nil, b.bigDigits == nil, abs(a.exponent - b.exponent) <= 19 {
-                // Same number of integer digits: scale the one with the larger exponent, in 128 bits.
-                let k = abs(a.exponent - b.exponent)
-                var p: UInt64 = 1
-                for _ in 0..<k { p &*= 10 }
-                if a.exponent > b.exponent {
-                    let (hi, lo) = a.coefficient.multipliedFullWidth(by: p)
-                    magnitude = hi != 0 || lo > b.coefficient ? 1 : (lo == b.coefficient ? 0 : -1)
-                } else {
-                    let (hi, lo) = b.coefficient.multipliedFullWidth(by: p)
-                    magnitude = hi != 0 || lo > a.coefficient ? -1 : (lo == a.coefficient ? 0 : 1)
-                }
             } else {
                 let da = a.digits, db = b.digits
                 var m = 0
@@ -198,6 +199,66 @@ struct SchemaDecimal: Hashable, Sendable {
     }
 }
 
+/// A finite decimal with a coefficient of at most 19 digits: a plain value (no allocation, no
+/// reference counting) for the hot path. Same semantics as `SchemaDecimal`; not normalised.
+struct SchemaSmallDecimal {
+    var negative: Bool
+    var coefficient: UInt64
+    var exponent: Int
+
+    @inline(__always)
+    var decimal: SchemaDecimal {
+        var d = SchemaDecimal()
+        d.negative = negative
+        d.coefficient = coefficient
+        d.exponent = exponent
+        return d
+    }
+
+    /// `SchemaDecimal.compare` for two small values.
+    @inline(__always)
+    static func compare(_ a: SchemaSmallDecimal, _ b: SchemaSmallDecimal) -> Int {
+        let sa = a.coefficient == 0 ? 0 : (a.negative ? -1 : 1)
+        let sb = b.coefficient == 0 ? 0 : (b.negative ? -1 : 1)
+        if sa != sb { return sa < sb ? -1 : 1 }
+        if sa == 0 { return 0 }
+        let k = a.exponent - b.exponent
+        var magnitude: Int
+        if k == 0 {
+            magnitude = a.coefficient == b.coefficient ? 0 : (a.coefficient < b.coefficient ? -1 : 1)
+        } else if abs(k) <= 19 {
+            var p: UInt64 = 1
+            for _ in 0..<abs(k) { p &*= 10 }
+            if k > 0 {
+                let (hi, lo) = a.coefficient.multipliedFullWidth(by: p)
+                magnitude = hi != 0 || lo > b.coefficient ? 1 : (lo == b.coefficient ? 0 : -1)
+            } else {
+                let (hi, lo) = b.coefficient.multipliedFullWidth(by: p)
+                magnitude = hi != 0 || lo > a.coefficient ? -1 : (lo == a.coefficient ? 0 : 1)
+            }
+        } else {
+            return SchemaDecimal.compare(a.decimal, b.decimal) ?? 0
+        }
+        return sa > 0 ? magnitude : -magnitude
+    }
+
+    /// The key hash, equal to `SchemaHasher.hash(decimal)`.
+    @inline(__always)
+    var keyHash: UInt64 {
+        var c = coefficient, e = exponent
+        if c == 0 { return SchemaHasher.hashFinite(negative: false, coefficient: 0, exponent: 0) }
+        while c % 10 == 0 { c /= 10; e += 1 }
+        return SchemaHasher.hashFinite(negative: negative, coefficient: c, exponent: e)
+    }
+
+    /// The exact value as an Int64 when it is an integer that fits.
+    @inline(__always)
+    var exactInt: Int64? {
+        if exponent == 0 { return coefficient <= UInt64(Int64.max) ? (negative ? -Int64(coefficient) : Int64(coefficient)) : nil }
+        return decimal.exactInt
+    }
+}
+
 /// Parsers with Python's semantics for the text of integer and number cells.
 enum SchemaNumberParser {
     // MARK: - Python's str.strip() and int()
@@ -209,6 +270,15 @@ enum SchemaNumberParser {
         case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
         default: return false
         }
+    }
+
+    /// Python's `str.strip()` (frictionless strips header labels with it).
+    static func pythonStrip(_ s: String) -> String {
+        let u = Array(s.unicodeScalars)
+        var lo = 0, hi = u.count
+        while lo < hi, isPythonSpace(u[lo]) { lo += 1 }
+        while hi > lo, isPythonSpace(u[hi - 1]) { hi -= 1 }
+        return String(String.UnicodeScalarView(u[lo..<hi]))
     }
 
     @inline(__always)
@@ -328,10 +398,34 @@ enum SchemaNumberParser {
         return cleaned.withUnsafeBufferPointer { decimalGrammar($0) }
     }
 
+    @inline(__always)
+    static func decimalFast(_ t: UnsafeBufferPointer<UInt8>) -> SchemaDecimal? {
+        smallDecimal(t)?.decimal
+    }
+
+    /// `[+-]?[0-9]{1,18}`: an integer cell in its common shape. Nil means "take the general path".
+    @inline(__always)
+    static func smallInt(_ cell: UnsafeBufferPointer<UInt8>) -> SchemaSmallDecimal? {
+        let n = cell.count
+        guard n > 0 && n <= 19 else { return nil }
+        var i = 0
+        var negative = false
+        if cell[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if cell[0] == UInt8(ascii: "+") { i = 1 }
+        guard i < n && n - i <= 18 else { return nil }
+        var v: UInt64 = 0
+        while i < n {
+            let d = cell[i] &- 0x30
+            if d > 9 { return nil }
+            v = v &* 10 &+ UInt64(d)
+            i += 1
+        }
+        return SchemaSmallDecimal(negative: negative, coefficient: v, exponent: 0)
+    }
+
     /// The common shape `[+-]?[0-9]*(\.[0-9]*)?([eE][+-]?[0-9]+)?` with at most 19 significant
     /// digits, parsed without allocating. Nil means "take the general path", not "invalid".
     @inline(__always)
-    static func decimalFast(_ t: UnsafeBufferPointer<UInt8>) -> SchemaDecimal? {
+    static func smallDecimal(_ t: UnsafeBufferPointer<UInt8>) -> SchemaSmallDecimal? {
         let n = t.count
         var i = 0
         var r = SchemaDecimal()
@@ -387,11 +481,9 @@ enum SchemaNumberParser {
         }
         guard i == n else { return nil }
         if significant > 19 { return nil }
-        // 19 digits may not fit: 10^19 > UInt64.max / 10 only past 1.8e19.
-        r.coefficient = coefficient
-        r.exponent = exponent
-        // Normalised lazily (hashing normalises; comparisons do not need it).
-        return r
+        // 19 digits always fit in a UInt64 (< 1.8e19). Not normalised: hashing normalises,
+        // comparisons do not need it.
+        return SchemaSmallDecimal(negative: r.negative, coefficient: coefficient, exponent: exponent)
     }
 
     /// The full grammar on stripped ASCII text without underscores.

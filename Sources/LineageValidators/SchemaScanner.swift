@@ -166,16 +166,28 @@ final class SchemaCSVScanner: SchemaRowSource {
     @inline(__always)
     private func parse() throws -> Outcome {
         if start == end { return eof ? .endOfInput : .needMore }
+        // Everything the loop touches in locals: stores through the field arrays could otherwise
+        // make the compiler reload the object's properties on every field.
         let buf = buffer
         let end = self.end
+        let eof = self.eof
         let cls = classes
+        let delimiter = self.delimiter
+        let delimiterWord = self.delimiterWord
         let quote = UInt8(ascii: "\"")
-        var p = start
+        let raw = UnsafeRawPointer(buf)
+        var offsets = self.offsets, lengths = self.lengths, inScratch = self.inScratch
+        var capacity = fieldCapacity
+        let recordStart = start
+        var p = recordStart
         var lines = 0
         var n = 0
         if usesScratch { scratch.count = 0; usesScratch = false }
         while true {
-            if n == fieldCapacity { growFields() }
+            if n == capacity {
+                growFields()
+                offsets = self.offsets; lengths = self.lengths; inScratch = self.inScratch; capacity = fieldCapacity
+            }
             if p < end && buf[p] == quote {
                 // Quoted field: contiguous unless it holds a doubled quote or text after the closing quote.
                 p += 1
@@ -185,6 +197,16 @@ final class SchemaCSVScanner: SchemaRowSource {
                 var copying = false
                 var scratchStart = 0
                 while p < end {
+                    // Skip eight bytes at a time while there is no quote and no line feed.
+                    if !copying {
+                        while p + 8 <= end {
+                            let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                            let m = SchemaCSVScanner.zeroBytes(w ^ 0x2222_2222_2222_2222) | SchemaCSVScanner.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
+                            if m != 0 { p += m.trailingZeroBitCount >> 3; break }
+                            p += 8
+                        }
+                        if p == end { break }
+                    }
                     let b = buf[p]
                     if b == quote {
                         if p + 1 < end {
@@ -234,7 +256,6 @@ final class SchemaCSVScanner: SchemaRowSource {
             } else {
                 let fieldStart = p
                 // Eight bytes at a time to the next delimiter or line end, then byte by byte.
-                let raw = UnsafeRawPointer(buf)
                 while p + 8 <= end {
                     let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
                     let m = SchemaCSVScanner.zeroBytes(w ^ delimiterWord) | SchemaCSVScanner.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
@@ -260,7 +281,7 @@ final class SchemaCSVScanner: SchemaRowSource {
                 p += 1
             }
             // An empty line is a record with no fields (as Python's csv module reads it).
-            if n == 1 && lengths[0] == 0 && p - start <= 2 { n = 0 }
+            if n == 1 && lengths[0] == 0 && p - recordStart <= 2 { n = 0 }
             fieldCount = n
             return .record(end: p, lines: lines + 1)
         }

@@ -49,10 +49,19 @@ enum SchemaHasher {
         case .nan: return 0   // never used: NaN is never equal to anything
         case .infinity: return d.negative ? 0x1111 : 0x2222
         case .finite:
-            let head = mix(seedNumber ^ (d.negative ? 1 : 0), UInt64(bitPattern: Int64(d.exponent)) ^ 0x5899_65CC_7537_4CC3)
-            if let big = d.bigDigits { return hash(big, seed: head) }
-            return mix(head ^ d.coefficient, 0x1D8E_4E27_C47D_124F ^ d.coefficient)
+            if let big = d.bigDigits {
+                let head = mix(seedNumber ^ (d.negative ? 1 : 0), UInt64(bitPattern: Int64(d.exponent)) ^ 0x5899_65CC_7537_4CC3)
+                return hash(big, seed: head)
+            }
+            return hashFinite(negative: d.negative, coefficient: d.coefficient, exponent: d.exponent)
         }
+    }
+
+    /// The key of a normalised finite number with a small coefficient.
+    @inline(__always)
+    static func hashFinite(negative: Bool, coefficient: UInt64, exponent: Int) -> UInt64 {
+        let head = mix(seedNumber ^ (negative ? 1 : 0), UInt64(bitPattern: Int64(exponent)) ^ 0x5899_65CC_7537_4CC3)
+        return mix(head ^ coefficient, 0x1D8E_4E27_C47D_124F ^ coefficient)
     }
 }
 
@@ -257,6 +266,7 @@ final class SchemaCellReader: @unchecked Sendable {
     @inline(__always)
     func boolean(_ s: UnsafeBufferPointer<UInt8>) -> Bool? {
         for (bytes, value) in booleans where bytes.count == s.count {
+            if s.count == 0 { return value }
             if bytes.withUnsafeBufferPointer({ b in memcmp(b.baseAddress!, s.baseAddress!, s.count) == 0 }) { return value }
         }
         return nil
@@ -283,6 +293,13 @@ final class SchemaCellReader: @unchecked Sendable {
             }
         }
         return date(s) != nil
+    }
+
+    /// A valid datetime cell (no instant needed).
+    @inline(__always)
+    func isDatetime(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        if case .iso = dateMode { return SchemaISOParser.isDefaultDatetime(s) }
+        return datetime(s) != nil
     }
 
     @inline(__always)
@@ -325,6 +342,17 @@ final class SchemaCellReader: @unchecked Sendable {
               let m = SchemaNumberParser.pythonInt(UnsafeBufferPointer(rebasing: s[(dash + 1)...]))?.intValue,
               m >= 1, m <= 12 else { return nil }
         return (y, m)
+    }
+
+    /// A string cell matches the field's string format.
+    func hasFormat(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch kind {
+        case .email: return SchemaFormats.isEmail(s)
+        case .uri: return SchemaFormats.isURI(s)
+        case .uuid: return SchemaFormats.isUUID(s)
+        case .binary: return SchemaFormats.isBase64(s)
+        default: return true
+        }
     }
 
     /// The value of a non-missing cell; nil is a type error.

@@ -36,8 +36,13 @@ public struct SchemaValidationStats: Sendable, Equatable {
 /// Validates tables against a Table Schema, reporting what `frictionless validate` reports — the
 /// same error types with the same row and field numbers — in one streaming pass.
 ///
-/// Memory is bounded by one read block and the largest record, plus 8–16 bytes per distinct key
-/// for `unique` fields, the primary key and foreign keys (keys are kept as 64-bit hashes).
+/// CSV and TSV are read by `SchemaCSVScanner` (TableReader's reading rules, built for speed: no
+/// copy of unquoted fields); JSON Lines through `TableReader`. Cells are parsed from their bytes.
+/// Memory is bounded by one read block and the largest record, plus what the keys need: about 16
+/// bytes per distinct value of a `unique` field, of the primary key and of a foreign key's
+/// referenced fields (kept as 64-bit hashes), except integer keys arriving in increasing order —
+/// the usual id column — which are kept exactly as runs (1…10,000,000 is one run). Keys are
+/// compared by value as Python compares them (`1 == 1.0`, NaN equal to nothing), as frictionless does.
 public struct SchemaValidator: Sendable {
     public let schema: TableSchema
     /// Goes into every report; bump it when what is checked changes.
@@ -74,22 +79,23 @@ public struct SchemaValidator: Sendable {
     public func validate(path: String, format: TableFormat? = nil, onViolation: (SchemaViolation) -> Void) throws -> SchemaValidationStats {
         let fmt = format ?? TableFormat.guess(path: path) ?? .csv
         return try withoutActuallyEscaping(onViolation) { sink in
-            switch fmt {
-            case .csv:
-                let source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: ","))
-                return SchemaRun(schema: schema, source: source, onViolation: sink).run()
-            case .tsv:
-                let source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: "\t"))
-                return SchemaRun(schema: schema, source: source, onViolation: sink).run()
-            case .jsonl:
-                let source: SchemaTableReaderSource
-                do {
-                    source = try SchemaTableReaderSource(path: path, format: .jsonl)
-                } catch let e as TableReadError where e.line > 0 {
-                    sink(SchemaViolation(type: "source-error", row: 1, note: "line \(e.line): \(e.message)"))
-                    return SchemaValidationStats(violations: 1)
+            do {
+                switch fmt {
+                case .csv, .tsv:
+                    // One pass on one thread: reading on a second thread (tried) cost more CPU in
+                    // copies and hand-offs than it saved on this shared 2-core machine.
+                    let source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: fmt == .csv ? "," : "\t"))
+                    return SchemaRun(schema: schema, source: source, onViolation: sink).run()
+                case .jsonl:
+                    let source = try SchemaTableReaderSource(path: path, format: .jsonl)
+                    return SchemaRun(schema: schema, source: source, onViolation: sink).run()
                 }
-                return SchemaRun(schema: schema, source: source, onViolation: sink).run()
+            } catch let e as TableReadError where e.line > 0 {
+                // The first record (the header) is malformed; a file that cannot be opened throws.
+                let isEncoding = e.message.contains("UTF-8")
+                sink(SchemaViolation(type: isEncoding ? "encoding-error" : "source-error", row: 1,
+                                     note: "line \(e.line): \(e.message); validation stopped here"))
+                return SchemaValidationStats(violations: 1)
             }
         }
     }
@@ -193,6 +199,10 @@ struct SchemaFieldChecker {
     let minLength: Int?, maxLength: Int?
     let minimum: SchemaValue?, maximum: SchemaValue?, exclusiveMinimum: SchemaValue?, exclusiveMaximum: SchemaValue?
     let decimalBounds: [(SchemaConstraintBits, SchemaDecimal, Int)]
+    /// The same bounds as plain values, when they all are finite with small coefficients.
+    let smallBounds: [(SchemaConstraintBits, SchemaSmallDecimal, Int)]?
+    /// Number and integer cells are read without frictionless's text processing.
+    let plainNumbers: Bool
     let hasBounds: Bool
     let regex: NSRegularExpression?
     let enumHashes: SchemaSmallSet?
@@ -231,6 +241,12 @@ struct SchemaFieldChecker {
             if case let .decimal(d)? = value { db.append((bit, d, sign)) }
         }
         decimalBounds = db
+        let small = db.compactMap { b -> (SchemaConstraintBits, SchemaSmallDecimal, Int)? in
+            guard b.1.kind == .finite, b.1.bigDigits == nil else { return nil }
+            return (b.0, SchemaSmallDecimal(negative: b.1.negative, coefficient: b.1.coefficient, exponent: b.1.exponent), b.2)
+        }
+        smallBounds = small.count == db.count ? small : nil
+        plainNumbers = !reader.numberProcessing
         hasBounds = minimum != nil || maximum != nil || exclusiveMinimum != nil || exclusiveMaximum != nil
         regex = c.pattern.flatMap { try? NSRegularExpression(pattern: "^" + $0 + "$") }
         if let values = c.enumValues {
@@ -274,10 +290,12 @@ struct SchemaFieldChecker {
             if needsHash { finishText(s) }
             return .ok
         case .integer:
+            if plainNumbers, let d = SchemaNumberParser.smallInt(s) { finishSmall(d); return .ok }
             guard let d = reader.integer(s) else { keyState = .none; return .typeError }
             finishDecimal(d)
             return .ok
         case .number:
+            if plainNumbers, let d = SchemaNumberParser.smallDecimal(s) { finishSmall(d); return .ok }
             guard let d = reader.number(s) else { keyState = .none; return .typeError }
             finishDecimal(d)
             return .ok
@@ -298,11 +316,15 @@ struct SchemaFieldChecker {
             finishValue(.temporal(t))
             return .ok
         case .datetime:
+            if !hasBounds && !needsHash {
+                guard reader.isDatetime(s) else { keyState = .none; return .typeError }
+                return .ok
+            }
             guard let t = reader.datetime(s) else { keyState = .none; return .typeError }
             finishValue(.temporal(t))
             return .ok
         case .email, .uri, .uuid, .binary:
-            guard reader.value(s) != nil else { keyState = .none; return .typeError }
+            guard reader.hasFormat(s) else { keyState = .none; return .typeError }
             if hasChecks { checkText(s) }
             if needsHash { finishText(s) }
             return .ok
@@ -343,6 +365,24 @@ struct SchemaFieldChecker {
         int = v
         keyState = .value
         if let e = enumHashes, !e.contains(h) { failed.insert(.enumeration) }
+    }
+
+    /// `finishDecimal` for a plain value.
+    @inline(__always)
+    private mutating func finishSmall(_ d: SchemaSmallDecimal) {
+        if hasBounds {
+            guard let bounds = smallBounds else { finishDecimal(d.decimal); return }
+            for (bit, bound, sign) in bounds {
+                let c = SchemaSmallDecimal.compare(d, bound)
+                switch sign {
+                case -1: if c < 0 { failed.insert(bit) }
+                case 1: if c > 0 { failed.insert(bit) }
+                case -2: if c <= 0 { failed.insert(bit) }
+                default: if c >= 0 { failed.insert(bit) }
+                }
+            }
+        }
+        if needsHash { finishHash(d.keyHash, int: d.exactInt) }
     }
 
     @inline(__always)
@@ -458,7 +498,7 @@ final class SchemaRun<Source: SchemaRowSource> {
     }
 
     func run() -> SchemaValidationStats {
-        let labels = source.header.map { SchemaRun.stripped($0) }
+        let labels = source.header.map { SchemaNumberParser.pythonStrip($0) }
         if labels.isEmpty {
             // No header record: the file is empty (or starts with an empty line).
             if (try? source.next()) != true {
@@ -514,14 +554,6 @@ final class SchemaRun<Source: SchemaRowSource> {
         for fk in foreignKeys { memory += fk.sources.memory + fk.pending.count * 40 }
         stats.keyMemory = memory
         return stats
-    }
-
-    static func stripped(_ s: String) -> String {
-        let u = Array(s.unicodeScalars)
-        var lo = 0, hi = u.count
-        while lo < hi, SchemaNumberParser.isPythonSpace(u[lo]) { lo += 1 }
-        while hi > lo, SchemaNumberParser.isPythonSpace(u[hi - 1]) { hi -= 1 }
-        return String(String.UnicodeScalarView(u[lo..<hi]))
     }
 
     private func checkHeader(_ labels: [String]) {
@@ -709,7 +741,9 @@ final class SchemaRun<Source: SchemaRowSource> {
             }
             if targetAllNone { continue }
             if targetUnmatchable || !foreignKeys[f].sources.contains(targetHash) {
-                let values = foreignKeys[f].fields.map { k in checkers[k].keyState == .none ? "None" : cellText(k) }.joined(separator: ", ")
+                // The values are kept for the first rows only: the pending list stays small.
+                let values = foreignKeys[f].pending.count >= 1000 ? ""
+                    : foreignKeys[f].fields.map { k in checkers[k].keyState == .none ? "None" : cellText(k) }.joined(separator: ", ")
                 foreignKeys[f].pending.append((row, targetUnmatchable ? 0 : targetHash, values))   // hash 0: never found
             }
         }
@@ -755,44 +789,46 @@ struct SchemaFindingSummary {
     }
 
     static func message(_ v: SchemaViolation, count: Int, rows: [Int], notes: [String]) -> String {
-        let column = v.fieldName.map { $0.isEmpty ? "" : "column \"\($0)\" " } ?? ""
-        let at = v.fieldNumber.map { "(field \($0)) " } ?? ""
-        let times = count == 1 ? "1 row" : "\(count) rows"
+        let column = v.fieldName.flatMap { $0.isEmpty ? nil : "column \"\($0)\"" } ?? "column"
+        let field = v.fieldNumber.map { " (field \($0))" } ?? ""
+        let rowsText = count == 1 ? "1 row" : "\(count) rows"
+        let values = count == 1 ? "1 value" : "\(count) values"
         let first = rows.isEmpty ? "" : ", first at row\(rows.count > 1 ? "s" : "") \(rows.map(String.init).joined(separator: ", "))"
         let detail = notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"
         switch v.type {
         case "type-error":
-            return "\(column)\(at)has values that are not valid \(notes.first.map { $0.replacingOccurrences(of: "type is ", with: "") } ?? "for its type") in \(times)\(first); fix the values or the field's type/format in the schema"
+            let type = notes.first.map { $0.replacingOccurrences(of: "type is ", with: "").replacingOccurrences(of: "\"", with: "") } ?? "its type"
+            return "\(column)\(field) has \(values) that are not valid \(type)\(first); fix the values or the field's type or format in the schema"
         case "constraint-error":
-            return "\(column)\(at)breaks a constraint in \(times)\(first)\(detail); fix the values or the constraint"
+            return "\(column)\(field) breaks a constraint in \(rowsText)\(first)\(detail); fix the values or the constraint"
         case "unique-error":
-            return "\(column)\(at)must be unique but repeats an earlier value in \(times)\(first)"
+            return "\(column)\(field) must be unique but \(values) repeat an earlier row's\(first)"
         case "primary-key":
-            return "the primary key repeats an earlier row or is empty in \(times)\(first)\(detail)"
+            return "the primary key is empty or repeats an earlier row's in \(rowsText)\(first)\(detail)"
         case "foreign-key":
-            return "foreign key \(v.fieldName ?? "") has values found in no row of the referenced fields in \(times)\(first)"
+            return "foreign key \(v.fieldName ?? "") has \(values) found in no row of the referenced fields\(first)"
         case "blank-row":
-            return "\(times) are completely blank\(first); remove them or fill them in"
+            return "\(rowsText) \(count == 1 ? "is" : "are") completely blank\(first); remove \(count == 1 ? "it" : "them") or fill \(count == 1 ? "it" : "them") in"
         case "extra-cell":
-            return "\(times) have more cells than the header has labels (extra cell at field \(v.fieldNumber ?? 0))\(first)"
+            return "\(rowsText) \(count == 1 ? "has" : "have") more cells than the header has labels (an extra cell at field \(v.fieldNumber ?? 0))\(first)"
         case "missing-cell":
-            return "\(times) have fewer cells than the header has labels (\(column)\(at)is missing)\(first)"
+            return "\(rowsText) \(count == 1 ? "has" : "have") no cell for \(column)\(field)\(first); each row needs as many cells as the header has labels"
         case "blank-label":
-            return "the header label of \(column)\(at)is blank; name the column \"\(v.fieldName ?? "")\""
+            return "the header label of field \(v.fieldNumber ?? 0) is blank; name the column \"\(v.fieldName ?? "")\" as in the schema"
         case "duplicate-label":
-            return "the header label \"\(v.cell ?? "")\" \(at)repeats an earlier label\(detail); rename the column to \"\(v.fieldName ?? "")\""
+            return "the header label \"\(v.cell ?? "")\"\(field) repeats an earlier label\(detail); rename the column \"\(v.fieldName ?? "")\" as in the schema"
         case "incorrect-label":
-            return "the header label \"\(v.cell ?? "")\" \(at)does not match the schema field \"\(v.fieldName ?? "")\"; rename the column or the field"
+            return "the header label \"\(v.cell ?? "")\"\(field) does not match the schema's field \"\(v.fieldName ?? "")\"; rename the column or the field"
         case "extra-label":
-            return "the header has a label \"\(v.cell ?? "")\" \(at)that the schema does not declare; add a field for it or drop the column"
+            return "the header label \"\(v.cell ?? "")\"\(field) has no field in the schema; add a field for it or drop the column"
         case "missing-label":
-            return "the schema field \"\(v.fieldName ?? "")\" \(at)has no column in the file; add the column or remove the field"
+            return "the schema's field \"\(v.fieldName ?? "")\"\(field) has no column in the file; add the column or remove the field"
         case "encoding-error":
             return "the file is not valid UTF-8\(detail)"
         case "source-error":
             return "the file cannot be read as a table\(detail)"
         default:
-            return "\(v.type) in \(times)\(first)\(detail)"
+            return "\(v.type) in \(rowsText)\(first)\(detail)"
         }
     }
 }

@@ -349,6 +349,16 @@ func violations(_ schemaJSON: String, _ csv: String, name: String = "t.csv") thr
         #expect(report.counts["rows"] == 1)   // validation stops at the bad record
     }
 
+    @Test func invalidUTF8InTheHeaderToo() throws {
+        let path = try schemaScratch("h.csv", Array("id,n".utf8) + [0xC3, 0x28] + Array(",score\n1,a,2\n".utf8))
+        var seen: [SchemaViolation] = []
+        try SchemaValidator(schema: TableSchema(json: Array(schema.utf8))).validate(path: path) { seen.append($0) }
+        #expect(seen.map(\.type) == ["encoding-error"])
+        #expect(seen.first?.row == 1)
+        // A file that is not there is the caller's problem: it throws.
+        #expect(throws: TableReadError.self) { try SchemaValidator(schema: TableSchema(json: Array(schema.utf8))).validate(path: path + ".gone") }
+    }
+
     @Test func anUnclosedQuoteIsASourceError() throws {
         #expect(try violations(schema, "id,name,score\n1,\"open,2\n3,b,4\n") == ["source-error 2 -"])
     }
@@ -389,6 +399,16 @@ func violations(_ schemaJSON: String, _ csv: String, name: String = "t.csv") thr
             }
             #expect(got == expected)
             #expect(gotLines == lines)
+        }
+        // Malformed input fails at the same line as TableReader says.
+        for (name, tail) in [("q", Array("x,\"open\n1,2\n".utf8)), ("u", Array("x,".utf8) + [0xE2, 0x28, 0xA1] + Array("\n".utf8))] {
+            let bad = try schemaScratch("\(name)-bad.csv", Array(text.utf8) + tail)
+            var readerError: TableReadError?, scannerError: TableReadError?
+            do { let r = try TableReader(path: bad); while try r.next() {} } catch let e as TableReadError { readerError = e }
+            do { let s = try SchemaCSVScanner(path: bad, blockSize: 100); while try s.next() {} } catch let e as TableReadError { scannerError = e }
+            #expect(readerError != nil)
+            #expect(scannerError?.line == readerError?.line)
+            #expect(scannerError?.message == readerError?.message)
         }
     }
 
