@@ -1,6 +1,11 @@
 // Builds a synthetic lineage graph in a repository's index and times trace/impact on it.
 //
 //   lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q]
+//                       [--impact-queries I] [--reuse] [--verbose]
+//
+// With --reuse, a directory this tool already filled with the same shape and index schema (it
+// leaves a `.bench-graph-shape` file there once the index is complete) is queried again without being
+// rebuilt; the queries and what they time are the same. Any other content of it is deleted.
 //
 // The graph (default 1,000,000 artifact versions, 300,000 runs) is written straight into
 // `.lineage/index.sqlite` through the index API — building it as real signed commits would take
@@ -26,17 +31,49 @@ let runsWanted = option("--runs", 300_000)
 let window = option("--window", 300)
 let projectSize = option("--project-size", 10_000)
 let queries = option("--queries", 21)
+let impactQueries = option("--impact-queries", max(3, queries / 4))
 let historyRuns = option("--history", 0)
+let reuse = args.contains("--reuse"), verbose = args.contains("--verbose")
+args.removeAll { $0 == "--reuse" || $0 == "--verbose" }
 guard let dir = args.first else {
-    FileHandle.standardError.write(Data("usage: lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q]\n".utf8))
+    FileHandle.standardError.write(Data("usage: lineage-bench-graph <empty-directory> [--artifacts N] [--runs M] [--window W] [--queries Q] [--impact-queries I] [--reuse] [--verbose]\n".utf8))
     exit(64)
 }
 
 struct SplitMix { var s: UInt64; mutating func next() -> UInt64 { s &+= 0x9E3779B97F4A7C15; var z = s; z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9; z = (z ^ (z >> 27)) &* 0x94D049BB133111EB; return z ^ (z >> 31) } }
 func digest(_ n: Int) -> Digest { Digest.of(Array("artifact-\(n)".utf8)) }
 func now() -> Double { Date().timeIntervalSince1970 }
+/// CPU time of this thread (user + system): on a shared machine it moves less than wall time.
+func minorFaults() -> Int {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return u.ru_minflt
+}
+func cpuNow() -> Double { var t = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9 }
 
 do {
+    let shape = "artifacts \(artifactsWanted) runs \(runsWanted) window \(window) project-size \(projectSize) index schema \(LineageIndex.schemaVersion)\n"
+    let shapeFile = dir + "/.bench-graph-shape"
+    if reuse, (try? String(contentsOfFile: shapeFile, encoding: .utf8)) == shape {
+        let repo = try Repository.open(from: dir)
+        // The same counts as the build below makes, without making anything.
+        let projects = max(1, artifactsWanted / projectSize)
+        let shared = max(1, projects / 10)
+        let runsPerProject = max(1, runsWanted / projects)
+        let rawPerProject = max(1, (artifactsWanted - shared) / projects - runsPerProject * 3)
+        var made = shared, lastOfProject: [Int] = []
+        for _ in 0..<projects { made += rawPerProject + runsPerProject * 3; lastOfProject.append(made - 1) }
+        print("reusing the index in \(dir) (\(made) artifact versions, \(projects) projects, \(shared) shared roots)")
+        try timeQueries(repo, lastOfProject: lastOfProject, shared: shared)
+        if historyRuns > 0 { try compareWithHistoryWalk(dir + "-history", runs: historyRuns) }
+        exit(0)
+    }
+    // With --reuse, a directory left unfinished (or of another shape) is made again from scratch.
+    if reuse { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let repo = try Repository.initialize(at: dir)
     let index = try LineageIndex(path: repo.layout.indexDatabase)
@@ -89,32 +126,43 @@ do {
     try index.record(batch)
     let built = now() - started
     print("built \(made) artifact versions and \(runCount) runs (\(projects) projects, \(shared) shared roots) in \(String(format: "%.1f", built)) s")
-
-    // trace: the last model of several projects; impact: shared root datasets.
-    var traceTimes: [Double] = [], traceSizes: [Int] = []
-    for q in 0..<min(queries, lastOfProject.count) {
-        let n = lastOfProject[(q * 7919) % lastOfProject.count]
-        let t0 = now()
-        let g = try repo.trace("sha256:" + digest(n).hex, cwd: dir)
-        traceTimes.append(now() - t0); traceSizes.append(g.nodes.count)
-    }
-    var impactTimes: [Double] = [], impactSizes: [Int] = []
-    for q in 0..<min(max(3, queries / 4), shared) {
-        let t0 = now()
-        let g = try repo.impact("sha256:" + digest(q).hex, cwd: dir)
-        impactTimes.append(now() - t0); impactSizes.append(g.nodes.count)
-    }
-    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-    func medianI(_ v: [Int]) -> Int { let s = v.sorted(); return s[s.count / 2] }
-    print(String(format: "trace:  p50 %.1f ms, max %.1f ms over %d queries; upstream nodes p50 %d (min %d, max %d)",
-                 median(traceTimes) * 1000, traceTimes.max()! * 1000, traceTimes.count, medianI(traceSizes), traceSizes.min()!, traceSizes.max()!))
-    print(String(format: "impact: p50 %.1f ms, max %.1f ms over %d queries; downstream nodes p50 %d (min %d, max %d)",
-                 median(impactTimes) * 1000, impactTimes.max()! * 1000, impactTimes.count, medianI(impactSizes), impactSizes.min()!, impactSizes.max()!))
-
+    try shape.write(toFile: shapeFile, atomically: true, encoding: .utf8)
+    try timeQueries(repo, lastOfProject: lastOfProject, shared: shared)
     if historyRuns > 0 { try compareWithHistoryWalk(dir + "-history", runs: historyRuns) }
 } catch {
     FileHandle.standardError.write(Data("lineage-bench-graph: \(error)\n".utf8))
     exit(1)
+}
+
+/// Times what `lineage trace/impact --json` does before printing: the answer from the index, with
+/// HEAD's checks and rights added (here there is no commit, so that step finds nothing to add).
+func timeQueries(_ repo: Repository, lastOfProject: [Int], shared: Int) throws {
+    // trace: the last model of several projects; impact: shared root datasets.
+    var traceTimes: [Double] = [], traceCPU: [Double] = [], traceSizes: [Int] = []
+    for q in 0..<min(queries, lastOfProject.count) {
+        let n = lastOfProject[(q * 7919) % lastOfProject.count]
+        let t0 = now(), c0 = cpuNow(), f0 = minorFaults()
+        let g = try repo.withChecksAndRights(try repo.trace("sha256:" + digest(n).hex, cwd: dir))
+        traceTimes.append(now() - t0); traceCPU.append(cpuNow() - c0); traceSizes.append(g.nodes.count)
+        if verbose { print(String(format: "  trace %d: %.1f ms (CPU %.1f ms, %d page faults), %d nodes", n, traceTimes.last! * 1000, traceCPU.last! * 1000, minorFaults() - f0, g.nodes.count)) }
+    }
+    var impactTimes: [Double] = [], impactCPU: [Double] = [], impactSizes: [Int] = []
+    for q in 0..<min(impactQueries, shared) {
+        let t0 = now(), c0 = cpuNow(), f0 = minorFaults()
+        let g = try repo.withChecksAndRights(try repo.impact("sha256:" + digest(q).hex, cwd: dir))
+        impactTimes.append(now() - t0); impactCPU.append(cpuNow() - c0); impactSizes.append(g.nodes.count)
+        if verbose { print(String(format: "  impact %d: %.1f ms (CPU %.1f ms, %d page faults), %d nodes", q, impactTimes.last! * 1000, impactCPU.last! * 1000, minorFaults() - f0, g.nodes.count)) }
+    }
+    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+    func medianI(_ v: [Int]) -> Int { let s = v.sorted(); return s[s.count / 2] }
+    print(String(format: "trace:  p50 %.1f ms, min %.1f, max %.1f ms over %d queries (CPU p50 %.1f ms); upstream nodes p50 %d (min %d, max %d)",
+                 median(traceTimes) * 1000, traceTimes.min()! * 1000, traceTimes.max()! * 1000, traceTimes.count, median(traceCPU) * 1000,
+                 medianI(traceSizes), traceSizes.min()!, traceSizes.max()!))
+    if !impactTimes.isEmpty {
+        print(String(format: "impact: p50 %.1f ms, min %.1f, max %.1f ms over %d queries (CPU p50 %.1f ms); downstream nodes p50 %d (min %d, max %d)",
+                     median(impactTimes) * 1000, impactTimes.min()! * 1000, impactTimes.max()! * 1000, impactTimes.count, median(impactCPU) * 1000,
+                     medianI(impactSizes), impactSizes.min()!, impactSizes.max()!))
+    }
 }
 
 /// Makes a real signed history of `runs` runs (through `lineage run`'s library API: each reads two

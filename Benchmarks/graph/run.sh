@@ -2,7 +2,11 @@
 # Issue 4's graph benchmarks: trace and impact on a synthetic graph of 1,000,000 artifact
 # versions and 300,000 runs, and `reindex` throughput on a real signed history.
 #
-#   bash Benchmarks/graph/run.sh [--artifacts N] [--runs M] [--history R] [--lineage DIR]
+#   bash Benchmarks/graph/run.sh [--artifacts N] [--runs M] [--history R] [--lineage DIR] [--reuse]
+#
+# --lineage DIR takes the lineage and lineage-bench-graph binaries from DIR instead of building
+# them. --reuse keeps the synthetic index ($BENCH_TMPDIR/lineage-graph-N) after the run and queries
+# it again next time instead of rebuilding it (same shape only; the timed queries are the same).
 #
 # trace/impact are timed in-process by `lineage-bench-graph` (Benchmarks/GraphGenerator), which
 # writes the synthetic graph straight into the index (see its header for the shape). reindex runs
@@ -12,14 +16,15 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-ARTIFACTS=1000000 RUNS=300000 HISTORY=2000 BIN_DIR=""
+ARTIFACTS=1000000 RUNS=300000 HISTORY=2000 BIN_DIR="" REUSE=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --artifacts) ARTIFACTS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --history) HISTORY=$2; shift ;;
         --lineage) BIN_DIR=$2; shift ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --reuse) REUSE=--reuse ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -35,11 +40,11 @@ if [ -z "${BENCH_TMPDIR:-}" ]; then
 fi
 export XDG_CONFIG_HOME="$BENCH_TMPDIR/lineage-graph-config"
 WORK="$BENCH_TMPDIR/lineage-graph-$ARTIFACTS"
-rm -rf "$WORK"
+[ -n "$REUSE" ] || rm -rf "$WORK"
 echo "graph benchmark, $(date -u +%Y-%m-%d), $(nproc) cores"
-"$BIN_DIR/lineage-bench-graph" "$WORK" --artifacts "$ARTIFACTS" --runs "$RUNS" --history "$HISTORY"
+"$BIN_DIR/lineage-bench-graph" "$WORK" --artifacts "$ARTIFACTS" --runs "$RUNS" --history "$HISTORY" $REUSE
 echo "  (targets: trace of a ~10,000-node upstream p50 <= 50 ms; impact of a root feeding ~100,000 nodes <= 1 s)"
-rm -rf "$WORK" "$WORK-history"
+if [ -n "$REUSE" ]; then rm -rf "$WORK-history"; else rm -rf "$WORK" "$WORK-history"; fi
 B6="$BENCH_TMPDIR/lineage-b6-10000"
 if [ -f "$B6/.complete" ]; then
     cp -r "$B6" "$BENCH_TMPDIR/lineage-graph-reindex"

@@ -28,7 +28,9 @@ public struct IndexedCommit: Sendable {
 }
 
 /// The lineage graph in `index.sqlite`: artifact versions, runs, and which run used and generated
-/// which version. Derived from history; `lineage reindex` rebuilds it, commits extend it.
+/// which version. Derived from history; `lineage reindex` rebuilds it, commits extend it. Runs are
+/// numbered (`run.n`) as they are indexed, and `run_input`/`run_output` name them by number:
+/// walking the graph then compares integers instead of 36-character ids.
 extension LineageIndex {
     static let graphSchema = """
         CREATE TABLE IF NOT EXISTS artifact(
@@ -36,14 +38,14 @@ extension LineageIndex {
             kind TEXT NOT NULL, media_type TEXT NOT NULL, first_commit TEXT NOT NULL, UNIQUE(path, sha256));
         CREATE INDEX IF NOT EXISTS artifact_sha256 ON artifact(sha256);
         CREATE TABLE IF NOT EXISTS run(
-            id TEXT PRIMARY KEY NOT NULL, commit_id TEXT NOT NULL, name TEXT NOT NULL, started TEXT NOT NULL,
+            n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, commit_id TEXT NOT NULL, name TEXT NOT NULL, started TEXT NOT NULL,
             ended TEXT NOT NULL, exit_status INTEGER NOT NULL, argv TEXT NOT NULL, cwd TEXT NOT NULL,
             principal TEXT NOT NULL, fingerprint TEXT NOT NULL,
             code_commit TEXT, code_remote TEXT, code_branch TEXT, code_dirty INTEGER, code_diff TEXT,
-            env_digest TEXT NOT NULL, env_os TEXT NOT NULL, env_kernel TEXT NOT NULL, env_arch TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS run_input(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
+            env_digest TEXT NOT NULL, env_os TEXT NOT NULL, env_kernel TEXT NOT NULL, env_arch TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS run_input(run INTEGER NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_input_artifact ON run_input(artifact);
-        CREATE TABLE IF NOT EXISTS run_output(run TEXT NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS run_output(run INTEGER NOT NULL, artifact INTEGER NOT NULL, PRIMARY KEY(run, artifact)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_output_artifact ON run_output(artifact);
         CREATE TABLE IF NOT EXISTS indexed_commit(id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
         """
@@ -75,6 +77,7 @@ extension LineageIndex {
                     code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let findRun = try db.makeStatement(sql: "SELECT n FROM run WHERE id = ?")
             let insertInput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_input(run, artifact) VALUES (?, ?)")
             let insertOutput = try db.makeStatement(sql: "INSERT OR IGNORE INTO run_output(run, artifact) VALUES (?, ?)")
             let markCommit = try db.makeStatement(sql: "INSERT OR IGNORE INTO indexed_commit(id) VALUES (?)")
@@ -96,13 +99,14 @@ extension LineageIndex {
                         run.agent.principal, run.agent.keyFingerprint, code?.commit, code?.remoteURL, code?.branch,
                         code.map { $0.dirty ? 1 : 0 }, code?.diffSHA256?.hex, envDigest, env.os, env.kernel, env.architecture]
                     try insertRun.execute(arguments: StatementArguments(values))
+                    let n = db.changesCount == 1 ? db.lastInsertedRowID : try Int64.fetchOne(findRun, arguments: [run.id])!
                     for i in run.inputs {
                         let id = try artifactID(i.path, i.sha256, size: i.size, kind: "other", media: "application/octet-stream", commit: c.commit)
-                        try insertInput.execute(arguments: [run.id, id])
+                        try insertInput.execute(arguments: [n, id])
                     }
                     for o in run.outputs {
                         let id = try artifactID(o.path, o.sha256, size: o.size, kind: "other", media: "application/octet-stream", commit: c.commit)
-                        try insertOutput.execute(arguments: [run.id, id])
+                        try insertOutput.execute(arguments: [n, id])
                     }
                 }
                 try markCommit.execute(arguments: [c.commit])
@@ -151,154 +155,25 @@ extension LineageIndex {
     /// with code, environment and signer nodes for each run.
     public func subgraph(from roots: [Int64], direction: LineageSubgraph.Direction, depth: Int? = nil) throws -> LineageSubgraph {
         try queue.read { db in
+            let timing = ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil
             let started = Date()
-            var artifacts = Set(roots)
-            var runs = Set<String>()
-            var frontier = roots
-            var hops = 0
-            // Level by level; each level is one query per direction step over the whole frontier.
-            while !frontier.isEmpty, depth.map({ hops < $0 }) ?? true {
-                hops += 1
-                let list = frontier.map(String.init).joined(separator: ",")
-                let stepRuns: [String]
-                let next: [Int64]
-                switch direction {
-                case .upstream:
-                    stepRuns = try texts(db, "SELECT DISTINCT run FROM run_output WHERE artifact IN (\(list))")
-                    let newRuns = stepRuns.filter { !runs.contains($0) }
-                    runs.formUnion(newRuns)
-                    next = newRuns.isEmpty ? [] : try ints(db, "SELECT DISTINCT artifact FROM run_input WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
-                case .downstream:
-                    stepRuns = try texts(db, "SELECT DISTINCT run FROM run_input WHERE artifact IN (\(list))")
-                    let newRuns = stepRuns.filter { !runs.contains($0) }
-                    runs.formUnion(newRuns)
-                    next = newRuns.isEmpty ? [] : try ints(db, "SELECT DISTINCT artifact FROM run_output WHERE run IN (\(newRuns.map { "'\($0)'" }.joined(separator: ",")))")
-                }
-                frontier = next.filter { artifacts.insert($0).inserted }
+            var mark = started
+            func lap(_ what: String) {
+                guard timing else { return }
+                FileHandle.standardError.write(Data(String(format: "graph build: %@ %.1f ms\n", what, Date().timeIntervalSince(mark) * 1000).utf8))
+                mark = Date()
             }
+            var builder = SubgraphBuilder(direction: direction)
+            try builder.walk(db, roots: roots, depth: depth)
             let walked = Date()
-            let g = try buildSubgraph(db, artifacts: artifacts, runs: runs, roots: roots, direction: direction)
-            if ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil {
+            lap("walk")
+            let g = try builder.build(db, roots: roots, lap: lap)
+            if timing {
                 FileHandle.standardError.write(Data(String(format: "graph: walk %.3f s, build %.3f s\n", walked.timeIntervalSince(started), Date().timeIntervalSince(walked)).utf8))
             }
             return g
         }
     }
-
-    private func buildSubgraph(_ db: Database, artifacts: Set<Int64>, runs: Set<String>, roots: [Int64],
-                               direction: LineageSubgraph.Direction) throws -> LineageSubgraph {
-        // Nodes get small integer handles as they are made; edges are triples of handles, sorted
-        // and de-duplicated as integers at the end (string ids are compared only to sort nodes).
-        var nodes: [GraphNode] = []
-        var handleOf: [String: Int32] = [:]          // runs and the code/environment/signer nodes
-        var artifactHandle: [Int64: Int32] = [:]
-        var edges: [(from: Int32, kind: UInt8, to: Int32)] = []
-        func add(_ node: GraphNode) -> Int32 { nodes.append(node); return Int32(nodes.count - 1) }
-        func shared(_ id: String, _ make: () -> GraphNode) -> Int32 {
-            if let h = handleOf[id] { return h }
-            let h = add(make()); handleOf[id] = h
-            return h
-        }
-        let timing = ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil
-        var mark = Date()
-        func lap(_ what: String) {
-            guard timing else { return }
-            FileHandle.standardError.write(Data(String(format: "graph build: %@ %.1f ms\n", what, Date().timeIntervalSince(mark) * 1000).utf8))
-            mark = Date()
-        }
-        let kindRank = Dictionary(uniqueKeysWithValues: GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }.enumerated().map { ($1, UInt8($0)) })
-        let usedK = kindRank[.used]!, generatedK = kindRank[.wasGeneratedBy]!, derivedK = kindRank[.wasDerivedFrom]!
-        for chunk in Array(artifacts).chunked(500) {
-            try RawRows(db, sql: "SELECT id, path, sha256, size, kind, media_type, first_commit FROM artifact WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))").forEach { r in
-                let a = IndexedArtifactRow(id: r.int64(0), path: r.text(1), sha256: r.text(2), size: r.int64(3), kind: r.text(4),
-                                           mediaType: r.text(5), firstCommit: r.text(6))
-                artifactHandle[a.id] = add(a.node)
-            }
-        }
-        lap("artifacts")
-        for chunk in Array(runs).chunked(500) {
-            let list = chunk.map { "'\($0)'" }.joined(separator: ",")
-            // Each run comes with its inputs and outputs as lists of artifact ids (group_concat), so
-            // edges need no second query and no string-keyed lookups.
-            try RawRows(db, sql: """
-                SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
-                       code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch,
-                       (SELECT group_concat(artifact) FROM run_input WHERE run = r.id),
-                       (SELECT group_concat(artifact) FROM run_output WHERE run = r.id)
-                FROM run r WHERE id IN (\(list))
-                """).forEach { row in
-                let id = row.text(0)
-                let name = row.text(2)
-                let run = add(GraphNode(id: GraphNode.runID(id), kind: .run, label: name, attributes: [
-                    "name": name, "startedAt": row.text(3), "endedAt": row.text(4), "exitStatus": String(row.int64(5)),
-                    "commit": row.text(1), "argv": row.text(6), "workingDirectory": row.text(7)]))
-                let used = row.ids(19).compactMap { artifactHandle[$0] }
-                for i in used { edges.append((run, usedK, i)) }
-                for o in row.ids(20).compactMap({ artifactHandle[$0] }) {
-                    edges.append((o, generatedK, run))
-                    for i in used { edges.append((o, derivedK, i)) }
-                }
-                let principal = row.text(8), fingerprint = row.text(9)
-                let signer = shared("signer:" + fingerprint) {
-                    GraphNode(id: "signer:" + fingerprint, kind: .signer, label: principal, attributes: ["principal": principal, "fingerprint": fingerprint])
-                }
-                edges.append((run, kindRank[.wasAssociatedWith]!, signer))
-                if let commit = row.optionalText(10) {
-                    let dirty = row.optionalInt64(13) == 1
-                    let diff = row.optionalText(14)
-                    let codeID = "code:" + commit + (dirty ? "+" + (diff.map { String($0.prefix(12)) } ?? "dirty") : "")
-                    let remote = row.optionalText(11), branch = row.optionalText(12)
-                    let code = shared(codeID) {
-                        var a = ["commit": commit, "dirty": String(dirty)]
-                        if let remote { a["remoteURL"] = remote }
-                        if let branch { a["branch"] = branch }
-                        if let diff { a["diffSHA256"] = diff }
-                        return GraphNode(id: codeID, kind: .code, label: String(commit.prefix(12)) + (dirty ? " (dirty)" : ""), attributes: a)
-                    }
-                    edges.append((run, kindRank[.usedCode]!, code))
-                }
-                let envID = "environment:" + row.text(15)
-                let os = row.text(16), kernel = row.text(17), arch = row.text(18)
-                let env = shared(envID) {
-                    GraphNode(id: envID, kind: .environment, label: "\(os) \(arch)", attributes: ["os": os, "kernel": kernel, "architecture": arch])
-                }
-                edges.append((run, kindRank[.usedEnvironment]!, env))
-            }
-        }
-        lap("runs and edges")
-        // Order nodes by id, then edges by (from, kind, to) in that order — the same order as
-        // comparing the id strings — and drop duplicates.
-        let order = nodes.indices.sorted { nodes[$0].id < nodes[$1].id }
-        var rank = [Int32](repeating: 0, count: nodes.count)
-        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
-        var keyed = edges.map { (rank[Int($0.from)], $0.kind, rank[Int($0.to)]) }
-        keyed.sort { a, b in a.0 != b.0 ? a.0 < b.0 : a.1 != b.1 ? a.1 < b.1 : a.2 < b.2 }
-        let sortedNodes = order.map { nodes[$0] }
-        let kinds = GraphEdge.Kind.allCases.sorted { $0.rawValue < $1.rawValue }
-        var sortedEdges: [GraphEdge] = []
-        sortedEdges.reserveCapacity(keyed.count)
-        var last: (Int32, UInt8, Int32)? = nil
-        for e in keyed {
-            if let l = last, l == e { continue }
-            last = e
-            sortedEdges.append(GraphEdge(from: sortedNodes[Int(e.0)].id, to: sortedNodes[Int(e.2)].id, kind: kinds[Int(e.1)]))
-        }
-        lap("sort and materialize")
-        let rootIDs = roots.compactMap { artifactHandle[$0].map { nodes[Int($0)].id } }
-        return LineageSubgraph(direction: direction, roots: rootIDs, presortedNodes: sortedNodes, edges: sortedEdges)
-    }
-}
-
-private func texts(_ db: Database, _ sql: String) throws -> [String] {
-    var out: [String] = []
-    try RawRows(db, sql: sql).forEach { out.append($0.text(0)) }
-    return out
-}
-
-private func ints(_ db: Database, _ sql: String) throws -> [Int64] {
-    var out: [Int64] = []
-    try RawRows(db, sql: sql).forEach { out.append($0.int64(0)) }
-    return out
 }
 
 /// An artifact row of the graph index.
@@ -315,19 +190,9 @@ public struct IndexedArtifactRow: Sendable, Equatable {
         id = row[0]; path = row[1]; sha256 = row[2]; size = row[3]; kind = row[4]; mediaType = row[5]; firstCommit = row[6]
     }
 
-    init(id: Int64, path: String, sha256: String, size: Int64, kind: String, mediaType: String, firstCommit: String) {
-        self.id = id; self.path = path; self.sha256 = sha256; self.size = size; self.kind = kind; self.mediaType = mediaType; self.firstCommit = firstCommit
-    }
-
     public var node: GraphNode {
         GraphNode(id: "artifact:\(path)@\(sha256)", kind: .artifact, label: path,
                   attributes: ["path": path, "sha256": sha256, "size": String(size), "artifactKind": kind, "mediaType": mediaType, "commit": firstCommit])
-    }
-}
-
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
 
@@ -338,11 +203,16 @@ extension LineageIndex {
     public func graphDump() throws -> [String] {
         try queue.read { db in
             var out = try String.fetchAll(db, sql: "SELECT 'artifact ' || path || ' ' || sha256 || ' ' || size || ' ' || kind || ' ' || media_type FROM artifact")
-            out += try Row.fetchAll(db, sql: "SELECT * FROM run").map { row in
+            // A run's number is left out too: it is the order runs were indexed in.
+            out += try Row.fetchAll(db, sql: """
+                SELECT id, commit_id, name, started, ended, exit_status, argv, cwd, principal, fingerprint,
+                       code_commit, code_remote, code_branch, code_dirty, code_diff, env_digest, env_os, env_kernel, env_arch
+                FROM run
+                """).map { row in
                 "run " + row.databaseValues.map { $0.isNull ? "NULL" : $0.description }.joined(separator: " ")
             }
-            out += try String.fetchAll(db, sql: "SELECT 'input ' || i.run || ' ' || a.path || ' ' || a.sha256 FROM run_input i JOIN artifact a ON a.id = i.artifact")
-            out += try String.fetchAll(db, sql: "SELECT 'output ' || o.run || ' ' || a.path || ' ' || a.sha256 FROM run_output o JOIN artifact a ON a.id = o.artifact")
+            out += try String.fetchAll(db, sql: "SELECT 'input ' || r.id || ' ' || a.path || ' ' || a.sha256 FROM run_input i JOIN run r ON r.n = i.run JOIN artifact a ON a.id = i.artifact")
+            out += try String.fetchAll(db, sql: "SELECT 'output ' || r.id || ' ' || a.path || ' ' || a.sha256 FROM run_output o JOIN run r ON r.n = o.run JOIN artifact a ON a.id = o.artifact")
             out += try String.fetchAll(db, sql: "SELECT 'commit ' || id FROM indexed_commit")
             return out.sorted()
         }

@@ -47,9 +47,10 @@ public enum IndexError: Error, CustomStringConvertible {
 /// `.lineage/index.sqlite`: derived state only (the stat cache now, the lineage graph later).
 /// Deleting it loses nothing; a damaged file is replaced and rebuilt with a warning.
 public final class LineageIndex: @unchecked Sendable {
-    /// 1: stat cache; 2: + lineage graph; 3: runs as columns. Older files are upgraded in place (the
-    /// graph tables, being derived, are dropped and rebuilt from history by the next query).
-    public static let schemaVersion = 3
+    /// 1: stat cache; 2: + lineage graph; 3: runs as columns; 4: runs numbered, inputs and outputs
+    /// by run number. Older files are upgraded in place (the graph tables, being derived, are
+    /// dropped and rebuilt from history by the next query).
+    public static let schemaVersion = 4
     let queue: DatabaseQueue
     public let path: String
 
@@ -86,7 +87,7 @@ public final class LineageIndex: @unchecked Sendable {
                     pointer TEXT, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 """)
-            if version == 2 {
+            if version == 2 || version == 3 {
                 try db.execute(sql: "DROP TABLE IF EXISTS run; DROP TABLE IF EXISTS run_input; DROP TABLE IF EXISTS run_output; DROP TABLE IF EXISTS artifact; DROP TABLE IF EXISTS indexed_commit;")
             }
             try db.execute(sql: graphSchema)
