@@ -12,7 +12,6 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 DVC_VERSION=${DVC_VERSION:-3.67.1}
-MARKER=/tmp/lineage-cli-ready
 
 usage() {
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
@@ -23,9 +22,8 @@ Options:
   --no-peers       skip DVC and git-lfs (git itself, cp and openssl are always run)
   --no-lineage     skip lineage (peer side only; for developing the harness)
   --reps N         best of N (default 3; 1 with --quick)
-  --lineage PATH   lineage binary to use (also $LINEAGE). Default: the path in
-                   /tmp/lineage-cli-ready if that exists, else build with
-                   `swift build -c release --scratch-path .build-release`
+  --lineage PATH   lineage binary to use (also $LINEAGE). Default: build the
+                   working tree with `swift build -c release --scratch-path .build-release`
   --keep           keep the work directory (printed at the end)
   --out FILE       Markdown output (default Benchmarks/results-latest.md)
 Environment: BENCH_TMPDIR (parent of the work dir; default <repo>/../tmp-bench),
@@ -117,10 +115,6 @@ if need_time; then HAVE_TIME=1; else HAVE_TIME=0; say "GNU time missing: no peak
 have_lineage=0
 resolve_lineage() {
     [ "$NO_LINEAGE" = 1 ] && { meta lineage "skipped (--no-lineage)"; return; }
-    if [ -z "$LINEAGE_BIN" ] && [ -s "$MARKER" ]; then
-        local p; p=$(head -n1 "$MARKER" | tr -d '[:space:]')
-        if [ -x "$p" ]; then LINEAGE_BIN=$p; else say "marker $MARKER names $p, which is not executable; building instead"; fi
-    fi
     if [ -z "$LINEAGE_BIN" ]; then
         say "building lineage: swift build -c release --scratch-path .build-release (log: $W/logs/build.log)"
         if (cd "$ROOT" && swift build -c release --scratch-path .build-release) >"$W/logs/build.log" 2>&1; then

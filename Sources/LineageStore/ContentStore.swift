@@ -186,20 +186,17 @@ public final class ContentStore: @unchecked Sendable {
 
     /// An object's bytes, decompressed and verified against its SHA-256.
     /// Throws `missingObject` when no pack has it, `corruptObject` when its bytes are damaged.
-    public func read(_ digest: Digest) throws -> [UInt8] { try read(digest, verify: true) }
-
-    /// Reads an object; without `verify` its SHA-256 is not recomputed (the caller proves the bytes otherwise).
-    func read(_ digest: Digest, verify: Bool) throws -> [UInt8] {
+    public func read(_ digest: Digest) throws -> [UInt8] {
         var found = locate(digest)
         if found == nil {
             try reload()
             found = locate(digest)
         }
         guard let (pack, entry) = found else { throw StoreError.missingObject(digest) }
-        return try read(entry: entry, in: pack, expected: digest, verify: verify)
+        return try read(entry: entry, in: pack, expected: digest)
     }
 
-    private func read(entry: PackEntry, in pack: PackIndex, expected digest: Digest, verify: Bool = true) throws -> [UInt8] {
+    private func read(entry: PackEntry, in pack: PackIndex, expected digest: Digest) throws -> [UInt8] {
         // The header and the payload are read separately so raw payloads land in their final array
         // with no zero-fill and no copy.
         var header = [UInt8](repeating: 0, count: PackFormat.entryHeaderSize)
@@ -233,7 +230,7 @@ public final class ContentStore: @unchecked Sendable {
         default:
             throw StoreError.corruptObject(digest, file: pack.packPath)
         }
-        if verify, bytes.withUnsafeBytes({ sha256($0) }) != digest { throw StoreError.corruptObject(digest, file: pack.packPath) }
+        if bytes.withUnsafeBytes({ sha256($0) }) != digest { throw StoreError.corruptObject(digest, file: pack.packPath) }
         return bytes
     }
 
@@ -323,23 +320,45 @@ public final class ContentStore: @unchecked Sendable {
 
     // MARK: - Restoring
 
-    /// Writes the file's bytes to `path` (created or truncated, then chmod'ed to `mode`), chunk by chunk,
-    /// verifying every chunk's digest, the whole-file SHA-256 and the size; fsyncs before returning.
-    /// With `durable: false` the file is not fsynced: for working-directory files, which (as with
-    /// git's checkout) the store can always restore again.
+    /// Writes the file's bytes to `path` (created or truncated, then chmod'ed to `mode`) and fsyncs it,
+    /// unless `durable` is false: for working-directory files, which (as with git's checkout) the
+    /// store can always restore again.
+    ///
+    /// Integrity: what is written is exactly the file the chunk list `chunkList` describes, or this
+    /// throws. The list is read by its SHA-256 — the digest the (signed) pointer records — and its
+    /// lengths must add up to `size`. Every chunk is addressed by its SHA-256: each is re-hashed once
+    /// read (and inflated) and must equal its address and its length in the list before any byte of
+    /// it is written. By SHA-256's collision resistance the reassembled bytes are then the ones that
+    /// were chunked and hashed when the file was added, so no second, whole-file hash pass is made.
+    /// `sha256` (the pointer's whole-file digest, computed by `ingest` from the same read of the file
+    /// as the chunk addresses) is compared where that costs nothing — an empty or one-chunk file,
+    /// whose one chunk address is its whole-file digest — and otherwise not recomputed here;
+    /// `lineage verify` re-derives it from the chunks. Dropping that inherently sequential pass lets
+    /// the chunk checks run on all cores (`ChunkRestore.writePositional`: workers read and check
+    /// chunks in parallel, one at a time `pwrite`s checked chunks at their offsets; a few MiB of
+    /// buffers in all). The file's blocks are reserved up front (`preallocate`).
+    ///
+    /// Throws `missingObject` for an absent chunk, `corruptObject` for a damaged one, `contentMismatch`
+    /// when the list does not match `size` (or `sha256`, as above). The file may then be partly
+    /// written: callers restore to a temporary name and rename it only after success.
     public func restore(chunkList: Digest, size: UInt64, sha256: Digest, to path: String, mode: mode_t = 0o644,
                         durable: Bool = true, progress: ((UInt64) -> Void)? = nil) throws {
+        let list = try checkedChunkList(chunkList, size: size, sha256: sha256, path: path)
         let fd = try check(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
         defer { close(fd) }
         try check(fchmod(fd, mode), "fchmod", path)
-        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: path, verifyChunks: false, progress: progress)
+        preallocate(fd, size: size)
+        try ChunkRestore(store: self, list: list, listDigest: chunkList, fd: fd, path: path).writePositional(progress: progress)
         if durable { try check(fsync(fd), "fsync", path) }
     }
 
-    /// Streams the file's bytes to `fd` (e.g. stdout), verifying as `restore` does. On a verification
-    /// failure part of the output may already have been written; the error is still thrown.
+    /// Streams the file's bytes to `fd` (e.g. stdout) in order, checked as `restore` checks them: a chunk
+    /// is written only once its SHA-256 and length are verified. On a failure the chunks before the bad
+    /// one have been written; the error is still thrown.
     public func write(chunkList: Digest, size: UInt64, sha256: Digest, toFileDescriptor fd: Int32) throws {
-        try stream(chunkList: chunkList, size: size, sha256: sha256, to: fd, path: "file descriptor \(fd)", verifyChunks: true, progress: nil)
+        let path = "file descriptor \(fd)"
+        let list = try checkedChunkList(chunkList, size: size, sha256: sha256, path: path)
+        try ChunkRestore(store: self, list: list, listDigest: chunkList, fd: fd, path: path).writeInOrder(progress: nil)
     }
 
     /// The chunk list object, decoded; `corruptObject` if it is not a chunk list.
@@ -350,80 +369,63 @@ public final class ContentStore: @unchecked Sendable {
         }
     }
 
-    /// Streams a file's chunks to `fd`. A reader thread fetches (and inflates) chunks while this thread
-    /// hashes and writes them, with at most 8 chunks in flight.
-    ///
-    /// With `verifyChunks`, every chunk is checked before a byte of it is written (for output that
-    /// cannot be taken back, like stdout). Without, only the whole-file SHA-256 is computed — one hash
-    /// pass instead of two — which proves the same; on a mismatch the chunks are re-read with checks to
-    /// name the damaged one. Callers writing a temporary file rename it only after success.
-    private func stream(chunkList listDigest: Digest, size: UInt64, sha256: Digest, to fd: Int32, path: String,
-                        verifyChunks: Bool, progress: ((UInt64) -> Void)?) throws {
+    /// The chunk list of a file about to be restored, checked against its record: the lengths add up
+    /// to `size`, and for an empty or one-chunk file (whose chunk address is its whole-file SHA-256)
+    /// the digest equals `sha256`.
+    private func checkedChunkList(_ listDigest: Digest, size: UInt64, sha256: Digest, path: String) throws -> ChunkList {
         let list = try chunkList(listDigest)
         guard list.totalSize == size else {
             throw StoreError.contentMismatch(path: path, detail: "chunk list \(listDigest.hex) adds up to \(list.totalSize) bytes, the record says \(size)")
         }
-        let queue = BlockingQueue<Result<[UInt8], Error>?>()
-        let slots = DispatchSemaphore(value: 8)
-        let stop = ManagedAtomicFlag()
-        let entries = list.entries
-        // The whole-file hash runs on whichever thread has less to do: the reader when chunks are not
-        // checked one by one, the writer when they are (the reader then hashes each chunk).
-        final class Box: @unchecked Sendable { var hasher = DigestBuilder() }
-        let readerHash = Box()
-        let reader = Thread { [self] in
-            for entry in entries {
-                slots.wait()
-                if stop.isSet { break }
-                do {
-                    let bytes = try self.read(entry.digest, verify: verifyChunks)
-                    guard bytes.count == Int(entry.length) else {
-                        throw StoreError.corruptObject(entry.digest, file: "chunk list \(listDigest.hex)")
-                    }
-                    if !verifyChunks { bytes.withUnsafeBytes { readerHash.hasher.update($0) } }
-                    queue.push(.success(bytes))
-                } catch {
-                    queue.push(.failure(error))
-                    break
-                }
-            }
-            queue.push(nil)
-        }
-        reader.stackSize = 1 << 20
-        reader.start()
-        var hasher = DigestBuilder()
-        var done: UInt64 = 0
-        var failure: Error?
-        while let item = queue.pop() {
-            slots.signal()
-            guard failure == nil else { continue }  // draining after a failure
-            switch item {
-            case .failure(let error):
-                failure = error
-                stop.set()
-            case .success(let bytes):
-                do {
-                    try bytes.withUnsafeBytes { buf in
-                        if verifyChunks { hasher.update(buf) }
-                        try writeAll(fd, buf, path: path)
-                    }
-                    done += UInt64(bytes.count)
-                    progress?(done)
-                } catch {
-                    failure = error
-                    stop.set()
-                }
+        if list.entries.count <= 1 {
+            let whole = list.entries.first?.digest ?? Digest.of([UInt8]())
+            guard whole == sha256 else {
+                throw StoreError.contentMismatch(path: path, detail: "SHA-256 is \(whole.hex), expected \(sha256.hex)")
             }
         }
-        // The reader pushed `nil` after its last update, and `pop` synchronised with that push.
-        if !verifyChunks { hasher = readerHash.hasher }
-        if let failure { throw failure }
-        let whole = hasher.finalize()
-        guard whole == sha256 else {
-            // Name the damaged chunk if one is; otherwise the list itself does not add up to the file.
-            for entry in entries { _ = try read(entry.digest) }
-            throw StoreError.contentMismatch(path: path, detail: "SHA-256 is \(whole.hex), expected \(sha256.hex)")
+        return list
+    }
+
+    /// One chunk of a file being restored, read into `scratch` (inflated if stored compressed) and
+    /// checked before it is returned: its pack entry header, its SHA-256 against its address, and its
+    /// length against the chunk list `listDigest`. Throws `missingObject` / `corruptObject` as `read`
+    /// does. The bytes stay valid until `scratch` is used again. Safe on several threads at once,
+    /// each with its own scratch.
+    func readChunk(_ chunk: ChunkList.Entry, list listDigest: Digest, into scratch: ChunkScratch) throws -> UnsafeRawBufferPointer {
+        let digest = chunk.digest
+        var found = locate(digest)
+        if found == nil {
+            try reload()
+            found = locate(digest)
         }
+        guard let (pack, entry) = found else { throw StoreError.missingObject(digest) }
+        let corrupt = StoreError.corruptObject(digest, file: pack.packPath)
+        let storedLength = Int(entry.storedLength), rawLength = Int(entry.rawLength)
+        guard storedLength <= PackFormat.maxObjectSize, rawLength <= PackFormat.maxObjectSize else { throw corrupt }
+        // Entry header and payload in one read.
+        let total = PackFormat.entryHeaderSize + storedLength
+        scratch.reserve(stored: total, raw: 0)
+        guard try preadFull(pack.fd, scratch.stored, total, entry.offset, path: pack.packPath) == total else { throw corrupt }
+        let header = UnsafeRawPointer(scratch.stored)
+        let sameName = digest.bytes.withUnsafeBytes { memcmp(header + 9, $0.baseAddress!, 32) == 0 }
+        guard loadBE(header, 1, as: UInt32.self) == entry.rawLength, loadBE(header, 5, as: UInt32.self) == entry.storedLength,
+              sameName else { throw corrupt }
+        let payload = UnsafeRawBufferPointer(start: header + PackFormat.entryHeaderSize, count: storedLength)
+        let bytes: UnsafeRawBufferPointer
+        switch header.load(as: UInt8.self) {
+        case PackFormat.flagRaw:
+            bytes = payload
+        case PackFormat.flagZlib:
+            guard scratch.inflate(payload, rawLength: rawLength) else { throw corrupt }
+            bytes = UnsafeRawBufferPointer(start: scratch.raw, count: rawLength)
+        default:
+            throw corrupt
+        }
+        guard sha256(bytes) == digest else { throw corrupt }
+        guard bytes.count == Int(chunk.length) else {
+            throw StoreError.corruptObject(digest, file: "chunk list \(listDigest.hex)")
+        }
+        return bytes
     }
 
     // MARK: - Verify
