@@ -37,7 +37,9 @@ extension Repository {
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
+        let clock = PhaseClock("commit")
         return try withWriteLock {
+            clock.mark("lock")
             let head = try headCommit()
             let stamp = now ?? nowSeconds()
             // Key, trust and identity are checked before anything is written.
@@ -54,6 +56,7 @@ extension Repository {
             for path in headFiles.keys where !stagedPaths.contains(path) { changedList.append(path) }
             changedList.sort()
             let changed = changedList.count
+            clock.mark("compare with HEAD")
             let config = try projectConfig()
             // Rights records: HEAD's and staged ones, moved to the versions of this commit.
             let stagedIDs = Dictionary(staged.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
@@ -65,6 +68,7 @@ extension Repository {
                 let below = try stagedIDs.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), try pointer($0.value).sha256) }
                 return below.isEmpty ? nil : DirectoryDigest.of(below)
             }
+            clock.mark("rights")
             if requireChanges {
                 let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
                 let configChanged = try head.map { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) ?? [] != config.bytes } ?? false
@@ -82,7 +86,8 @@ extension Repository {
             var checks: [CheckRecord] = []
             if noVerify {
                 let who = try identity(now: stamp)
-                let artifacts = try staged.filter { changedList.contains($0.path) || hooksOnly?.contains($0.path) == true }
+                let changedSet = Set(changedList)
+                let artifacts = try staged.filter { changedSet.contains($0.path) || hooksOnly?.contains($0.path) == true }
                     .map { CheckRecord.Artifact(path: $0.path, sha256: try pointer($0.id).sha256) }
                 checks.append(CheckRecord(validator: "*", validatorVersion: "1", configDigest: Digest.of(config.bytes), artifacts: artifacts,
                                           outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
@@ -94,9 +99,12 @@ extension Repository {
                 checks = report.outcomes.map(\.record)
             }
             for check in checks { records[CheckRecord.recordPath(check.id)] = try check.encoded() }
+            clock.mark("hooks")
             let tree = try index.writeTree()
+            clock.mark("write tree")
             let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
                                            runs: runs, noVerify: noVerify ? true : nil, checks: checks.map(\.id.hex), signer: key, now: stamp)
+            clock.mark("sign and write commit")
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
             // The staged rights are in the commit now.
@@ -105,10 +113,13 @@ extension Repository {
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
             // Extend the lineage graph by this commit (derived state: if this fails, the next
             // `trace`/`impact` catches up).
+            clock.mark("update ref, status cache")
             if let graph = try? openLineageIndex() { _ = try? syncGraph(graph) }
+            clock.mark("graph index")
             // Like git's `gc --auto`: once loose objects or packs pile up, repack the history
             // (maintenance; failing it changes nothing).
             if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack(all: false) }
+            clock.mark("auto repack")
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
                                 filesChanged: changed, hooks: hooks, noVerify: noVerify)
         }

@@ -52,7 +52,7 @@ extension Repository {
         clock.mark("head tree")
         // The cache is matched to the staged entries by merging two lists sorted by path bytes, not
         // through a dictionary: no hashing of 100,000s of paths. A path the merge misses is only re-hashed.
-        let cache = alignCache((try? lineageIndex.cachedFilesSorted()) ?? [], to: staged)
+        let cache = (try? lineageIndex.cachedFiles(alignedTo: staged.map(\.path))) ?? Array(repeating: nil, count: staged.count)
         clock.mark("cache load")
         var cacheUpdates: [(path: String, file: CachedFile)] = []
 
@@ -108,17 +108,6 @@ extension Repository {
 
     enum QuickCheck { case unchanged, deleted, check(FileStat) }
 
-    /// The cache entry of each staged file (same order), by a merge of the two path-sorted lists.
-    private func alignCache(_ rows: [(path: String, file: CachedFile)], to staged: [TreeFile]) -> [CachedFile?] {
-        var aligned = [CachedFile?](repeating: nil, count: staged.count)
-        var j = 0
-        for (i, entry) in staged.enumerated() {
-            while j < rows.count, rows[j].path.utf8.lexicographicallyPrecedes(entry.path.utf8) { j += 1 }
-            if j < rows.count, rows[j].path == entry.path { aligned[i] = rows[j].file; j += 1 }
-        }
-        return aligned
-    }
-
     /// `lstat` of every staged file against the stat cache, split across the cores.
     private func quickCheck(_ staged: [TreeFile], cache: [CachedFile?]) -> [QuickCheck] {
         let count = staged.count
@@ -130,10 +119,24 @@ extension Repository {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 2048))
         let root = self.root
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+            // Paths come sorted, so a directory's files are consecutive: each directory is opened
+            // once and its files stat'ed relative to it (the kernel walks one name, not the path).
+            var directory: Substring? = nil
+            var directoryFD: Int32 = -1
+            defer { if directoryFD >= 0 { close(directoryFD) } }
             for i in (count * w / workers)..<(count * (w + 1) / workers) {
                 let entry = staged[i]
                 let outcome: QuickCheck
-                if let st = FileStat.lstat(root + "/" + entry.path), st.isRegularFile {
+                let slash = entry.path.utf8.lastIndex(of: UInt8(ascii: "/"))
+                let dir = slash.map { Substring(entry.path.utf8[..<$0]) } ?? ""
+                if dir != directory {
+                    if directoryFD >= 0 { close(directoryFD) }
+                    directoryFD = Glibc.open(dir.isEmpty ? root : root + "/" + dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    directory = dir
+                }
+                let name = slash.map { String(Substring(entry.path.utf8[entry.path.utf8.index(after: $0)...])) } ?? entry.path
+                let stat = directoryFD >= 0 ? FileStat.lstat(in: directoryFD, name) : FileStat.lstat(root + "/" + entry.path)
+                if let st = stat, st.isRegularFile {
                     if let cached = cache[i], cached.isValid(for: st), cached.pointer == entry.id.hex {
                         outcome = .unchanged
                     } else {

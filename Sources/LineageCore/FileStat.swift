@@ -27,6 +27,15 @@ public struct FileStat: Equatable, Sendable, Codable {
         return FileStat(st)
     }
 
+    /// `lstat` of `name` in the directory open as `directory` (`fstatat(2)` without following a
+    /// final symlink); nil when it does not exist. Saves the kernel walking the whole path again
+    /// for every file of a directory.
+    public static func lstat(in directory: Int32, _ name: String) -> FileStat? {
+        var st = stat()
+        guard Glibc.fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return FileStat(st)
+    }
+
     /// `fstat(2)` of an open descriptor.
     public static func fstat(_ fd: Int32) -> FileStat? {
         var st = stat()

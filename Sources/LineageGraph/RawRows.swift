@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import LineageCore
 
 /// Steps a statement with SQLite's C API. GRDB's `Row` decoding costs about half a microsecond a
 /// column, which was most of `trace` on large graphs; the hot graph queries read columns directly.
@@ -75,6 +76,12 @@ struct RawRow {
     /// The column's text as a `String` (invalid UTF-8 repaired).
     func string(_ i: Int32) -> String { String(decoding: bytes(i), as: UTF8.self) }
     func isNull(_ i: Int32) -> Bool { sqlite3_column_type(s, i) == SQLITE_NULL }
+    /// A 32-byte BLOB column as a digest; nil for anything else.
+    func digest(_ i: Int32) -> Digest? {
+        guard sqlite3_column_type(s, i) == SQLITE_BLOB, sqlite3_column_bytes(s, i) == 32,
+              let p = sqlite3_column_blob(s, i) else { return nil }
+        return Digest(bytes: Array(UnsafeRawBufferPointer(start: p, count: 32)))
+    }
 
     /// Appends the numbers of a comma-separated list of integers (`group_concat`) to `out`.
     func appendIDs(_ i: Int32, to out: inout [Int64]) {

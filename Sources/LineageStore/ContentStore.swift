@@ -89,7 +89,7 @@ public final class ContentStore: @unchecked Sendable {
         }
     }
 
-    /// Opens a store and loads every pack index.
+    /// Opens a store (its format is checked now; its pack indexes are loaded on first use).
     public init(directory: String) throws {
         self.directory = directory
         self.packsDirectory = directory + "/sha256/packs"
@@ -101,7 +101,8 @@ public final class ContentStore: @unchecked Sendable {
         guard version <= ContentStore.formatVersion else {
             throw StoreError.newerFormat(path: directory, found: version, supported: ContentStore.formatVersion)
         }
-        try reload()
+        // The pack indexes are loaded on first use (`snapshot`), not here: commands like `status`
+        // open the repository without reading a single object.
     }
 
     // MARK: - Packs
@@ -122,8 +123,12 @@ public final class ContentStore: @unchecked Sendable {
             let present = Set(packs.map(\.name))
             packs += loaded.filter { !present.contains($0.name) }
             orphanIndexes = orphans
+            isLoaded = true
         }
     }
+
+    /// Whether `reload` has run once (the packs of the directory are known).
+    private var isLoaded = false
 
     private func loadPack(name: String) throws -> PackIndex {
         let packPath = packsDirectory + "/" + name + ".pack"
@@ -161,7 +166,12 @@ public final class ContentStore: @unchecked Sendable {
         lock.withLock { if !packs.contains(where: { $0.name == name }) { packs.append(pack) } }
     }
 
-    private func snapshot() -> [PackIndex] { lock.withLock { packs } }
+    /// The loaded packs, loading them first if no `reload` has run yet. A failure to load is not
+    /// thrown here: the object then looks absent, and `read` (which reloads on a miss) throws it.
+    private func snapshot() -> [PackIndex] {
+        if !lock.withLock({ isLoaded }) { try? reload() }
+        return lock.withLock { packs }
+    }
 
     /// Damaged indexes found at open, as (index path, reason).
     public var damagedIndexes: [(file: String, detail: String)] {
