@@ -87,6 +87,14 @@ public final class Repository: @unchecked Sendable {
 
     func openIndex() throws -> StagingIndex { try git.openIndex(at: layout.stagingIndex) }
 
+    /// The staged entries and the staging index's checksum, for reading only: parsed directly
+    /// when the file is in the plain form lineage writes, else through libgit2.
+    func stagedSnapshot() throws -> (entries: [TreeFile], checksum: String) {
+        if let s = IndexFileSnapshot.read(path: layout.stagingIndex) { return (s.entries, s.checksum) }
+        let index = try openIndex()
+        return (index.entries, index.checksum)
+    }
+
     func openLineageIndex() throws -> LineageIndex { try LineageIndex(path: layout.indexDatabase, warn: warn) }
 
     /// The commit HEAD points at, or nil before the first commit.

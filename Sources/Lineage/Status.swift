@@ -39,53 +39,60 @@ extension Repository {
         result.branch = headRef == "HEAD" ? nil : headRef.replacingOccurrences(of: "refs/heads/", with: "")
         let head = try headCommit()
         result.head = head?.hex
-        let index = try openIndex()
-        let staged = index.entries
+        let snapshot = try stagedSnapshot()
+        let staged = snapshot.entries
         let lineageIndex = try openLineageIndex()
         clock.mark("staging index")
         // When the staging index is byte-identical to one recorded as equal to HEAD's tree, every
         // staged file is unchanged against HEAD and the tree need not be read.
         let headTree = try head.map { try git.commit($0).tree }
-        let indexIsHead = headTree != nil && lineageIndex.meta(Repository.cleanIndexKey) == "\(index.checksum) \(headTree!.hex)"
+        let indexIsHead = headTree != nil && lineageIndex.meta(Repository.cleanIndexKey) == "\(snapshot.checksum) \(headTree!.hex)"
         let headFiles = indexIsHead ? [:] : try head.map { try files(ofCommit: $0) } ?? [:]
         let stagedPaths = indexIsHead ? [] : Set(staged.map(\.path))
         clock.mark("head tree")
-        // The cache is matched to the staged entries by merging two lists sorted by path bytes, not
-        // through a dictionary: no hashing of 100,000s of paths. A path the merge misses is only re-hashed.
-        let cache = (try? lineageIndex.cachedFiles(alignedTo: staged.map(\.path))) ?? Array(repeating: nil, count: staged.count)
-        clock.mark("cache load")
+        // Every file is stat'ed on all cores while the stat cache loads on one of them. The cache is
+        // matched to the staged entries by merging two lists sorted by path bytes, not through a
+        // dictionary: no hashing of 100,000s of paths. A path the merge misses is only re-hashed.
+        final class CacheBox: @unchecked Sendable { var rows: [CachedFile?] = [] }
+        let loaded = CacheBox()
+        let paths = staged.map(\.path)
+        nonisolated(unsafe) let database = lineageIndex
+        let stats = statFiles(staged) {
+            loaded.rows = (try? database.cachedFiles(alignedTo: paths)) ?? Array(repeating: nil, count: paths.count)
+        }
+        let cache = loaded.rows
+        clock.mark("stat files, cache load")
         var cacheUpdates: [(path: String, file: CachedFile)] = []
-
-        // First pass, on every core: stat each file and settle what the cache can prove.
-        let quick = quickCheck(staged, cache: cache)
-        clock.mark("stat files")
         for (n, entry) in staged.enumerated() {
             let stagedState: FileStatus.Staged
             if indexIsHead { stagedState = .unchanged }
             else if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
             let worktree: FileStatus.Worktree
-            let absolute = root + "/" + entry.path
-            switch quick[n] {
-            case .unchanged: worktree = .unchanged
-            case .deleted: worktree = .deleted
-            case .check(let st):
-                let recorded = currentTimeNs()
-                let expected = try pointer(entry.id)
-                let actual: Digest
-                if let cached = cache[n], cached.isValid(for: st) {
-                    actual = cached.sha256
+            if let st = stats[n], st.isRegularFile {
+                if let cached = cache[n], cached.isValid(for: st), let pointer = cached.pointer, entry.id.isEqual(toHex: pointer) {
+                    worktree = .unchanged
                 } else {
-                    guard let digest = try? hashFile(absolute) else {
-                        result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
-                        continue
+                    let absolute = root + "/" + entry.path
+                    let recorded = currentTimeNs()
+                    let expected = try pointer(entry.id)
+                    let actual: Digest
+                    if let cached = cache[n], cached.isValid(for: st) {
+                        actual = cached.sha256
+                    } else {
+                        guard let digest = try? hashFile(absolute) else {
+                            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
+                            continue
+                        }
+                        actual = digest
+                        result.rehashed += 1
                     }
-                    actual = digest
-                    result.rehashed += 1
+                    worktree = (actual == expected.sha256 && st.size == expected.size) ? .unchanged : .modified
+                    let after = FileStat.lstat(absolute) ?? st
+                    cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
+                                                                pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
                 }
-                worktree = (actual == expected.sha256 && st.size == expected.size) ? .unchanged : .modified
-                let after = FileStat.lstat(absolute) ?? st
-                cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
-                                                            pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
+            } else {
+                worktree = .deleted
             }
             result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: worktree))
             if n % 4096 == 0 { progress.update(phase: "Checking", done: UInt64(n), total: UInt64(staged.count), unit: .items) }
@@ -106,49 +113,42 @@ extension Repository {
     /// Meta key of the (staging index checksum, tree) pair known to be equal.
     static let cleanIndexKey = "clean-index"
 
-    enum QuickCheck { case unchanged, deleted, check(FileStat) }
-
-    /// `lstat` of every staged file against the stat cache, split across the cores.
-    private func quickCheck(_ staged: [TreeFile], cache: [CachedFile?]) -> [QuickCheck] {
+    /// `lstat` of every staged file (nil where there is none), on every core: threads take
+    /// 1,024 files at a time. One thread first runs `alongside` (loading the stat cache), then
+    /// joins in. Paths come sorted, so a directory's files are consecutive: each directory is
+    /// opened once per batch and its files stat'ed relative to it (the kernel walks one name, not
+    /// the whole path).
+    private func statFiles(_ staged: [TreeFile], alongside: @Sendable () -> Void) -> [FileStat?] {
         let count = staged.count
-        guard count > 0 else { return [] }
-        // Each worker initializes a disjoint range of one buffer; the array is made once all are done.
-        let buffer = UnsafeMutableBufferPointer<QuickCheck>.allocate(capacity: count)
-        defer { buffer.baseAddress!.deinitialize(count: count); buffer.deallocate() }
+        let buffer = UnsafeMutableBufferPointer<FileStat?>.allocate(capacity: max(count, 1))
+        buffer.initialize(repeating: nil)
+        defer { buffer.deallocate() }
         nonisolated(unsafe) let base = buffer.baseAddress!
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 2048))
         let root = self.root
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            // Paths come sorted, so a directory's files are consecutive: each directory is opened
-            // once and its files stat'ed relative to it (the kernel walks one name, not the path).
+        let batches = BatchCounter(count: count, batch: 1024)
+        let threads = max(2, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            if w == 1 { alongside() }
             var directory: Substring? = nil
             var directoryFD: Int32 = -1
             defer { if directoryFD >= 0 { close(directoryFD) } }
-            for i in (count * w / workers)..<(count * (w + 1) / workers) {
-                let entry = staged[i]
-                let outcome: QuickCheck
-                let slash = entry.path.utf8.lastIndex(of: UInt8(ascii: "/"))
-                let dir = slash.map { Substring(entry.path.utf8[..<$0]) } ?? ""
-                if dir != directory {
-                    if directoryFD >= 0 { close(directoryFD) }
-                    directoryFD = Glibc.open(dir.isEmpty ? root : root + "/" + dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                    directory = dir
-                }
-                let name = slash.map { String(Substring(entry.path.utf8[entry.path.utf8.index(after: $0)...])) } ?? entry.path
-                let stat = directoryFD >= 0 ? FileStat.lstat(in: directoryFD, name) : FileStat.lstat(root + "/" + entry.path)
-                if let st = stat, st.isRegularFile {
-                    if let cached = cache[i], cached.isValid(for: st), cached.pointer == entry.id.hex {
-                        outcome = .unchanged
-                    } else {
-                        outcome = .check(st)
+            while let range = batches.next() {
+                directory = nil
+                for i in range {
+                    let path = staged[i].path
+                    let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+                    let dir = slash.map { Substring(path.utf8[..<$0]) } ?? ""
+                    if dir != directory {
+                        if directoryFD >= 0 { close(directoryFD) }
+                        directoryFD = Glibc.open(dir.isEmpty ? root : root + "/" + dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        directory = dir
                     }
-                } else {
-                    outcome = .deleted
+                    let name = slash.map { String(Substring(path.utf8[path.utf8.index(after: $0)...])) } ?? path
+                    base[i] = directoryFD >= 0 ? FileStat.lstat(in: directoryFD, name) : FileStat.lstat(root + "/" + path)
                 }
-                (base + i).initialize(to: outcome)
             }
         }
-        return Array(buffer)
+        return Array(UnsafeBufferPointer(start: base, count: count))
     }
 
     /// SHA-256 of a file, streamed.
@@ -167,5 +167,24 @@ extension Repository {
             builder.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         return builder.finalize()
+    }
+}
+
+/// Hands out consecutive index ranges to worker threads.
+private final class BatchCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var at = 0
+    private let count: Int
+    private let batch: Int
+
+    init(count: Int, batch: Int) { self.count = count; self.batch = batch }
+
+    func next() -> Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard at < count else { return nil }
+        let start = at
+        at = min(count, at + batch)
+        return start..<at
     }
 }

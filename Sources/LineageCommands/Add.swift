@@ -29,7 +29,7 @@ struct Add: RepositoryCommand {
         if changed.count <= 50 {
             for f in changed {
                 let size = f.size.map { " (\(formatBytes($0)))" } ?? ""
-                Output.line("  \(f.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(f.path)\(size)")
+                Output.line("  \(f.status.rawValue.rightPadded(9)) \(f.path)\(size)")
             }
         }
         func count(_ s: AddedFile.Status) -> Int { result.files.filter { $0.status == s }.count }

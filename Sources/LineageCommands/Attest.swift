@@ -15,7 +15,7 @@ struct Attest: RepositoryCommand {
     func run(in repository: Repository) throws {
         let attestation = try repository.attest(path, revision: rev, cwd: global.cwd)
         let text = try CanonicalJSON.pretty(attestation.envelope) + "\n"
-        guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
+        guard let output else { return Output.write(text) }
         let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
         try repository.writeOutsideStore(Array(text.utf8), to: target)
         if !global.quiet {

@@ -22,7 +22,7 @@ struct DatasheetCommand: RepositoryCommand {
             try repository.writeOutsideStore(Array(text.utf8), to: target)
             if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Output.write(text)
         }
     }
 }

@@ -16,7 +16,7 @@ struct Diff: RepositoryCommand {
     }
 
     static func describe(_ e: DiffEntry) -> String {
-        let label = e.change.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let label = e.change.rawValue.rightPadded(9)
         switch e.change {
         case .added: return Output.color(label, "32") + " \(e.path)  \(formatBytes(e.new?.size ?? 0))  \(e.new?.sha256.hex.prefix(12) ?? "")"
         case .deleted: return Output.color(label, "31") + " \(e.path)  \(formatBytes(e.old?.size ?? 0))"

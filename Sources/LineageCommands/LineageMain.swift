@@ -22,6 +22,7 @@ public struct LineageMain: ParsableCommand {
 
     /// Runs one command line in-process and returns its exit code.
     public static func run(arguments: [String]) -> Int32 {
+        defer { Output.flush() }
         do {
             var command = try parseAsRoot(hoistingDirectoryOption(arguments))
             try command.run()
@@ -37,7 +38,7 @@ public struct LineageMain: ParsableCommand {
             let text = fullMessage(for: error)
             let code = exitCode(for: error).rawValue
             if !text.isEmpty {
-                if code == 0 { Output.line(text) } else { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+                if code == 0 { Output.line(text) } else { Output.flush(); FileHandle.standardError.write(Data((text + "\n").utf8)) }
             }
             return code == 1 ? ExitCode32.usage : code
         }

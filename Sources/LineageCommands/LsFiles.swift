@@ -13,7 +13,7 @@ struct LsFiles: RepositoryCommand {
         if output.json { return try Output.json(files) }
         for f in files {
             if long {
-                Output.line("\(f.sha256.hex.prefix(16))  \(String(f.size).leftPadded(12))  \(f.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(f.path)")
+                Output.line("\(f.sha256.hex.prefix(16))  \(String(f.size).leftPadded(12))  \(f.kind.rawValue.rightPadded(11)) \(f.path)")
             } else {
                 Output.line(f.path)
             }
@@ -23,4 +23,7 @@ struct LsFiles: RepositoryCommand {
 
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    /// Padded with spaces on the right to `width` characters (Foundation's `padding(toLength:)` is
+    /// slow enough to show when listing 100,000 files).
+    func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

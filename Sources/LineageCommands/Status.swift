@@ -17,7 +17,7 @@ struct Status: RepositoryCommand {
             Output.line("Changes to be committed:")
             for f in staged {
                 let label = f.staged == .new ? "new file:" : f.staged == .modified ? "modified:" : "deleted:"
-                Output.line("  " + Output.color(label.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + f.path, "32"))
+                Output.line("  " + Output.color(label.rightPadded(11) + " " + f.path, "32"))
             }
         }
         let unstaged = result.files.filter { $0.worktree == .modified || ($0.worktree == .deleted && $0.staged != .deleted) }
@@ -25,7 +25,7 @@ struct Status: RepositoryCommand {
             Output.line("Changes not staged for commit (use `lineage add <path>` to stage them):")
             for f in unstaged {
                 let label = f.worktree == .modified ? "modified:" : "deleted:"
-                Output.line("  " + Output.color(label.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + f.path, "31"))
+                Output.line("  " + Output.color(label.rightPadded(11) + " " + f.path, "31"))
             }
         }
         let unchanged = result.files.filter { $0.staged == .unchanged && $0.worktree == .unchanged }.count

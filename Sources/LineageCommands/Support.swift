@@ -50,8 +50,34 @@ enum Output {
     static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Standard output is buffered (64 KiB, like stdio's): listing 100,000 files is then a few
+    /// dozen writes instead of one system call per line. Flushed before anything goes to
+    /// standard error, so the two stay in order on a terminal, and when the command ends.
+    nonisolated(unsafe) private static var pending: [UInt8] = []
+    private static let pendingLock = NSLock()
+
     static func line(_ text: String = "") {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(text + "\n")
+    }
+
+    /// Text as it is (no newline added).
+    static func write(_ text: String) {
+        pendingLock.lock()
+        defer { pendingLock.unlock() }
+        pending.append(contentsOf: text.utf8)
+        if pending.count >= 1 << 16 { flushLocked() }
+    }
+
+    static func flush() {
+        pendingLock.lock()
+        defer { pendingLock.unlock() }
+        flushLocked()
+    }
+
+    private static func flushLocked() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(pending))
+        pending.removeAll(keepingCapacity: true)
     }
 
     static func json<T: Encodable>(_ value: T) throws {
@@ -59,10 +85,12 @@ enum Output {
     }
 
     static func warn(_ text: String) {
+        flush()
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
     }
 
     static func error(_ text: String) {
+        flush()
         FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
     }
 

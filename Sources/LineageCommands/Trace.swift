@@ -12,11 +12,11 @@ struct GraphOutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("tree (default), dot, mermaid, prov-json or openlineage.", valueName: "format")) var format: GraphFormat = .tree
 
     func print(_ graph: LineageSubgraph) throws {
-        if json { return FileHandle.standardOutput.write(Data(try GraphRenderer.json(graph).utf8)) }
+        if json { return Output.write(try GraphRenderer.json(graph)) }
         let color = format == .tree && Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         var text = try GraphRenderer.render(graph, format: format, color: color)
         if !text.hasSuffix("\n") { text += "\n" }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Output.write(text)
     }
 
     func validate() throws {

@@ -55,7 +55,7 @@ struct Schema: ParsableCommand {
 
         func run() throws {
             let text = try AdHocValidation.inferSchema(table: path, cwd: global.cwd)
-            guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
+            guard let output else { return Output.write(text) }
             let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
             try AdHocValidation.write(Array(text.utf8), to: target)
             if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }

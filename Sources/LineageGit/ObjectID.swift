@@ -25,6 +25,15 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
         (w0, w1, w2) = (a, b, c)
     }
 
+    /// From 20 bytes in memory.
+    init(rawBytes raw: UnsafeRawBufferPointer) {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(raw[i]) }
+        for i in 8..<16 { b = b << 8 | UInt64(raw[i]) }
+        for i in 16..<20 { c = c << 8 | UInt32(raw[i]) }
+        (w0, w1, w2) = (a, b, c)
+    }
+
     public init?(hex: String) {
         guard hex.utf8.count == 40 else { return nil }
         var out = [UInt8](); out.reserveCapacity(20)
@@ -56,6 +65,29 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
             for i in 0..<20 { dst[i] = b[i] }
         }
         return oid
+    }
+
+    /// Whether `hex` is this id in lowercase hex (what `hex` returns), without making a string.
+    public func isEqual(toHex hex: String) -> Bool {
+        var hex = hex
+        return hex.withUTF8 { b in
+            guard b.count == 40 else { return false }
+            func word(_ from: Int, _ nibbles: Int) -> UInt64? {
+                var v: UInt64 = 0
+                for k in from..<from + nibbles {
+                    let c = b[k]
+                    let d: UInt8
+                    switch c {
+                    case 48...57: d = c - 48
+                    case 97...102: d = c - 87
+                    default: return nil
+                    }
+                    v = v << 4 | UInt64(d)
+                }
+                return v
+            }
+            return word(0, 16) == w0 && word(16, 16) == w1 && word(32, 8) == UInt64(w2)
+        }
     }
 
     public var hex: String {

@@ -85,9 +85,17 @@ extension LineageIndex {
                 try insertArtifact.execute(arguments: [path, sha.hex, Int64(size), kind, media, commit])
                 return try Int64.fetchOne(findArtifact, arguments: [path, sha.hex])!
             }
+            // A commit's own artifacts need no id back: inserted with SQLite's C API, one
+            // statement each (100,000 files in one commit were 1.2 s through GRDB's arguments).
+            let insertPlain = try RawRows(db, sql: """
+                INSERT INTO artifact(path, sha256, size, kind, media_type, first_commit) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path, sha256) DO NOTHING
+                """)
             for c in commits {
                 for a in c.artifacts {
-                    _ = try artifactID(a.path, a.sha256, size: a.size, kind: a.kind, media: a.mediaType, commit: a.commit)
+                    insertPlain.bind(1, a.path); insertPlain.bind(2, a.sha256.hex); insertPlain.bind(3, Int64(a.size))
+                    insertPlain.bind(4, a.kind); insertPlain.bind(5, a.mediaType); insertPlain.bind(6, a.commit)
+                    try insertPlain.execute()
                 }
                 for run in c.runs {
                     let code = run.code

@@ -14,6 +14,15 @@ struct RawRows {
     /// Sets parameter `i` (from 1) for the next `forEach`.
     func bind(_ i: Int32, _ value: Int64) { sqlite3_bind_int64(statement.sqliteStatement, i, value) }
 
+    /// Sets text parameter `i` (from 1); SQLite copies the bytes.
+    func bind(_ i: Int32, _ value: String) {
+        let count = Int32(value.utf8.count)
+        value.withCString { _ = sqlite3_bind_text(statement.sqliteStatement, i, $0, count, sqliteTransient) }
+    }
+
+    /// Runs a statement that returns no rows (an insert) with the parameters bound.
+    func execute() throws { try forEach { _ in } }
+
     func forEach(_ body: (RawRow) throws -> Void) throws {
         let s = statement.sqliteStatement
         defer { sqlite3_reset(s) }
@@ -96,3 +105,6 @@ struct RawRow {
         }
     }
 }
+
+/// SQLite's SQLITE_TRANSIENT: copy bound bytes before the call returns.
+private let sqliteTransient = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.self)
