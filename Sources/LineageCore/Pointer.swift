@@ -66,7 +66,7 @@ extension Pointer {
             return ok
         }
         func digest() -> Digest? {
-            guard i + 64 <= b.count, let d = Digest(hex: String(decoding: b[i..<i + 64], as: UTF8.self)) else { return nil }
+            guard i + 64 <= b.count, let d = b.withUnsafeBytes({ Digest(hexBytes: UnsafeRawBufferPointer(rebasing: $0[i..<i + 64])) }) else { return nil }
             i += 64
             return d
         }
