@@ -79,15 +79,9 @@ extension Repository {
     /// (100,000 in one `add`) is read on every core, each thread through its own libgit2
     /// repository handle (one handle must not be used by two threads at once).
     private func readPointers(_ files: [TreeFile], commit id: ObjectID) throws -> [IndexedArtifact] {
-        @Sendable func read(_ f: TreeFile, with git: GitRepository) throws -> IndexedArtifact {
-            let p: Pointer
-            do { p = try Pointer.decode(try git.readBlob(f.id)) } catch {
-                throw LineageError.damagedRepository("commit \(id.hex) names pointer \(f.id.hex) for '\(f.path)', which cannot be read (\(error))")
-            }
-            return IndexedArtifact(path: f.path, sha256: p.sha256, size: p.size, kind: p.kind.rawValue, mediaType: p.mediaType, commit: id.hex)
-        }
+        let read = Repository.readPointer
         let threads = min(ProcessInfo.processInfo.activeProcessorCount, 4, files.count / 2048)
-        guard threads > 1 else { return try files.map { try read($0, with: git) } }
+        guard threads > 1 else { return try files.map { try read($0, git, id) } }
         final class Results: @unchecked Sendable {
             var parts: [[IndexedArtifact]]
             var failure: (index: Int, error: Error)?
@@ -96,12 +90,12 @@ extension Repository {
         }
         let results = Results(threads)
         let path = git.path
-        nonisolated(unsafe) let main = git
+        let main = git
         DispatchQueue.concurrentPerform(iterations: threads) { w in
             let range = (files.count * w / threads)..<(files.count * (w + 1) / threads)
             do {
                 let handle = w == 0 ? main : try GitRepository.open(at: path)
-                let part = try files[range].map { try read($0, with: handle) }
+                let part = try files[range].map { try read($0, handle, id) }
                 results.lock.withLock { results.parts[w] = part }
             } catch {
                 results.lock.withLock {
@@ -111,6 +105,14 @@ extension Repository {
         }
         if let failure = results.failure { throw failure.error }
         return results.parts.flatMap { $0 }
+    }
+
+    private static func readPointer(_ f: TreeFile, _ git: GitRepository, _ id: ObjectID) throws -> IndexedArtifact {
+        let p: Pointer
+        do { p = try Pointer.decode(try git.readBlob(f.id)) } catch {
+            throw LineageError.damagedRepository("commit \(id.hex) names pointer \(f.id.hex) for '\(f.path)', which cannot be read (\(error))")
+        }
+        return IndexedArtifact(path: f.path, sha256: p.sha256, size: p.size, kind: p.kind.rawValue, mediaType: p.mediaType, commit: id.hex)
     }
 
     /// Runs `body` on the graph index brought up to date (a stale one is caught up; one found

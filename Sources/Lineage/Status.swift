@@ -56,7 +56,7 @@ extension Repository {
         final class CacheBox: @unchecked Sendable { var rows: [CachedFile?] = [] }
         let loaded = CacheBox()
         let paths = staged.map(\.path)
-        nonisolated(unsafe) let database = lineageIndex
+        let database = lineageIndex
         let stats = statFiles(staged) {
             loaded.rows = (try? database.cachedFiles(alignedTo: paths)) ?? Array(repeating: nil, count: paths.count)
         }

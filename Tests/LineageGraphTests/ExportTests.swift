@@ -383,3 +383,42 @@ enum Tool {
                       err: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 }
+
+/// `--json` is written by hand for speed; it must stay byte-identical to JSONEncoder's pretty,
+/// sorted-keys form (what it replaced and what `CanonicalJSON.pretty` still gives).
+@Suite struct GraphJSONTests {
+    static let awkward: [String] = {
+        var texts = ["", "plain", "with/slash", "quote\"d", "back\\slash", "été 東京 🚀", "\u{7F}del", "tab\tand\nnewline"]
+        texts.append(String((0..<32).map { Character(Unicode.Scalar(UInt8($0))) }))
+        return texts
+    }()
+
+    static func graph(seed: Int, nodes: Int, edges: Int) -> LineageSubgraph {
+        func text(_ i: Int) -> String { awkward[(i * 7 + seed) % awkward.count] + "-\(i)" }
+        let kinds: [GraphNode.Kind] = [.artifact, .run, .code, .environment, .signer]
+        var list: [GraphNode] = []
+        for i in 0..<nodes {
+            var attributes: [String: String] = [:]
+            for k in 0..<(i % 5) { attributes["k\(k)" + text(k + i)] = text(i * k) }
+            list.append(GraphNode(id: "n\(i)" + text(i), kind: kinds[i % kinds.count], label: text(i + 1), attributes: attributes))
+        }
+        var edgeList: [GraphEdge] = []
+        for i in 0..<edges {
+            edgeList.append(GraphEdge(from: list[i % list.count].id, to: list[(i * 3 + 1) % list.count].id,
+                                      kind: GraphEdge.Kind.allCases[i % GraphEdge.Kind.allCases.count]))
+        }
+        return LineageSubgraph(direction: seed % 2 == 0 ? .upstream : .downstream, roots: list.prefix(seed % 3).map(\.id),
+                               nodes: list, edges: edgeList)
+    }
+
+    @Test func sameBytesAsJSONEncoder() throws {
+        var graphs = [LineageSubgraph(direction: .upstream, roots: [], nodes: [], edges: []),
+                      ExportFixture.trace, ExportFixture.impact, ExportFixture.awkward]
+        for seed in 0..<6 { graphs.append(Self.graph(seed: seed, nodes: 1 + seed * 13, edges: seed * 17)) }
+        for g in graphs {
+            let fast = try GraphRenderer.json(g)
+            let reference = try CanonicalJSON.pretty(g) + "\n"
+            #expect(fast == reference)
+        }
+    }
+}

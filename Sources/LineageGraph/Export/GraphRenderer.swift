@@ -35,6 +35,8 @@ public enum GraphRenderer {
     /// `--json`: the subgraph itself, pretty-printed with sorted keys. Schema:
     /// `Schemas/lineage-graph.schema.json`.
     public static func json(_ graph: LineageSubgraph) throws -> String {
-        try CanonicalJSON.pretty(graph) + "\n"
+        var bytes = GraphJSON.encode(graph)
+        bytes.append(10)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
