@@ -68,21 +68,34 @@ enum GraphJSON {
     /// \b \f \n \r \t by name and the rest as \u00XX, everything else (slashes, non-ASCII) as is.
     static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [92, 34]
-            case UInt8(ascii: "\\"): out += [92, 92]
-            case 0x08: out += [92, UInt8(ascii: "b")]
-            case 0x0C: out += [92, UInt8(ascii: "f")]
-            case 0x0A: out += [92, UInt8(ascii: "n")]
-            case 0x0D: out += [92, UInt8(ascii: "r")]
-            case 0x09: out += [92, UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { b in
+            // Runs of bytes that need no escape are copied whole.
+            var start = 0
+            for i in 0..<b.count {
+                let c = b[i]
+                if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
+                if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i])) }
+                escape(c, into: &out)
+                start = i + 1
             }
+            if start < b.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): out += [92, 34]
+        case UInt8(ascii: "\\"): out += [92, 92]
+        case 0x08: out += [92, UInt8(ascii: "b")]
+        case 0x0C: out += [92, UInt8(ascii: "f")]
+        case 0x0A: out += [92, UInt8(ascii: "n")]
+        case 0x0D: out += [92, UInt8(ascii: "r")]
+        case 0x09: out += [92, UInt8(ascii: "t")]
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+        }
     }
 }
