@@ -7,6 +7,11 @@
 enum TreeRenderer {
     static func render(_ graph: LineageSubgraph, color: Bool) -> String {
         let index = ExportGraph(graph)
+        // Each node's summary is made once: sorting children needs their titles, and a node
+        // with many parents (an impact of 100,000 nodes) was summarised once per parent.
+        var summaries: [String: ExportSummary] = [:]
+        summaries.reserveCapacity(index.nodes.count)
+        for (id, node) in index.nodes { summaries[id] = ExportSummary(node) }
         let paint = Paint(enabled: color)
         var printed = Set<String>()
         var out = ""
@@ -21,7 +26,7 @@ enum TreeRenderer {
                     out += lead + paint.dim(ExportText.visible(id) + "  (not in graph)") + "\n"
                     continue
                 }
-                let summary = ExportSummary(node)
+                let summary = summaries[id]!
                 if printed.contains(id) {
                     out += lead + paint.kind(node.kind, summary.tag) + " " + ExportText.visible(summary.reference)
                         + paint.dim("  (see above)") + "\n"
@@ -30,7 +35,7 @@ enum TreeRenderer {
                 printed.insert(id)
                 out += lead + paint.kind(node.kind, summary.tag) + " " + ExportText.visible(summary.title)
                     + (summary.facts.isEmpty ? "" : paint.dim(summary.facts.map { "  " + ExportText.visible($0) }.joined())) + "\n"
-                let children = sortedChildren(of: id, in: index)
+                let children = sortedChildren(of: id, in: index, summaries: summaries)
                 for (k, child) in children.enumerated().reversed() {
                     let last = k == children.count - 1
                     stack.append((child, indent + (last ? "└── " : "├── "), indent + (last ? "    " : "│   ")))
@@ -40,10 +45,10 @@ enum TreeRenderer {
         return out
     }
 
-    static func sortedChildren(of id: String, in index: ExportGraph) -> [String] {
+    static func sortedChildren(of id: String, in index: ExportGraph, summaries: [String: ExportSummary]) -> [String] {
         func key(_ id: String) -> (Int, String, String) {
-            guard let node = index.nodes[id] else { return (kindOrder.count, id, id) }
-            return (kindOrder.firstIndex(of: node.kind) ?? kindOrder.count, ExportSummary(node).title, id)
+            guard let node = index.nodes[id], let summary = summaries[id] else { return (kindOrder.count, id, id) }
+            return (kindOrder.firstIndex(of: node.kind) ?? kindOrder.count, summary.title, id)
         }
         return index.next(id).map { (id: $0, key: key($0)) }.sorted { $0.key < $1.key }.map(\.id)
     }
