@@ -421,4 +421,18 @@ enum Tool {
             #expect(fast == reference)
         }
     }
+
+    /// The same for PROV-JSON documents (nested objects, blank ids `_:u1` … `_:u12` whose order
+    /// depends on how keys sort, empty sections).
+    @Test func provJSONSameBytesAsJSONEncoder() throws {
+        var graphs = [LineageSubgraph(direction: .upstream, roots: [], nodes: [], edges: []),
+                      ExportFixture.trace, ExportFixture.impact, ExportFixture.awkward]
+        for seed in 0..<6 { graphs.append(Self.graph(seed: seed, nodes: 1 + seed * 13, edges: seed * 17)) }
+        for g in graphs {
+            let document = ProvJSONExport.document(g)
+            #expect(String(decoding: document.prettyBytes(), as: UTF8.self) == (try CanonicalJSON.pretty(document)))
+        }
+        let empty = ExportJSON.object(["a": .object([:]), "b": .array([]), "c": .array([.string("x"), .object(["k": .string("v")])])])
+        #expect(String(decoding: empty.prettyBytes(), as: UTF8.self) == (try CanonicalJSON.pretty(empty)))
+    }
 }

@@ -99,3 +99,50 @@ enum GraphJSON {
         }
     }
 }
+
+extension ExportJSON {
+    /// The document in exactly the form `CanonicalJSON.pretty` (JSONEncoder: pretty-printed,
+    /// sorted keys, slashes not escaped) gives, written directly: PROV-JSON of a 100,000-node
+    /// graph took 20 s and 1.5 GiB through JSONEncoder. A test compares the two.
+    func prettyBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        write(into: &out, level: 0)
+        return out
+    }
+
+    private func write(into out: inout [UInt8], level: Int) {
+        func indent(_ n: Int) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * n)) }
+        switch self {
+        case .string(let text):
+            GraphJSON.string(text, into: &out)
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            if members.isEmpty { out += "\n\n".utf8 } else {
+                out.append(10)
+                for (i, key) in members.keys.sorted().enumerated() {
+                    if i > 0 { out += ",\n".utf8 }
+                    indent(level + 1)
+                    GraphJSON.string(key, into: &out)
+                    out += " : ".utf8
+                    members[key]!.write(into: &out, level: level + 1)
+                }
+                out.append(10)
+            }
+            indent(level)
+            out.append(UInt8(ascii: "}"))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            if items.isEmpty { out += "\n\n".utf8 } else {
+                out.append(10)
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out += ",\n".utf8 }
+                    indent(level + 1)
+                    item.write(into: &out, level: level + 1)
+                }
+                out.append(10)
+            }
+            indent(level)
+            out.append(UInt8(ascii: "]"))
+        }
+    }
+}

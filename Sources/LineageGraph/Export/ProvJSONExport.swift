@@ -30,7 +30,9 @@ public enum ProvJSONExport {
     static let kinds: [GraphNode.Kind] = [.artifact, .run, .code, .environment, .signer]
 
     static func render(_ graph: LineageSubgraph) throws -> String {
-        try CanonicalJSON.pretty(document(graph)) + "\n"
+        var bytes = document(graph).prettyBytes()
+        bytes.append(10)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func document(_ graph: LineageSubgraph) -> ExportJSON {
@@ -65,8 +67,17 @@ public enum ProvJSONExport {
             guard let t = index.nodes[id]?.attributes[attribute], ExportText.isDateTime(t) else { return nil }
             return dateTime(t)
         }
+        // Each node's qualified name is made once; edges name the same nodes again and again.
+        var names: [String: String] = [:]
+        names.reserveCapacity(graph.nodes.count)
+        func name(_ id: String) -> String {
+            if let known = names[id] { return known }
+            let made = qname(id)
+            names[id] = made
+            return made
+        }
         for edge in graph.edges {
-            let from = ExportJSON.string(qname(edge.from)), to = ExportJSON.string(qname(edge.to))
+            let from = ExportJSON.string(name(edge.from)), to = ExportJSON.string(name(edge.to))
             switch edge.kind {
             case .used, .usedCode, .usedEnvironment:
                 var r = ["prov:activity": from, "prov:entity": to]
@@ -111,17 +122,25 @@ public enum ProvJSONExport {
 
     /// Percent-encodes every UTF-8 byte outside the characters a local part keeps as they are.
     static func encodeLocal(_ text: String) -> String {
-        var out = ""
-        let hex = Array("0123456789ABCDEF")
+        // Most ids need no escape at all: then the text is returned as it is.
+        if text.utf8.allSatisfy({ keep[Int($0)] }) { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        let hex = Array("0123456789ABCDEF".utf8)
         for byte in text.utf8 {
-            if keep.contains(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+            if keep[Int(byte)] {
+                out.append(byte)
             } else {
-                out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static let keep: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/:@+=,;".utf8))
+    /// Whether a byte stays as it is in a local part, by byte value.
+    private static let keep: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/:@+=,;".utf8 { table[Int(byte)] = true }
+        return table
+    }()
 }
