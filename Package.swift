@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),
-        .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore"]),
+        .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),

@@ -57,11 +57,7 @@ extension Repository {
     func graphEntry(for id: ObjectID) throws -> IndexedCommit {
         let info = try git.commit(id)
         let parentTree = try info.parents.first.map { try git.commit($0).tree }
-        let clock = PhaseClock("graph entry")
-        let changed = try git.changedBlobs(from: parentTree, to: info.tree)
-        clock.mark("diff trees")
-        let artifacts = try readPointers(changed, commit: id)
-        clock.mark("read \(changed.count) pointer(s)")
+        let artifacts = try git.changedBlobs(from: parentTree, to: info.tree).map { try Repository.readPointer($0, git, id) }
         var runs: [RunRecord] = []
         let record: CommitRecord?
         do { record = try commitRecord(of: info) } catch {
@@ -75,38 +71,7 @@ extension Repository {
         return IndexedCommit(commit: id.hex, artifacts: artifacts, runs: runs)
     }
 
-    /// The artifact versions of a commit's changed pointer blobs, in order. A commit of many files
-    /// (100,000 in one `add`) is read on every core, each thread through its own libgit2
-    /// repository handle (one handle must not be used by two threads at once).
-    private func readPointers(_ files: [TreeFile], commit id: ObjectID) throws -> [IndexedArtifact] {
-        let read = Repository.readPointer
-        let threads = min(ProcessInfo.processInfo.activeProcessorCount, 4, files.count / 2048)
-        guard threads > 1 else { return try files.map { try read($0, git, id) } }
-        final class Results: @unchecked Sendable {
-            var parts: [[IndexedArtifact]]
-            var failure: (index: Int, error: Error)?
-            let lock = NSLock()
-            init(_ n: Int) { parts = Array(repeating: [], count: n) }
-        }
-        let results = Results(threads)
-        let path = git.path
-        let main = git
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            let range = (files.count * w / threads)..<(files.count * (w + 1) / threads)
-            do {
-                let handle = w == 0 ? main : try GitRepository.open(at: path)
-                let part = try files[range].map { try read($0, handle, id) }
-                results.lock.withLock { results.parts[w] = part }
-            } catch {
-                results.lock.withLock {
-                    if results.failure == nil || range.lowerBound < results.failure!.index { results.failure = (range.lowerBound, error) }
-                }
-            }
-        }
-        if let failure = results.failure { throw failure.error }
-        return results.parts.flatMap { $0 }
-    }
-
+    /// The artifact version a commit's pointer blob records.
     private static func readPointer(_ f: TreeFile, _ git: GitRepository, _ id: ObjectID) throws -> IndexedArtifact {
         let p: Pointer
         do { p = try Pointer.decode(try git.readBlob(f.id)) } catch {

@@ -18,13 +18,14 @@ public final class SilentProgress: ProgressReporter {
 /// Prints how long each phase of a command took to stderr when `LINEAGE_TIMING` is set (for benchmarks).
 final class PhaseClock {
     private let name: String
-    private let enabled = ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil
+    /// Read once per process: a clock is made per command, and `environment` copies the whole environment.
+    private static let enabled = ProcessInfo.processInfo.environment["LINEAGE_TIMING"] != nil
     private var last = Date()
 
     init(_ name: String) { self.name = name }
 
     func mark(_ phase: String) {
-        guard enabled else { return }
+        guard PhaseClock.enabled else { return }
         let now = Date()
         FileHandle.standardError.write(Data(String(format: "%@: %@ %.3f s\n", name, phase, now.timeIntervalSince(last)).utf8))
         last = now

@@ -18,11 +18,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
     }
 
     init(bytes: [UInt8]) {
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
-        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
-        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
-        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
-        (w0, w1, w2) = (a, b, c)
+        self = bytes.withUnsafeBytes { ObjectID(rawBytes: $0) }
     }
 
     /// From 20 bytes in memory.
@@ -47,13 +43,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     init(_ oid: git_oid) {
         var copy = oid
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
-        withUnsafeBytes(of: &copy.id) { raw in
-            for i in 0..<8 { a = a << 8 | UInt64(raw[i]) }
-            for i in 8..<16 { b = b << 8 | UInt64(raw[i]) }
-            for i in 16..<20 { c = c << 8 | UInt32(raw[i]) }
-        }
-        (w0, w1, w2) = (a, b, c)
+        self = withUnsafeBytes(of: &copy.id) { ObjectID(rawBytes: $0) }
     }
 
     init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }

@@ -169,7 +169,8 @@ public final class ContentStore: @unchecked Sendable {
     /// The loaded packs, loading them first if no `reload` has run yet. A failure to load is not
     /// thrown here: the object then looks absent, and `read` (which reloads on a miss) throws it.
     private func snapshot() -> [PackIndex] {
-        if !lock.withLock({ isLoaded }) { try? reload() }
+        if let loaded = lock.withLock({ isLoaded ? packs : nil }) { return loaded }
+        try? reload()
         return lock.withLock { packs }
     }
 

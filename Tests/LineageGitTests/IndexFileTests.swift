@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LineageCore
 import LineageGit
@@ -63,7 +64,7 @@ import Testing
 
         func declines(_ bytes: Data, _ what: Comment) {
             let path = dir + "/bad-index"
-            FileManager.default.createFile(atPath: path, contents: bytes)
+            _ = FileManager.default.createFile(atPath: path, contents: bytes)
             #expect(IndexFileSnapshot.read(path: path) == nil, what)
         }
         // Any flipped byte breaks the SHA-1 trailer.
@@ -84,24 +85,5 @@ import Testing
         declines(more + sha1(more), "entry count too large")
     }
 
-    private func sha1(_ data: Data) -> Data {
-        // `git hash-object` is not a plain SHA-1; use sha1sum on the bytes.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input; p.standardOutput = output
-        try? p.run()
-        input.fileHandleForWriting.write(data)
-        try? input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        let hex = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(40)
-        var out = Data()
-        var chars = Array(hex.utf8)[...]
-        while chars.count >= 2 {
-            let h = chars.removeFirst(), l = chars.removeFirst()
-            func v(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : c - 87 }
-            out.append(v(h) << 4 | v(l))
-        }
-        return out
-    }
+    private func sha1(_ data: Data) -> Data { Data(Insecure.SHA1.hash(data: data)) }
 }
