@@ -60,11 +60,11 @@ extension Repository {
             var result = AddResult()
             var toIngest: [(path: String, stat: FileStat)] = []
             var removals: [String] = []
-            var seen = Set<String>()
+            var seen = Set<PathKey>()
 
             for (argument, r) in zip(arguments, resolved) {
                 let prefix = r.relative
-                let stagedBelow = staged.filter { prefix.isEmpty || $0.path == prefix || $0.path.hasPrefix(prefix + "/") }
+                let stagedBelow = staged.filter { $0.path.isPath(within: prefix) }
                 guard let st = r.stat else {
                     if stagedBelow.isEmpty {
                         throw LineageError.notFound(argument, suggestions: closest(prefix, among: staged.map(\.path)))
@@ -74,15 +74,15 @@ extension Repository {
                 }
                 if st.isDirectory {
                     let files = try walkFiles(under: prefix, skipped: &result.skipped)
-                    let present = Set(files)
-                    removals += stagedBelow.map(\.path).filter { !present.contains($0) }
-                    for f in files where seen.insert(f).inserted {
+                    let present = Set(files.map(PathKey.init))
+                    removals += stagedBelow.map(\.path).filter { !present.contains(PathKey($0)) }
+                    for f in files where seen.insert(PathKey(f)).inserted {
                         guard let fst = FileStat.lstat(root + "/" + f) else { continue }
                         toIngest.append((f, fst))
                     }
                 } else if st.isRegularFile {
                     _ = try TrackedPath(prefix)
-                    if seen.insert(prefix).inserted { toIngest.append((prefix, st)) }
+                    if seen.insert(PathKey(prefix)).inserted { toIngest.append((prefix, st)) }
                 } else {
                     throw LineageError.notAFile(argument)
                 }
@@ -93,13 +93,13 @@ extension Repository {
             let lineageIndex = try openLineageIndex()
             let cache = (try? lineageIndex.cachedFiles()) ?? [:]
             clock.mark("cache load")
-            let stagedByPath = Dictionary(staged.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
+            let stagedByPath = Dictionary(staged.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
 
             // Files whose stat matches the cache and whose cached pointer is already staged need no reading.
             var work: [(path: String, stat: FileStat, previous: ObjectID?)] = []
             for item in toIngest {
-                let previous = stagedByPath[item.path]
-                if let cached = cache[item.path], cached.isValid(for: item.stat), let prev = previous,
+                let previous = stagedByPath[PathKey(item.path)]
+                if let cached = cache[PathKey(item.path)], cached.isValid(for: item.stat), let prev = previous,
                    cached.pointer == prev.hex, kind == nil || (try? pointer(prev).kind) == kind {
                     result.files.append(AddedFile(path: item.path, status: .unchanged, size: item.stat.size, sha256: cached.sha256, kind: nil))
                     continue
@@ -109,9 +109,9 @@ extension Repository {
 
             // Kinds of files being re-added keep their old kind unless --kind says otherwise (read here,
             // on one thread, before the parallel part).
-            var kinds: [String: ArtifactKind] = [:]
+            var kinds: [PathKey: ArtifactKind] = [:]
             if kind == nil {
-                for item in work { if let prev = item.previous, let old = try? pointer(prev) { kinds[item.path] = old.kind } }
+                for item in work { if let prev = item.previous, let old = try? pointer(prev) { kinds[PathKey(item.path)] = old.kind } }
             }
             let previousKinds = kinds
             let totalBytes = work.reduce(UInt64(0)) { $0 + $1.stat.size }
@@ -133,7 +133,7 @@ extension Repository {
                         throw Repository.mapIngestError(e, path: item.path)
                     }
                     counter.report(item.stat.size, final: true)
-                    let fileKind = kind ?? previousKinds[item.path] ?? ArtifactKind.guess(path: item.path)
+                    let fileKind = kind ?? previousKinds[PathKey(item.path)] ?? ArtifactKind.guess(path: item.path)
                     let p = Pointer(size: ingested.size, sha256: ingested.sha256, chunks: ingested.chunkListDigest,
                                     kind: fileKind, mediaType: MediaType.guess(path: item.path))
                     let id = try batch.write(try p.encoded())
@@ -181,7 +181,8 @@ extension Repository {
             progress.finish()
 
             for s in staging { try index.add(path: s.path, id: s.id, size: s.size) }
-            for p in Set(removals) {
+            var removedOnce = Set<PathKey>()
+            for p in removals where removedOnce.insert(PathKey(p)).inserted {
                 try index.remove(path: p)
                 result.files.append(AddedFile(path: p, status: .removed, size: nil, sha256: nil, kind: nil))
             }
@@ -192,7 +193,7 @@ extension Repository {
             // The stat cache is only a cache: failing to update it costs a re-hash later, never correctness.
             try? lineageIndex.updateCache(cacheUpdates, removed: removals)
             clock.mark("stat cache")
-            result.files.sort { $0.path < $1.path }
+            result.files.sort { $0.path.bytesPrecede($1.path) }
             return result
         }
     }

@@ -29,43 +29,44 @@ extension Repository {
             let targetFiles = try files(ofCommit: target)
             // Every path is checked before anything is written, so a crafted tree changes nothing.
             for path in targetFiles.keys {
-                do { _ = try TrackedPath(path) } catch { throw LineageError.unsafePathInHistory(path, commit: target.hex) }
+                do { _ = try TrackedPath(path.string) } catch { throw LineageError.unsafePathInHistory(path.string, commit: target.hex) }
             }
-            func selected(_ path: String) -> Bool {
-                prefixes.isEmpty || prefixes.contains { $0.isEmpty || path == $0 || path.hasPrefix($0 + "/") }
+            func selected(_ path: PathKey) -> Bool {
+                prefixes.isEmpty || prefixes.contains { path.string.isPath(within: $0) }
             }
-            for prefix in prefixes where !targetFiles.keys.contains(where: { p in prefix.isEmpty || p == prefix || p.hasPrefix(prefix + "/") }) {
-                throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: Array(targetFiles.keys)))
+            for prefix in prefixes where !targetFiles.keys.contains(where: { $0.string.isPath(within: prefix) }) {
+                throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: targetFiles.keys.map(\.string)))
             }
             let current = try status()
             let index = try openIndex()
-            let staged = Dictionary(index.entries.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
+            let staged = Dictionary(index.entries.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
 
             var toWrite: [(String, ObjectID)] = []
             var toRemove: [String] = []
             var dirty: [String] = []
             var unchanged = 0
-            let statusByPath = Dictionary(current.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-            for (path, id) in targetFiles where selected(path) {
-                let s = statusByPath[path]
+            let statusByPath = Dictionary(current.files.map { (PathKey($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+            for (key, id) in targetFiles where selected(key) {
+                let path = key.string
+                let s = statusByPath[key]
                 let clean = s.map { $0.worktree == .unchanged && $0.staged == .unchanged } ?? true
-                if staged[path] == id, s?.worktree == .unchanged { unchanged += 1; continue }
+                if staged[key] == id, s?.worktree == .unchanged { unchanged += 1; continue }
                 if let s, !clean && !(s.worktree == .deleted && s.staged == .unchanged) { dirty.append(path) }
                 if s == nil, FileStat.lstat(root + "/" + path) != nil { dirty.append(path) }  // an untracked file in the way
                 toWrite.append((path, id))
             }
-            for path in staged.keys where selected(path) && targetFiles[path] == nil && prefixes.isEmpty {
-                if let s = statusByPath[path], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(path) }
-                toRemove.append(path)
+            for key in staged.keys where selected(key) && targetFiles[key] == nil && prefixes.isEmpty {
+                if let s = statusByPath[key], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(key.string) }
+                toRemove.append(key.string)
             }
-            if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sorted()) }
+            if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sortedAsPaths()) }
 
             let lineageIndex = try openLineageIndex()
             var cacheUpdates: [(path: String, file: CachedFile)] = []
             var result = CheckoutResult(commit: target.hex, branch: nil)
             let total = try toWrite.reduce(UInt64(0)) { $0 + (try pointer($1.1)).size }
             var done: UInt64 = 0
-            for (path, id) in toWrite.sorted(by: { $0.0 < $1.0 }) {
+            for (path, id) in toWrite.sorted(by: { $0.0.bytesPrecede($1.0) }) {
                 let p = try pointer(id)
                 try ensureParentDirectories(of: path)
                 let destination = root + "/" + path
@@ -94,7 +95,7 @@ extension Repository {
                 }
                 result.written.append(path)
             }
-            for path in toRemove.sorted() {
+            for path in toRemove.sortedAsPaths() {
                 let absolute = root + "/" + path
                 if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
                     throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")

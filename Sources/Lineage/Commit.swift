@@ -51,21 +51,22 @@ extension Repository {
             let staged = index.entries
             let headFiles = try head.map { try files(ofCommit: $0) } ?? [:]
             var changedList: [String] = []
-            for entry in staged where headFiles[entry.path] != entry.id { changedList.append(entry.path) }
-            let stagedPaths = Set(staged.map(\.path))
-            for path in headFiles.keys where !stagedPaths.contains(path) { changedList.append(path) }
-            changedList.sort()
+            for entry in staged where headFiles[PathKey(entry.path)] != entry.id { changedList.append(entry.path) }
+            let stagedPaths = Set(staged.map { PathKey($0.path) })
+            for path in headFiles.keys where !stagedPaths.contains(path) { changedList.append(path.string) }
+            changedList.sort { $0.bytesPrecede($1) }
             let changed = changedList.count
             clock.mark("compare with HEAD")
             let config = try projectConfig()
             // Rights records: HEAD's and staged ones, moved to the versions of this commit.
-            let stagedIDs = Dictionary(staged.map { ($0.path, $0.id) }, uniquingKeysWith: { a, _ in a })
+            let stagedIDs = Dictionary(staged.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
             let pendingRights = try stagedRights()
             let headRights = try head.map { try rightsRecords(inTree: try git.commit($0).tree) } ?? [:]
             let rights = try rightsForCommit(head: headRights, staged: pendingRights) { path in
-                if let id = stagedIDs[path] { return try pointer(id).sha256 }
+                if let id = stagedIDs[PathKey(path)] { return try pointer(id).sha256 }
                 let prefix = path + "/"
-                let below = try stagedIDs.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), try pointer($0.value).sha256) }
+                let below = try stagedIDs.filter { $0.key.string.bytesHavePrefix(prefix) }
+                    .map { (String(decoding: $0.key.string.utf8.dropFirst(prefix.utf8.count), as: UTF8.self), try pointer($0.value).sha256) }
                 return below.isEmpty ? nil : DirectoryDigest.of(below)
             }
             clock.mark("rights")
@@ -133,8 +134,8 @@ extension Repository {
 
     /// Paths whose pointer differs between two trees (nil = empty tree).
     func changedPaths(from a: ObjectID?, to b: ObjectID?) throws -> [String] {
-        let left = try a.map { Dictionary(try git.files(inTree: $0).map { ($0.path, $0.id) }, uniquingKeysWith: { x, _ in x }) } ?? [:]
-        let right = try b.map { Dictionary(try git.files(inTree: $0).map { ($0.path, $0.id) }, uniquingKeysWith: { x, _ in x }) } ?? [:]
-        return Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
+        let left = try a.map { Dictionary(try git.files(inTree: $0).map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { x, _ in x }) } ?? [:]
+        let right = try b.map { Dictionary(try git.files(inTree: $0).map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { x, _ in x }) } ?? [:]
+        return Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted().map(\.string)
     }
 }

@@ -12,7 +12,7 @@ extension Repository {
         guard let head = try headCommit() else { throw LineageError.noCommits }
         let tree = try git.commit(head).tree
         let files = try files(ofCommit: head)
-        guard let id = files[path] else { throw LineageError.notTracked(argument, suggestions: closest(path, among: Array(files.keys))) }
+        guard let id = files[PathKey(path)] else { throw LineageError.notTracked(argument, suggestions: closest(path, among: files.keys.map(\.string))) }
         let p = try pointer(id)
         let ref = ArtifactRef(path: path, sha256: p.sha256)
         var facts = DatasheetFacts(path: path, sha256: p.sha256, size: p.size, kind: p.kind, mediaType: p.mediaType)
@@ -42,7 +42,7 @@ extension Repository {
             }
             if run.inputs.contains(where: { $0.path == path }) {
                 for o in run.outputs {
-                    let kind = try files[o.path].map { try pointer($0).kind } ?? ArtifactKind.guess(path: o.path)
+                    let kind = try files[PathKey(o.path)].map { try pointer($0).kind } ?? ArtifactKind.guess(path: o.path)
                     facts.usedBy.append(DatasheetUse(artifact: ArtifactRef(path: o.path, sha256: o.sha256), kind: kind, run: run.name))
                 }
             }

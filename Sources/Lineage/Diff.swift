@@ -30,8 +30,8 @@ extension Repository {
     public func diff(from: String, to: String?) throws -> DiffResult {
         let a = try resolveRevision(from)
         let left = try files(ofCommit: a)
-        var right: [String: ObjectID] = [:]
-        var worktreeSides: [String: DiffEntry.Side] = [:]
+        var right: [PathKey: ObjectID] = [:]
+        var worktreeSides: [PathKey: DiffEntry.Side] = [:]
         let toLabel: String
         if let to {
             let b = try resolveRevision(to)
@@ -41,25 +41,27 @@ extension Repository {
             toLabel = "working directory"
             // The working side: staged pointers, with files changed on disk hashed afresh.
             let status = try status()
-            let staged = Dictionary(try openIndex().entries.map { ($0.path, $0.id) }, uniquingKeysWith: { x, _ in x })
+            let staged = Dictionary(try openIndex().entries.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { x, _ in x })
             for f in status.files {
-                guard let id = staged[f.path] else { continue }
+                let key = PathKey(f.path)
+                guard let id = staged[key] else { continue }
                 switch f.worktree {
                 case .deleted, .untracked: continue
-                case .unchanged: right[f.path] = id
+                case .unchanged: right[key] = id
                 case .modified:
                     let p = try pointer(id)
                     let path = root + "/" + f.path
                     let size = FileStat.lstat(path)?.size ?? 0
-                    worktreeSides[f.path] = DiffEntry.Side(size: size, sha256: try hashFile(path), kind: p.kind)
-                    right[f.path] = id
+                    worktreeSides[key] = DiffEntry.Side(size: size, sha256: try hashFile(path), kind: p.kind)
+                    right[key] = id
                 }
             }
         }
         var entries: [DiffEntry] = []
-        for path in Set(left.keys).union(right.keys).sorted() {
-            let l = left[path], r = right[path]
-            if let ws = worktreeSides[path] {
+        for key in Set(left.keys).union(right.keys).sorted() {
+            let path = key.string
+            let l = left[key], r = right[key]
+            if let ws = worktreeSides[key] {
                 let old = try l.map { try side(of: $0) }
                 if old?.sha256 == ws.sha256 { continue }
                 entries.append(DiffEntry(path: path, change: old == nil ? .added : .modified, old: old, new: ws, sharedBytes: nil))

@@ -73,7 +73,7 @@ extension Repository {
             let path = try resolve(pathArgument, cwd: cwd).relative
             guard let tracked = try? TrackedPath(path), let pointerID = try? pointerID(at: commit, path: tracked) else {
                 let known = try files(ofCommit: commit).keys
-                throw LineageError.notTracked(pathArgument, suggestions: closest(path, among: Array(known)))
+                throw LineageError.notTracked(pathArgument, suggestions: closest(path, among: known.map(\.string)))
             }
             let p = try pointer(pointerID)
             let existing = try headErasures()

@@ -19,9 +19,9 @@ extension Repository {
     /// Staged artifacts a hook's `path` option selects; nil when the hook has nothing to check.
     func selected(_ entry: HookEntry, context: HookContext, key: String = "path", required: Bool) throws -> [String]? {
         guard let patterns = try entry.strings(key) else { return required ? nil : context.paths(matching: PathGlob("**")) }
-        var paths: Set<String> = []
-        for pattern in patterns { paths.formUnion(context.paths(matching: PathGlob(pattern))) }
-        return paths.isEmpty ? nil : paths.sorted()
+        var paths: Set<PathKey> = []
+        for pattern in patterns { paths.formUnion(context.paths(matching: PathGlob(pattern)).map(PathKey.init)) }
+        return paths.isEmpty ? nil : paths.sorted().map(\.string)
     }
 
     // MARK: command
@@ -78,7 +78,7 @@ extension Repository {
         let glob = PathGlob(path)
         let files = context.paths(matching: glob)
         if files.isEmpty && glob.isLiteral && context.only == nil {
-            let suggestions = closest(path, among: Array(context.staged.keys)).map { "'\($0)'" }.joined(separator: ", ")
+            let suggestions = closest(path, among: context.staged.keys.map(\.string)).map { "'\($0)'" }.joined(separator: ", ")
             throw LineageError.config(entry.error(key, "'\(path)' is not tracked" + (suggestions.isEmpty ? "" : " (did you mean \(suggestions)?)") + " — `lineage add \(path)` first, or fix the path"))
         }
         return files
@@ -134,17 +134,17 @@ extension Repository {
         }
         let drift = try entry.choice("drift", ["warn", "fail", "off"]) ?? "warn"
         let artifacts = try paths.map { try context.artifact($0) }
-        var previous: [String: (file: String, sha256: Digest)] = [:]
-        if drift != "off" { for a in artifacts { previous[a.path] = try context.previousFile(a.path) } }
+        var previous: [PathKey: (file: String, sha256: Digest)] = [:]
+        if drift != "off" { for a in artifacts { previous[PathKey(a.path)] = try context.previousFile(a.path) } }
         var recorded = artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
-        recorded += previous.map { CheckRecord.Artifact(path: $0.key, sha256: $0.value.sha256, role: "previous") }
+        recorded += previous.map { CheckRecord.Artifact(path: $0.key.string, sha256: $0.value.sha256, role: "previous") }
         let configDigest = Digest.of(Array((entry.configDigest.hex + " " + schemaFile.digest.hex).utf8))
         return HookPlan(version: SchemaValidator.version, configDigest: configDigest, artifacts: recorded, reusable: true) {
             var reports: [ValidationReport] = []
             for a in artifacts {
                 var report = try validator.validate(path: a.file, displayPath: a.path)
                 // Drift against the previous committed version: both schemas inferred from the data.
-                if let old = previous[a.path], let before = try? TableSchema.infer(path: old.file),
+                if let old = previous[PathKey(a.path)], let before = try? TableSchema.infer(path: old.file),
                    let now = try? TableSchema.infer(path: a.file) {
                     report.findings += SchemaDrift.compare(previous: before, current: now)
                         .findings(severity: drift == "fail" ? .fail : .warn, file: a.path)
@@ -180,9 +180,9 @@ extension Repository {
             var fileSplits: [FileSplit] = []
             for m in members {
                 let prefix = m.path + "/"
-                let files = m.files.map { f in (path: String(f.dropFirst(prefix.count)), sha256: context.staged[f]!.sha256.hex) }
+                let files = m.files.map { f in (path: String(f.dropFirst(prefix.count)), sha256: context.staged[PathKey(f)]!.sha256.hex) }
                 fileSplits.append(FileSplit(name: m.name, path: m.path, files: files))
-                recorded += m.files.map { CheckRecord.Artifact(path: $0, sha256: context.staged[$0]!.sha256, role: m.name) }
+                recorded += m.files.map { CheckRecord.Artifact(path: $0, sha256: context.staged[PathKey($0)]!.sha256, role: m.name) }
             }
             return HookPlan(version: LeakageValidator.version, configDigest: entry.configDigest, artifacts: recorded, reusable: true) {
                 (try LeakageValidator.validateFiles(splits: fileSplits, options: options), nil)
@@ -212,26 +212,26 @@ extension Repository {
     }
 
     func planQuality(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
-        var paths: Set<String> = []
-        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context)) }
+        var paths: Set<PathKey> = []
+        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context).map(PathKey.init)) }
         // Tables only: a glob over a folder may also catch READMEs and images.
-        let tables = paths.filter { TableFormat.guess(path: $0) != nil }.sorted()
+        let tables = paths.filter { TableFormat.guess(path: $0.string) != nil }.sorted().map(\.string)
         guard !tables.isEmpty else { return nil }
         let options = QualityOptions(maxMissing: try entry.number("max-missing", in: 0...1), maxDuplicateRows: try entry.integer("max-duplicate-rows"),
                                      maxRowChange: try entry.number("max-row-change"), psiWarn: try entry.number("psi-warn") ?? 0.1,
                                      psiFail: try entry.number("psi-fail") ?? 0.25)
         let artifacts = try tables.map { try context.artifact($0) }
-        var previous: [String: (file: String, sha256: Digest)] = [:]
-        for a in artifacts { previous[a.path] = try context.previousFile(a.path) }
+        var previous: [PathKey: (file: String, sha256: Digest)] = [:]
+        for a in artifacts { previous[PathKey(a.path)] = try context.previousFile(a.path) }
         var recorded = artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
-        recorded += previous.map { CheckRecord.Artifact(path: $0.key, sha256: $0.value.sha256, role: "previous") }
+        recorded += previous.map { CheckRecord.Artifact(path: $0.key.string, sha256: $0.value.sha256, role: "previous") }
         return HookPlan(version: QualityValidator.version, configDigest: entry.configDigest, artifacts: recorded, reusable: true) {
             var reports: [ValidationReport] = []
             for a in artifacts {
                 var names = [a.file: a.path]
-                if let old = previous[a.path] { names[old.file] = a.path + " (previous version)" }
+                if let old = previous[PathKey(a.path)] { names[old.file] = a.path + " (previous version)" }
                 do {
-                    reports.append(Repository.relabel(try QualityValidator.validate(path: a.file, previous: previous[a.path]?.file, options: options), names))
+                    reports.append(Repository.relabel(try QualityValidator.validate(path: a.file, previous: previous[PathKey(a.path)]?.file, options: options), names))
                 } catch let e as TableReadError {
                     reports.append(ValidationReport(validator: "quality", version: QualityValidator.version, findings: [Repository.unreadable(e, as: names[e.path] ?? a.path)]))
                 }
@@ -243,10 +243,10 @@ extension Repository {
 
 extension Repository {
     func planPII(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
-        var paths: Set<String> = []
-        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context)) }
+        var paths: Set<PathKey> = []
+        for pattern in try entry.strings("path")! { paths.formUnion(try trackedFiles(entry, key: "path", path: pattern, context: context).map(PathKey.init)) }
         guard !paths.isEmpty else { return nil }
-        let artifacts = try paths.sorted().map { try context.artifact($0) }
+        let artifacts = try paths.sorted().map { try context.artifact($0.string) }
         // What each file's rights record declares is part of what is checked.
         let declared = artifacts.map { context.rightsRecord(for: $0.path)?.facts.pii }
         var digestText = entry.configDigest.hex

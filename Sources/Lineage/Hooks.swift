@@ -173,10 +173,11 @@ struct HookPlan {
 /// The staged state as hooks need it: artifacts by path, the files holding their bytes, HEAD's versions.
 final class HookContext {
     let repository: Repository
-    let staged: [String: Pointer]
-    let head: [String: Pointer]
+    // Keyed by path bytes: NFC and NFD spellings of a name are two artifacts.
+    let staged: [PathKey: Pointer]
+    let head: [PathKey: Pointer]
     let headRecords: ObjectID?
-    private let worktreeClean: Set<String>
+    private let worktreeClean: Set<PathKey>
     /// Rights records as the commit will carry them: HEAD's with staged ones over them.
     let rights: [String: RightsRecord]
     /// For `lineage run`: the run's inputs, which every output derives from.
@@ -189,16 +190,16 @@ final class HookContext {
         self.repository = repository
         self.only = only
         let index = try repository.openIndex()
-        var staged: [String: Pointer] = [:]
-        for entry in index.entries { staged[entry.path] = try repository.pointer(entry.id) }
+        var staged: [PathKey: Pointer] = [:]
+        for entry in index.entries { staged[PathKey(entry.path)] = try repository.pointer(entry.id) }
         self.staged = staged
-        var head: [String: Pointer] = [:]
+        var head: [PathKey: Pointer] = [:]
         let headCommit = try repository.headCommit()
         for (path, id) in try repository.headFiles() { head[path] = try repository.pointer(id) }
         self.head = head
         headRecords = try headCommit.flatMap { try repository.git.subtree(of: try repository.git.commit($0).tree, named: RecordTree.directory) }
         let status = try repository.status()
-        worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map(\.path))
+        worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map { PathKey($0.path) })
         var rights = try repository.headRightsRecords()
         for (path, record) in try repository.stagedRights() { rights[path] = record }
         self.rights = rights
@@ -216,25 +217,26 @@ final class HookContext {
 
     /// Staged paths a pattern selects (restricted to `only` when set).
     func paths(matching glob: PathGlob) -> [String] {
-        staged.keys.filter { glob.matches($0) && (only?.contains($0) ?? true) }.sorted()
+        staged.keys.filter { glob.matches($0.string) && (only?.contains($0.string) ?? true) }.sorted().map(\.string)
     }
 
     func artifact(_ path: String) throws -> HookArtifact {
-        guard let p = staged[path] else { throw LineageError.notTracked(path, suggestions: closest(path, among: Array(staged.keys))) }
-        let status = head[path] == nil ? "new" : (head[path]!.sha256 == p.sha256 ? "unchanged" : "modified")
+        guard let p = staged[PathKey(path)] else { throw LineageError.notTracked(path, suggestions: closest(path, among: staged.keys.map(\.string))) }
+        let old = head[PathKey(path)]
+        let status = old == nil ? "new" : (old!.sha256 == p.sha256 ? "unchanged" : "modified")
         return HookArtifact(path: path, sha256: p.sha256, size: p.size, kind: p.kind, mediaType: p.mediaType, status: status,
                             file: try file(path, pointer: p))
     }
 
     /// A file with HEAD's version of `path` when it differs from the staged one; nil otherwise.
     func previousFile(_ path: String) throws -> (file: String, sha256: Digest)? {
-        guard let old = head[path], let new = staged[path], old.sha256 != new.sha256 else { return nil }
+        guard let old = head[PathKey(path)], let new = staged[PathKey(path)], old.sha256 != new.sha256 else { return nil }
         return (try copy(old, name: "previous-" + path), old.sha256)
     }
 
     /// The working file when it holds the staged bytes, else a copy restored from the store.
     func file(_ path: String, pointer: Pointer) throws -> String {
-        if worktreeClean.contains(path) { return repository.root + "/" + path }
+        if worktreeClean.contains(PathKey(path)) { return repository.root + "/" + path }
         return try copy(pointer, name: "staged-" + path)
     }
 

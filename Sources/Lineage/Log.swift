@@ -42,7 +42,7 @@ extension Repository {
             if !prefixes.isEmpty {
                 let parentTree = try info.parents.first.map { try git.commit($0).tree }
                 let changed = try changedPaths(from: parentTree, to: info.tree)
-                guard changed.contains(where: { path in prefixes.contains { $0.isEmpty || path == $0 || path.hasPrefix($0 + "/") } }) else { continue }
+                guard changed.contains(where: { path in prefixes.contains { path.isPath(within: $0) } }) else { continue }
             }
             out.append(LogEntry(info))
             if let limit, out.count >= limit { break }

@@ -47,9 +47,15 @@ extension Repository {
             }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                let nameBytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    Array(raw.prefix(while: { $0 != 0 }))
                 }
+                // A name that is not UTF-8 cannot be named in a record (records are JSON text): it is
+                // reported as skipped, shown with its bytes escaped, never silently renamed.
+                guard TrackedPath.isValidUTF8(nameBytes) else {
+                    skipped.append((dir.isEmpty ? "" : dir + "/") + TrackedPath.escaped(nameBytes)); continue
+                }
+                let name = String(decoding: nameBytes, as: UTF8.self)
                 if name == "." || name == ".." || name == ".git" || name == ".lineage" { continue }
                 if name.hasPrefix(".lineage.") || name.contains(".lineage-tmp-") { continue }
                 let rel = dir.isEmpty ? name : dir + "/" + name
@@ -68,7 +74,7 @@ extension Repository {
                 }
             }
         }
-        return out.sorted()
+        return out.sortedAsPaths()
     }
 }
 

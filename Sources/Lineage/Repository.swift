@@ -100,17 +100,17 @@ public final class Repository: @unchecked Sendable {
     /// The commit HEAD points at, or nil before the first commit.
     func headCommit() throws -> ObjectID? { try git.head() }
 
-    /// Tracked files of a commit's tree, by path.
-    func files(ofCommit id: ObjectID) throws -> [String: ObjectID] {
+    /// Tracked files of a commit's tree, by path (keyed by bytes: canonically equivalent names are two files).
+    func files(ofCommit id: ObjectID) throws -> [PathKey: ObjectID] {
         let files = try git.files(inTree: try git.commit(id).tree)
-        var out: [String: ObjectID] = [:]
+        var out: [PathKey: ObjectID] = [:]
         out.reserveCapacity(files.count)
-        for f in files { out[f.path] = f.id }
+        for f in files { out[PathKey(f.path)] = f.id }
         return out
     }
 
     /// Files of HEAD's tree, or none before the first commit.
-    func headFiles() throws -> [String: ObjectID] {
+    func headFiles() throws -> [PathKey: ObjectID] {
         guard let head = try headCommit() else { return [:] }
         return try files(ofCommit: head)
     }

@@ -49,7 +49,7 @@ struct RightsGraph {
 extension Repository {
     /// Builds the rights graph at HEAD: HEAD's records (staged ones over them when asked), every
     /// recorded run's inputs and outputs, and the commit in which each withdrawal was recorded.
-    func rightsGraph(includeStaged: Bool = false) throws -> (graph: RightsGraph, head: [String: Pointer]) {
+    func rightsGraph(includeStaged: Bool = false) throws -> (graph: RightsGraph, head: [PathKey: Pointer]) {
         var graph = RightsGraph()
         guard let head = try headCommit() else { return (graph, [:]) }
         let tree = try git.commit(head).tree
@@ -60,11 +60,11 @@ extension Repository {
             if let commit = withdrawals[path], record.facts.consent?.status == .withdrawn { record.facts.consent?.withdrawalCommit = commit }
             graph.facts[path] = record.facts
         }
-        var pointers: [String: Pointer] = [:]
+        var pointers: [PathKey: Pointer] = [:]
         for (path, id) in try files(ofCommit: head) {
             let p = try pointer(id)
             pointers[path] = p
-            graph.kinds[ArtifactRef(path: path, sha256: p.sha256)] = p.kind
+            graph.kinds[ArtifactRef(path: path.string, sha256: p.sha256)] = p.kind
         }
         for run in try allRuns(inTree: tree) {
             let ins = run.inputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }
@@ -99,14 +99,14 @@ extension Repository {
         let headRecords = try headRightsRecords()
         let sha: Digest
         let kind: ArtifactKind
-        if let p = head[path] {
+        if let p = head[PathKey(path)] {
             sha = p.sha256; kind = p.kind
         } else if let d = Repository.artifactDigest(path, in: head.mapValues(\.sha256)) {
             sha = d; kind = headRecords[path].map { _ in ArtifactKind.dataset } ?? .other
         } else if let s = staged {
             sha = s.sha256; kind = .dataset
         } else {
-            throw LineageError.notTracked(argument, suggestions: closest(path, among: Array(head.keys)))
+            throw LineageError.notTracked(argument, suggestions: closest(path, among: head.keys.map(\.string)))
         }
         let ref = ArtifactRef(path: path, sha256: sha)
         if graph.kinds[ref] == nil { graph.kinds[ref] = kind }
@@ -133,10 +133,10 @@ extension Repository {
     func recordForChange(_ argument: String, cwd: String) throws -> RightsRecord {
         let path = try resolve(argument, cwd: cwd).relative
         let head = try headFiles()
-        var digests: [String: Digest] = [:]
-        for (p, id) in head where p == path || p.hasPrefix(path + "/") { digests[p] = try pointer(id).sha256 }
+        var digests: [PathKey: Digest] = [:]
+        for (p, id) in head where p.string.isPath(within: path) { digests[p] = try pointer(id).sha256 }
         guard !path.isEmpty, let digest = Repository.artifactDigest(path, in: digests) else {
-            throw LineageError.notTracked(argument, suggestions: closest(path, among: Array(head.keys)))
+            throw LineageError.notTracked(argument, suggestions: closest(path, among: head.keys.map(\.string)))
         }
         var record = try headRightsRecords()[path] ?? RightsRecord(path: path, sha256: digest)
         record.sha256 = digest
@@ -184,7 +184,7 @@ extension Repository {
     public func audit(use: DataUse?, at: CalendarDay?) throws -> AuditReport {
         let detectedPII = try detectedPII()
         var (graph, head) = try rightsGraph()
-        var refs = Set(head.map { ArtifactRef(path: $0.key, sha256: $0.value.sha256) })
+        var refs = Set(head.map { ArtifactRef(path: $0.key.string, sha256: $0.value.sha256) })
         for (out, ins) in graph.inputs { refs.insert(out); refs.formUnion(ins) }
         var all: [EffectiveRights] = []
         for ref in refs.sorted() { all.append(graph.effective(ref)) }

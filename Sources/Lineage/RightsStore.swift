@@ -78,12 +78,12 @@ extension Repository {
 
     /// The digest of an artifact for rights purposes: a tracked file's SHA-256, or for a directory a
     /// digest of its files' paths and digests (`DirectoryDigest`). nil when nothing is tracked there.
-    static func artifactDigest(_ path: String, in files: [String: Digest]) -> Digest? {
-        if let d = files[path] { return d }
+    static func artifactDigest(_ path: String, in files: [PathKey: Digest]) -> Digest? {
+        if let d = files[PathKey(path)] { return d }
         let prefix = path + "/"
-        let below = files.filter { $0.key.hasPrefix(prefix) }
+        let below = files.filter { $0.key.string.bytesHavePrefix(prefix) }
         guard !below.isEmpty else { return nil }
-        return DirectoryDigest.of(below.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        return DirectoryDigest.of(below.map { (String(decoding: $0.key.string.utf8.dropFirst(prefix.utf8.count), as: UTF8.self), $0.value) })
     }
 }
 
@@ -135,10 +135,10 @@ extension Repository {
     public func stageRights(for arguments: [String], cwd: String, facts: RightsFacts) throws -> [RightsRecord] {
         try withWriteLock {
             let entries = try openIndex().entries
-            var digests: [String: Digest] = [:]
+            var digests: [PathKey: Digest] = [:]
             let wanted = try arguments.map { try resolve($0, cwd: cwd).relative }
-            for entry in entries where wanted.contains(where: { entry.path == $0 || entry.path.hasPrefix($0 + "/") || $0.isEmpty }) {
-                digests[entry.path] = try pointer(entry.id).sha256
+            for entry in entries where wanted.contains(where: { entry.path.isPath(within: $0) }) {
+                digests[PathKey(entry.path)] = try pointer(entry.id).sha256
             }
             var staged = try stagedRights()
             let head = try headRightsRecords()

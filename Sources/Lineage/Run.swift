@@ -71,8 +71,8 @@ extension Repository {
         let who = try identity(now: startSeconds)
         let principals = try checkSigner(key, parent: try headCommit(), now: startSeconds)
 
-        var before: [String: (stat: FileStat, digest: Digest)] = [:]
-        for f in inputs { before[f.path] = (f.stat, try hashFile(root + "/" + f.path)) }
+        var before: [PathKey: (stat: FileStat, digest: Digest)] = [:]
+        for f in inputs { before[PathKey(f.path)] = (f.stat, try hashFile(root + "/" + f.path)) }
 
         let started = Date()
         let outcome: ProcessOutcome
@@ -86,7 +86,7 @@ extension Repository {
         // its stat cache only under git's racy rule) and compared with the digest taken before.
         for f in inputs {
             let now = FileStat.lstat(root + "/" + f.path)
-            let old = before[f.path]!
+            let old = before[PathKey(f.path)]!
             guard let now, now.size == old.stat.size, now.mtimeNs == old.stat.mtimeNs else { throw Repository.inputChanged(f.path) }
         }
         for o in outputs {
@@ -110,10 +110,10 @@ extension Repository {
         let savedIndex = FileManager.default.contents(atPath: layout.stagingIndex)
         do {
             let added = try add(inputs.map(\.path) + outputs, cwd: root, progress: progress)
-            let digests = Dictionary(added.files.compactMap { f in f.sha256.map { (f.path, ($0, f.size ?? 0)) } }, uniquingKeysWith: { a, _ in a })
+            let digests = Dictionary(added.files.compactMap { f in f.sha256.map { (PathKey(f.path), ($0, f.size ?? 0)) } }, uniquingKeysWith: { a, _ in a })
             var recordedInputs: [RunArtifact] = []
             for f in inputs {
-                guard let (d, size) = digests[f.path], d == before[f.path]!.digest else { throw Repository.inputChanged(f.path) }
+                guard let (d, size) = digests[PathKey(f.path)], d == before[PathKey(f.path)]!.digest else { throw Repository.inputChanged(f.path) }
                 recordedInputs.append(RunArtifact(path: f.path, sha256: d, size: size))
             }
             let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
@@ -171,5 +171,5 @@ extension Repository {
 
 extension TrackedPath {
     /// True when `path` is `prefix` or lies below it (plain strings, for paths already checked).
-    static func within(_ path: String, _ prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
+    static func within(_ path: String, _ prefix: String) -> Bool { path.isPath(within: prefix) }
 }

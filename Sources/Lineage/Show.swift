@@ -48,7 +48,7 @@ extension Repository {
         } else {
             changes = try files(ofCommit: commit).sorted { $0.key < $1.key }.map { path, id in
                 let p = try pointer(id)
-                return DiffEntry(path: path, change: .added, old: nil, new: DiffEntry.Side(size: p.size, sha256: p.sha256, kind: p.kind), sharedBytes: nil)
+                return DiffEntry(path: path.string, change: .added, old: nil, new: DiffEntry.Side(size: p.size, sha256: p.sha256, kind: p.kind), sharedBytes: nil)
             }
         }
         let checks = try gatingChecks(ofCommit: commit)
@@ -64,11 +64,11 @@ extension Repository {
     public func listFiles(revision: String? = nil) throws -> [FileInfo] {
         let entries: [(String, ObjectID)]
         if let revision {
-            entries = try files(ofCommit: try resolveRevision(revision)).map { ($0.key, $0.value) }
+            entries = try files(ofCommit: try resolveRevision(revision)).map { ($0.key.string, $0.value) }
         } else {
             entries = try openIndex().entries.map { ($0.path, $0.id) }
         }
-        return try entries.sorted { $0.0 < $1.0 }.map { try fileInfo(path: $0.0, pointerID: $0.1) }
+        return try entries.sorted { $0.0.bytesPrecede($1.0) }.map { try fileInfo(path: $0.0, pointerID: $0.1) }
     }
 
     /// Streams a file's bytes at a version to a descriptor, verifying them as they go.

@@ -48,7 +48,7 @@ extension Repository {
         let headTree = try head.map { try git.commit($0).tree }
         let indexIsHead = headTree != nil && lineageIndex.meta(Repository.cleanIndexKey) == "\(snapshot.checksum) \(headTree!.hex)"
         let headFiles = indexIsHead ? [:] : try head.map { try files(ofCommit: $0) } ?? [:]
-        let stagedPaths = indexIsHead ? [] : Set(staged.map(\.path))
+        let stagedPaths = indexIsHead ? [] : Set(staged.map { PathKey($0.path) })
         clock.mark("head tree")
         // Every file is stat'ed on all cores while the stat cache loads on one of them. The cache is
         // matched to the staged entries by merging two lists sorted by path bytes, not through a
@@ -66,7 +66,7 @@ extension Repository {
         for (n, entry) in staged.enumerated() {
             let stagedState: FileStatus.Staged
             if indexIsHead { stagedState = .unchanged }
-            else if let h = headFiles[entry.path] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
+            else if let h = headFiles[PathKey(entry.path)] { stagedState = h == entry.id ? .unchanged : .modified } else { stagedState = .new }
             let worktree: FileStatus.Worktree
             if let st = stats[n], st.isRegularFile {
                 if let cached = cache[n], cached.isValid(for: st), let pointer = cached.pointer, entry.id.isEqual(toHex: pointer) {
@@ -98,13 +98,14 @@ extension Repository {
             if n % 4096 == 0 { progress.update(phase: "Checking", done: UInt64(n), total: UInt64(staged.count), unit: .items) }
         }
         let stagedCount = result.files.count
-        for path in headFiles.keys where !stagedPaths.contains(path) {
+        for key in headFiles.keys where !stagedPaths.contains(key) {
+            let path = key.string
             let exists = FileStat.lstat(root + "/" + path) != nil
             result.files.append(FileStatus(path: path, staged: .deleted, worktree: exists ? .untracked : .deleted))
         }
         progress.finish()
         // Staged entries come in the index's path order; only files deleted from the index need placing.
-        if result.files.count > stagedCount { result.files.sort { $0.path < $1.path } }
+        if result.files.count > stagedCount { result.files.sort { $0.path.bytesPrecede($1.path) } }
         clock.mark("compare")
         try? lineageIndex.updateCache(cacheUpdates)
         return result

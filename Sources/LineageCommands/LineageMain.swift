@@ -17,6 +17,17 @@ public struct LineageMain: ParsableCommand {
     public init() {}
 
     public static func main() {
+        // Swift repairs arguments that are not UTF-8 (each bad byte becomes U+FFFD), which would turn
+        // a real file name into one that does not exist. Such an argument is refused, saying why.
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+            if !String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes) {
+                Output.error("argument \(i) is not valid UTF-8 (\(String(decoding: bytes, as: UTF8.self).debugDescription)); lineage names files by UTF-8 paths, because its records are JSON text — rename the file (e.g. `convmv -f latin1 -t utf8 --notest NAME`) and try again")
+                Output.flush()
+                Glibc.exit(2)
+            }
+        }
         Glibc.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 

@@ -112,7 +112,7 @@ public struct PathGlob: Sendable, Equatable, CustomStringConvertible {
     public func matches(_ path: String) -> Bool {
         let components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         // A literal directory pattern matches what is below it.
-        if isLiteral { return path == pattern || path.hasPrefix(pattern + "/") }
+        if isLiteral { return path.isPath(within: pattern) }
         return match(parts[...], components[...]) || matchPrefix(components)
     }
 

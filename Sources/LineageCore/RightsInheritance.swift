@@ -12,8 +12,12 @@ public struct ArtifactRef: Hashable, Comparable, Sendable, Codable, CustomString
     /// `data/users.csv@3f2a9c1b0d4e` — the path and the first 12 hex digits of the digest.
     public var description: String { "\(path)@\(sha256.hex.prefix(12))" }
 
+    // Paths compare as bytes (NFC and NFD spellings are different artifacts).
+    public static func == (a: ArtifactRef, b: ArtifactRef) -> Bool { a.sha256 == b.sha256 && a.path.bytesEqual(b.path) }
+    public func hash(into hasher: inout Hasher) { PathKey(path).hash(into: &hasher); hasher.combine(sha256) }
+
     public static func < (a: ArtifactRef, b: ArtifactRef) -> Bool {
-        a.path != b.path ? a.path < b.path : a.sha256 < b.sha256
+        !a.path.bytesEqual(b.path) ? a.path.bytesPrecede(b.path) : a.sha256 < b.sha256
     }
 }
 

@@ -1,5 +1,6 @@
 internal import CLibGit2
 import LineageCore
+import Glibc
 
 /// Who made a commit, and when (seconds since the epoch, offset in minutes east of UTC).
 public struct Identity: Sendable, Equatable, Codable {
@@ -99,7 +100,7 @@ public final class GitRepository: @unchecked Sendable {
     public func files(inTree id: ObjectID) throws -> [TreeFile] {
         var out: [TreeFile] = []
         try collect(tree: id, prefix: "", skipReserved: true, into: &out)
-        return out.sorted { $0.path < $1.path }
+        return out.sorted { $0.path.bytesPrecede($1.path) }
     }
 
     func collect(tree id: ObjectID, prefix: String, skipReserved: Bool, into out: inout [TreeFile]) throws {
@@ -110,7 +111,15 @@ public final class GitRepository: @unchecked Sendable {
         let count = git_tree_entrycount(tree)
         for i in 0..<count {
             guard let entry = git_tree_entry_byindex(tree, i) else { continue }
-            let name = String(cString: git_tree_entry_name(entry))
+            let raw = git_tree_entry_name(entry)!
+            let nameBytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
+            // A name that is not UTF-8 would be silently renamed by `String` (bytes become U+FFFD):
+            // such a tree was not written by lineage, and nothing in it is trusted to a file name.
+            guard TrackedPath.isValidUTF8(nameBytes) else {
+                throw GitError(code: .other(-1), function: "tree \(id.hex)",
+                               message: "holds the name '\(prefix.isEmpty ? "" : prefix + "/")\(TrackedPath.escaped(nameBytes))', which is not UTF-8; lineage writes UTF-8 names only, so this history was made or altered outside lineage")
+            }
+            let name = String(decoding: nameBytes, as: UTF8.self)
             if skipReserved && prefix.isEmpty && name == RecordTree.directory { continue }
             let child = ObjectID(git_tree_entry_id(entry)!)
             let path = prefix.isEmpty ? name : prefix + "/" + name

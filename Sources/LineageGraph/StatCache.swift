@@ -151,12 +151,12 @@ public final class LineageIndex: @unchecked Sendable {
         return aligned
     }
 
-    /// Every cached entry, by tracked path.
-    public func cachedFiles() throws -> [String: CachedFile] {
+    /// Every cached entry, by tracked path (keyed by bytes: NFC and NFD names are two entries).
+    public func cachedFiles() throws -> [PathKey: CachedFile] {
         let rows = try cachedFilesSorted()
-        var out: [String: CachedFile] = [:]
+        var out: [PathKey: CachedFile] = [:]
         out.reserveCapacity(rows.count)
-        for row in rows { out[row.path] = row.file }
+        for row in rows { out[PathKey(row.path)] = row.file }
         return out
     }
 
