@@ -170,6 +170,7 @@ extension Repository {
                     cacheUpdates.append((staged.path, staged.cache))
                 }
                 clock.mark("ingest")
+                killPoint("add-before-finish")
                 try writer.finish()
                 clock.mark("pack finish")
                 try batch.commit()

@@ -70,7 +70,10 @@ extension Repository {
                 let p = try pointer(id)
                 try ensureParentDirectories(of: path)
                 let destination = root + "/" + path
-                let temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
+                // Restored in .lineage/tmp and renamed into place: a kill leaves nothing hidden in the
+                // working tree, and the next writer removes what it left (InterruptedWork.swift).
+                try ensureTemporaryDirectory()
+                var temp = temporaryDirectory + "/" + Leftovers.temporaryName(prefix: Repository.checkoutTempPrefix)
                 do {
                     // Working files are not fsynced (git does not either); the store stays the durable copy.
                     try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { n in
@@ -84,7 +87,16 @@ extension Repository {
                     throw e
                 }
                 let recorded = currentTimeNs()
-                guard rename(temp, destination) == 0 else {
+                killPoint("checkout-before-rename")
+                var moved = rename(temp, destination) == 0
+                if !moved && errno == EXDEV {
+                    // The working tree is on another file system than .lineage: restore beside the file.
+                    unlink(temp)
+                    temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
+                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }
+                    moved = rename(temp, destination) == 0
+                }
+                guard moved else {
                     let why = String(cString: strerror(errno)); unlink(temp)
                     throw LineageError.unreadable(path, reason: "cannot move the restored file into place: \(why)")
                 }

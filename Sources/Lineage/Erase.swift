@@ -111,6 +111,10 @@ extension Repository {
                                                               erasedAt: Date(timeIntervalSince1970: TimeInterval(stamp)),
                                                               erasedBy: "\(who.name) <\(who.email)>", reason: why)
             var commitHex = head.hex
+            // The bytes to remove are journalled before the tombstone is committed: if this process
+            // dies after the commit, the next writer finishes the removal and `verify` reports it
+            // unfinished until then.
+            try beginErasure(remove)
             if existing[p.sha256] == nil {
                 let message = "erase \(path) (\(p.sha256.hex.prefix(12))): \(why)\n"
                 let id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message,
@@ -120,7 +124,9 @@ extension Repository {
                 if let graph = try? openLineageIndex() { _ = try? syncGraph(graph) }
             }
             // 2. The bytes.
+            killPoint("erase-after-tombstone")
             let removed = try store.remove(remove)
+            endErasure()
             let working = root + "/" + path
             let stillThere = FileStat.lstat(working).map { $0.size == p.size } == true && (try? hashFile(working)) == p.sha256
             return EraseResult(record: record, commit: commitHex, objectsRemoved: removed.objects, bytesRemoved: removed.bytes,

@@ -244,7 +244,8 @@ final class HookContext {
         let key = name + "@" + pointer.sha256.hex
         if let done = materialized[key] { return done }
         if scratch == nil {
-            var template = Array((repository.layout.dotLineage + "/hooks-XXXXXX").utf8CString)
+            // `hooks-<pid>-…`: a killed process's scratch directory is found and removed later.
+            var template = Array((repository.layout.dotLineage + "/\(Repository.hookScratchPrefix)\(getpid())-XXXXXX").utf8CString)
             guard mkdtemp(&template) != nil else { throw LineageError.unreadable(repository.layout.dotLineage, reason: String(cString: strerror(errno))) }
             scratch = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }

@@ -82,6 +82,8 @@ public final class Repository: @unchecked Sendable {
     func withWriteLock<T>(_ body: () throws -> T) throws -> T {
         let lock = try RepositoryLock.acquire(path: layout.lockFile, timeout: 3)
         defer { lock.release() }
+        // Whatever a killed writer left is cleaned by the next one (see InterruptedWork.swift).
+        try recoverInterruptedWork()
         return try body()
     }
 

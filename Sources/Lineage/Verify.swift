@@ -112,6 +112,8 @@ extension Repository {
         var byList: [Digest: [(id: ObjectID, path: String)]] = [:]
         let erased = (try? headErasures()) ?? [:]
         result.erasures = erased.values.sorted { ($0.erasedAt, $0.path) < ($1.erasedAt, $1.path) }
+        result.problems += interruptedWorkProblems()
+        var unfinishedErasures = Set<Digest>()
         for id in order {
             let (path, commit) = pointers[id]!
             let p: Pointer
@@ -128,7 +130,14 @@ extension Repository {
                 continue
             }
             result.files += 1
-            if erased[p.sha256] != nil { continue }   // erased on purpose: nothing left to re-hash
+            if erased[p.sha256] != nil {
+                // Erased on purpose: nothing left to re-hash — and nothing may be left to read.
+                if store.contains(p.chunks), unfinishedErasures.insert(p.sha256).inserted {
+                    result.problems.append(VerifyProblem(kind: "erasure-unfinished", commit: commit, path: path, object: p.chunks.hex, file: nil,
+                                                         detail: "a signed tombstone says \(p.sha256.hex.prefix(12)) was erased, but its bytes are still in the content store; run `lineage erase \(path)@\(commit.prefix(12)) --reason ...` again to finish it"))
+                }
+                continue
+            }
             byList[p.chunks, default: []].append((id, path))
             if listed.insert(p.chunks).inserted { work.append((id, path, commit, p)) }
         }

@@ -554,10 +554,9 @@ public final class ContentStore: @unchecked Sendable {
         for name in names {
             if let stem = PackFormat.packName(fromFile: name, ext: "idx"), !packNames.contains(stem) {
                 unlink(packsDirectory + "/" + name)
-            } else if name.hasPrefix(PackFormat.temporaryPrefix), ContentStore.ownerIsGone(name) {
-                unlink(packsDirectory + "/" + name)
             }
         }
+        Leftovers.remove(leftovers())
         try fsyncDirectory(packsDirectory)
         try reload()
         let after = snapshot()
@@ -636,14 +635,6 @@ public final class ContentStore: @unchecked Sendable {
             unlink(pack.indexPath)
         }
         lock.withLock { packs.removeAll { p in old.contains { $0 === p } && p.name != newName } }
-    }
-
-    /// Temporary names are `tmp-<pid>-<random>.<ext>`; true when that process no longer exists.
-    static func ownerIsGone(_ name: String) -> Bool {
-        let parts = name.dropFirst(PackFormat.temporaryPrefix.count).split(separator: "-")
-        guard let first = parts.first, let pid = Int32(first) else { return true }
-        if pid == getpid() { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     static func makeDirectories(_ path: String) throws {
