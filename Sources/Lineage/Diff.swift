@@ -47,6 +47,7 @@ extension Repository {
                 guard let id = staged[key] else { continue }
                 switch f.worktree {
                 case .deleted, .untracked: continue
+                case .unreadable: throw LineageError.unreadable(f.path, reason: f.reason ?? "cannot read it")
                 case .unchanged: right[key] = id
                 case .modified:
                     let p = try pointer(id)

@@ -114,12 +114,18 @@ extension Repository {
             // The bytes to remove are journalled before the tombstone is committed: if this process
             // dies after the commit, the next writer finishes the removal and `verify` reports it
             // unfinished until then.
-            try beginErasure(remove)
+            try beginErasure(of: p.sha256, removing: remove)
             if existing[p.sha256] == nil {
                 let message = "erase \(path) (\(p.sha256.hex.prefix(12))): \(why)\n"
-                let id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message,
+                let id: ObjectID
+                do {
+                    id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message,
                                                records: [Repository.erasureRecordPath(p.sha256): try record.encoded()], signer: key, now: stamp)
-                try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: "erase \(path)")
+                    try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: "erase \(path)")
+                } catch {
+                    endErasure()
+                    throw error
+                }
                 commitHex = id.hex
                 if let graph = try? openLineageIndex() { _ = try? syncGraph(graph) }
             }

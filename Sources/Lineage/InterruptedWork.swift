@@ -25,22 +25,25 @@ extension Repository {
             + Leftovers.dead(in: layout.dotLineage, prefixes: [Repository.hookScratchPrefix, AtomicFile.temporaryPrefix])
     }
 
-    /// The digests an interrupted erase still has to remove, or nil when none is pending.
-    func pendingErasure() throws -> Set<Digest>? {
+    /// The erased version's digest and the objects an interrupted erase still has to remove, or nil
+    /// when none is pending. Format: the erased file's SHA-256, then one object digest per line.
+    func pendingErasure() throws -> (erased: Digest, objects: Set<Digest>)? {
         guard let data = FileManager.default.contents(atPath: erasePendingFile) else { return nil }
-        var out = Set<Digest>()
+        var digests: [Digest] = []
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let d = Digest(hex: String(line)) else {
                 throw LineageError.damagedRepository("\(erasePendingFile) is not a list of SHA-256 digests (line '\(line.prefix(80))'); it records an unfinished erasure — run `lineage verify`")
             }
-            out.insert(d)
+            digests.append(d)
         }
-        return out
+        guard let erased = digests.first else { return nil }
+        return (erased, Set(digests.dropFirst()))
     }
 
     /// Records what an erase is about to remove, durably, before its tombstone is committed.
-    func beginErasure(_ digests: Set<Digest>) throws {
-        try AtomicFile.write(Array(digests.map(\.hex).sorted().joined(separator: "\n").utf8), to: erasePendingFile)
+    func beginErasure(of erased: Digest, removing digests: Set<Digest>) throws {
+        let lines = [erased.hex] + digests.map(\.hex).sorted()
+        try AtomicFile.write(Array(lines.joined(separator: "\n").utf8), to: erasePendingFile)
     }
 
     func endErasure() { unlink(erasePendingFile) }
@@ -54,9 +57,13 @@ extension Repository {
             warn("removed \(found.count) temporary file(s) (\(bytes) bytes) left by an interrupted lineage command")
         }
         if let pending = try pendingErasure() {
-            let removed = try store.remove(pending)
+            // Bytes go only under a committed tombstone: a journal without one is an erase that
+            // stopped before its commit, and nothing was erased.
+            if try headErasures()[pending.erased] != nil {
+                let removed = try store.remove(pending.objects)
+                warn("finished an interrupted erasure: removed \(removed.objects) object(s) (\(removed.bytes) bytes) its signed tombstone names")
+            }
             endErasure()
-            warn("finished an interrupted erasure: removed \(removed.objects) object(s) (\(removed.bytes) bytes) its signed tombstone names")
         }
     }
 

@@ -23,6 +23,12 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case localChanges([String])
     case unsafePathInHistory(String, commit: String)
     case symlinkInTheWay(String)
+    /// The staging index file cannot be read (it is not history: what it held was only staged).
+    case damagedStagingIndex(String, detail: String)
+    /// A table whose bytes are not the format it is read as (bad UTF-8, an unclosed quote, …).
+    case unreadableTable(String, line: Int, reason: String)
+    /// A symbolic link that resolves nowhere (its target is missing, or it loops).
+    case brokenSymlink(String)
     case missingContent(path: String, detail: String)
     case invalidArgument(String)
     case noSigningKey
@@ -45,6 +51,12 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "'\(p)' is outside the working directory \(root) — only files below it can be tracked"
         case .symlinkEscapes(let p):
             return "'\(p)' goes through a symbolic link that leads outside the working directory — add the real file inside the project instead"
+        case .unreadableTable(let p, let line, let why):
+            return "cannot read '\(p)' as a table: \(line > 0 ? "line \(line): " : "")\(why) (lineage reads CSV, TSV and JSON Lines in UTF-8)"
+        case .damagedStagingIndex(let p, let detail):
+            return "the staging index \(p) is damaged (\(detail)); it holds only what is staged for the next commit, never history — move it away (`mv \(p) \(p).damaged`) and lineage rebuilds it from HEAD, then add again what you had staged"
+        case .brokenSymlink(let p):
+            return "'\(p)' is a symbolic link that leads nowhere (its target is missing, or links loop); lineage tracks regular files — remove the link or add the file it should point to"
         case .symlinkNotTracked(let p):
             return "'\(p)' is a symbolic link; lineage tracks regular files — add the file it points to instead"
         case .reservedPath(let p):

@@ -37,6 +37,7 @@ extension Repository {
             return p
         }
         var out: [LogEntry] = []
+        if let limit, limit <= 0 { return out }
         for id in try git.walk(from: [start]) {
             let info = try git.commit(id)
             if !prefixes.isEmpty {

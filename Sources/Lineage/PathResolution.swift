@@ -26,8 +26,8 @@ extension Repository {
             current += "/" + part
             guard let st = FileStat.lstat(current) else { return ResolvedPath(relative: rel, stat: nil) }
             if st.isSymlink {
-                let target = realPath(current)
-                if target == nil || !(target! == root || target!.hasPrefix(root + "/")) { throw LineageError.symlinkEscapes(argument) }
+                guard let target = realPath(current) else { throw LineageError.brokenSymlink(i == parts.count - 1 ? argument : parts[0...i].joined(separator: "/")) }
+                if !(target == root || target.hasPrefix(root + "/")) { throw LineageError.symlinkEscapes(argument) }
                 throw LineageError.symlinkNotTracked(i == parts.count - 1 ? argument : parts[0...i].joined(separator: "/"))
             }
             if i == parts.count - 1 { return ResolvedPath(relative: rel, stat: st) }

@@ -87,7 +87,24 @@ public final class Repository: @unchecked Sendable {
         return try body()
     }
 
-    func openIndex() throws -> StagingIndex { try git.openIndex(at: layout.stagingIndex) }
+    /// The staging index. A damaged file is an error naming it (not "run verify": it is not history);
+    /// a missing one after the first commit is rebuilt from HEAD's tree and written back, so a deleted
+    /// index never reads as "every file deleted".
+    func openIndex() throws -> StagingIndex {
+        let existed = FileStat.lstat(layout.stagingIndex) != nil
+        let index: StagingIndex
+        do { index = try git.openIndex(at: layout.stagingIndex) } catch let e as GitError {
+            throw LineageError.damagedStagingIndex(layout.stagingIndex, detail: e.message)
+        }
+        if !existed, let head = try headCommit() {
+            try index.reset(toTree: try git.commit(head).tree)
+            // Written at once (lock file and rename, as every index write), so this is said once.
+            if (try? index.write()) != nil {
+                warn("the staging index \(layout.stagingIndex) was missing; rebuilt it from HEAD (\(head.hex.prefix(12))) — anything staged since that commit must be added again")
+            }
+        }
+        return index
+    }
 
     /// The staged entries and the staging index's checksum, for reading only: parsed directly
     /// when the file is in the plain form lineage writes, else through libgit2.

@@ -32,10 +32,11 @@ public struct RightsMetaDocument: Equatable, Sendable {
     /// 1-based line of each field's value.
     public var lines: [RightsField: Int]
 
-    /// `users.meta.yaml:9: warning: retention-until: ...` — an issue of `facts.validate(today:)`, located in the file.
+    /// `users.meta.yaml:9: retention-until: ...` — an issue of `facts.validate(today:)`, located in the
+    /// file. The severity is not repeated: whoever prints it says `warning:` or `error:` once.
     public func locate(_ issue: RightsIssue, file: String) -> String {
         let line = lines[issue.field] ?? lines[parent(issue.field)]
-        return "\(file)\(line.map { ":\($0)" } ?? ""): \(issue)"
+        return "\(file)\(line.map { ":\($0)" } ?? ""): \(issue.field.name): \(issue.message)"
     }
 
     private func parent(_ f: RightsField) -> RightsField {

@@ -120,7 +120,7 @@ public struct RightsInput: Sendable {
         }
         let check = facts.validate(today: today)
         let name = metaFile ?? "flags"
-        func locate(_ issue: RightsIssue) -> String { document?.locate(issue, file: name) ?? "\(issue)" }
+        func locate(_ issue: RightsIssue) -> String { document?.locate(issue, file: name) ?? "\(issue.field.name): \(issue.message)" }
         if !check.errors.isEmpty {
             throw LineageError.invalidArgument(check.errors.map(locate).joined(separator: "\n") + "\nnothing was changed")
         }

@@ -10,10 +10,14 @@ import LineageStore
 /// The state of one tracked path: staged (index against HEAD) and in the working directory (file against index).
 public struct FileStatus: Codable, Sendable, Equatable {
     public enum Staged: String, Codable, Sendable { case new, modified, deleted, unchanged }
-    public enum Worktree: String, Codable, Sendable { case modified, deleted, unchanged, untracked }
+    /// `unreadable`: the file is there but could not be read (permissions, I/O), so whether it
+    /// changed is not known — never guessed as `modified`.
+    public enum Worktree: String, Codable, Sendable { case modified, deleted, unchanged, untracked, unreadable }
     public let path: String
     public let staged: Staged
     public let worktree: Worktree
+    /// Why the file could not be read (only with `worktree == .unreadable`).
+    public var reason: String? = nil
 }
 
 public struct StatusResult: Codable, Sendable {
@@ -79,8 +83,9 @@ extension Repository {
                     if let cached = cache[n], cached.isValid(for: st) {
                         actual = cached.sha256
                     } else {
-                        guard let digest = try? hashFile(absolute) else {
-                            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .modified))
+                        let digest: Digest
+                        do { digest = try hashFile(absolute) } catch let LineageError.unreadable(_, why) {
+                            result.files.append(FileStatus(path: entry.path, staged: stagedState, worktree: .unreadable, reason: why))
                             continue
                         }
                         actual = digest

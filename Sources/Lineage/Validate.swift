@@ -16,7 +16,7 @@ public enum AdHocValidation {
             throw LineageError.invalidArgument("\(error)")
         }
         do { return try validator.validate(path: tablePath, displayPath: table) } catch let e as TableReadError {
-            throw LineageError.unreadable(table, reason: e.message)
+            throw tableError(table, e)
         }
     }
 
@@ -29,8 +29,14 @@ extension AdHocValidation {
         let path = absolute(table, cwd: cwd)
         guard FileManager.default.fileExists(atPath: path) else { throw LineageError.notFound(table, suggestions: []) }
         do { return try TableSchema.infer(path: path).descriptor.pretty() + "\n" } catch let e as TableReadError {
-            throw LineageError.unreadable(table, reason: "\(e.line > 0 ? "line \(e.line): " : "")\(e.message)")
+            throw tableError(table, e)
         }
+    }
+
+    /// A reader's error as the user should see it: the file could not be opened (an OS error, line
+    /// 0), or its content is not the table format it was read as (bad input, with the line).
+    static func tableError(_ table: String, _ e: TableReadError) -> LineageError {
+        e.line == 0 && e.message.hasPrefix("cannot ") ? .unreadable(table, reason: e.message) : .unreadableTable(table, line: e.line, reason: e.message)
     }
 }
 

@@ -100,8 +100,11 @@ extension Repository {
         }
         progress.finish()
         clock.mark("commits")
-        if let staged = try? openIndex().entries {
-            for e in staged { note(e.id, path: e.path, commit: "staged") }
+        do {
+            for e in try openIndex().entries { note(e.id, path: e.path, commit: "staged") }
+        } catch let LineageError.damagedStagingIndex(file, detail) {
+            result.problems.append(VerifyProblem(kind: "staging-index-damaged", commit: nil, path: nil, object: nil, file: file,
+                                                 detail: "\(detail); move it away and lineage rebuilds it from HEAD (what was staged must be added again)"))
         }
 
         var badPointers: [ObjectID: String] = [:]

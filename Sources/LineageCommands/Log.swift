@@ -10,6 +10,10 @@ struct Log: RepositoryCommand {
     @Argument(help: "A revision to start from (default HEAD).") var revision: String?
     @Argument(parsing: .postTerminator, help: "Paths to follow.") var paths: [String] = []
 
+    func validate() throws {
+        if let maxCount, maxCount < 0 { throw ValidationError("-n takes a count of commits, 0 or more (got \(maxCount))") }
+    }
+
     func run(in repository: Repository) throws {
         let entries = try repository.log(revision: revision, paths: paths, cwd: global.cwd, limit: maxCount)
         if output.json { return try Output.json(entries) }

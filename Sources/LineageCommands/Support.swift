@@ -160,7 +160,7 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         switch e {
         case .nothingToCommit: return (e.description, ExitCode32.findings)
         case .newerFormat, .localChanges: return (e.description, ExitCode32.conflict)
-        case .damagedRepository, .missingContent, .unsafePathInHistory: return (e.description, ExitCode32.damaged)
+        case .damagedRepository, .missingContent, .unsafePathInHistory, .damagedStagingIndex: return (e.description, ExitCode32.damaged)
         case .unreadable: return (e.description, ExitCode32.system)
         default: return (e.description, ExitCode32.userError)
         }
@@ -179,6 +179,7 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         return (e.description, ExitCode32.conflict)
     case let e as GitError:
         if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", ExitCode32.conflict) }
+        if e.isOSError { return ("\(e.message) (\(e.function)) — the operating system refused a write or read in .lineage: free disk space or fix permissions, then retry; nothing was changed", ExitCode32.system) }
         return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)
     case let e as IndexError:
         return (e.description, ExitCode32.system)

@@ -8,6 +8,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public let code: Code
     public let function: String
     public let message: String
+    /// True when libgit2 blamed the operating system (`GIT_ERROR_OS`: disk full, permissions, I/O),
+    /// not the repository's data.
+    public var isOSError = false
 
     public var description: String { "\(function): \(message)" }
 
@@ -15,6 +18,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         let last = git_error_last()
         let text = last.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"
         self.init(code: GitError.map(rc), function: function, message: text)
+        isOSError = last.map { $0.pointee.klass == Int32(GIT_ERROR_OS.rawValue) } ?? false
     }
 
     public init(code: Code, function: String, message: String) {
