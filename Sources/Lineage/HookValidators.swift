@@ -72,14 +72,19 @@ extension Repository {
 // MARK: - Built-in validators
 
 extension Repository {
-    /// Staged files a literal path option names (a file, or every file below a directory); a path
-    /// that is not tracked is a mistake in lineage.yaml.
+    /// Staged files a literal path option names (a file, or every file below a directory).
+    /// A path that is not tracked: a file that exists but was not added, or a near-miss of a tracked
+    /// path, is a mistake in lineage.yaml; a path that exists nowhere yet (a pipeline output before
+    /// its first run) makes the hook wait (`HookWaiting`), said in the report, not an error.
     func trackedFiles(_ entry: HookEntry, key: String, path: String, context: HookContext) throws -> [String] {
         let glob = PathGlob(path)
         let files = context.paths(matching: glob)
         if files.isEmpty && glob.isLiteral && context.only == nil {
-            let suggestions = closest(path, among: context.staged.keys.map(\.string)).map { "'\($0)'" }.joined(separator: ", ")
-            throw LineageError.config(entry.error(key, "'\(path)' is not tracked" + (suggestions.isEmpty ? "" : " (did you mean \(suggestions)?)") + " — `lineage add \(path)` first, or fix the path"))
+            let suggestions = closest(path, among: context.staged.keys.map(\.string)).filter { !$0.bytesEqual(glob.pattern) }
+            let onDisk = FileStat.lstat(root + "/" + glob.pattern) != nil
+            if !onDisk && suggestions.isEmpty { throw HookWaiting(path: glob.pattern) }
+            let hint = suggestions.map { "'\($0)'" }.joined(separator: ", ")
+            throw LineageError.config(entry.error(key, "'\(path)' is not tracked" + (hint.isEmpty ? "" : " (did you mean \(hint)?)") + " — `lineage add \(path)` first, or fix the path"))
         }
         return files
     }
@@ -326,3 +331,6 @@ extension Repository {
         }
     }
 }
+
+/// A hook names a file that does not exist yet: it waits instead of blocking every commit.
+struct HookWaiting: Error { let path: String }

@@ -37,6 +37,9 @@ public struct HookOutcome: Codable, Sendable {
 public struct HooksReport: Codable, Sendable {
     public var hook: String = "pre-commit"
     public var outcomes: [HookOutcome] = []
+    /// Hooks that did not run because a file they name is not tracked yet (e.g. a pipeline output
+    /// before its first run): `leakage (lineage.yaml:12) waiting for data/prepared/train.csv`.
+    public var waiting: [String] = []
     public var failed: Bool { outcomes.contains { $0.outcome == .failed } }
 }
 
@@ -128,7 +131,12 @@ extension Repository {
         defer { progress.finish() }
         for (n, entry) in config.preCommit.enumerated() {
             progress.update(phase: "Hook \(entry.validator) (lineage.yaml:\(entry.line))", done: UInt64(n), total: UInt64(config.preCommit.count), unit: .items)
-            guard let plan = try planHook(entry, context: context) else { continue }
+            let planned: HookPlan?
+            do { planned = try planHook(entry, context: context) } catch let w as HookWaiting {
+                report.waiting.append("\(entry.validator) (lineage.yaml:\(entry.line)) waiting for \(w.path) (not tracked yet)")
+                continue
+            }
+            guard let plan = planned else { continue }
             let id = CheckRecord.id(validator: entry.validator, validatorVersion: plan.version, hook: "pre-commit",
                                     configDigest: plan.configDigest, artifacts: plan.artifacts)
             // The same check of the same bytes under the same configuration already passed in HEAD.

@@ -72,6 +72,7 @@ struct Hooks: ParsableCommand {
 /// How hook results read on a terminal.
 enum HookReportText {
     static func print(_ report: HooksReport, quiet: Bool) {
+        if !quiet { for w in report.waiting { Output.line("- \(w)") } }
         for o in report.outcomes {
             if quiet && o.outcome != .failed { continue }
             let mark: String

@@ -39,6 +39,17 @@ public struct LeakageOptions: Sendable, Equatable {
     }
 
     public func threshold(_ check: String) -> Int { thresholds[check] ?? maxOverlap }
+
+    /// The lineage.yaml option that governs a check's threshold, with the value in force — for the
+    /// finding's message (`max-temporal 0`, or `max-overlap 0` when the check's own option is unset).
+    public func governing(_ check: String) -> String {
+        let own = LeakageOptions.checkOptions[check]
+        if thresholds[check] != nil, let own { return "\(own) \(threshold(check))" }
+        return "max-overlap \(maxOverlap)" + (own.map { "; \($0) sets this check alone" } ?? "")
+    }
+
+    /// Each check's own threshold option in lineage.yaml (file and row overlap have only `max-overlap`).
+    public static let checkOptions = ["key-overlap": "max-key-overlap", "temporal-order": "max-temporal", "target-leakage": "max-target"]
 }
 
 /// Options that cannot work together or splits that cannot be compared.
@@ -127,7 +138,7 @@ public enum LeakageValidator {
                     let limit = options.threshold("file-overlap")
                     report.findings.append(ValidationFinding(
                         check: "file-overlap", severity: count > limit ? .error : .warning,
-                        message: "\(count) file\(count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) \(count == 1 ? "has" : "have") the same content as a file of \(ea.name) (\(ea.path)) (max-overlap \(limit)); remove the copies from one split",
+                        message: "\(count) file\(count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) \(count == 1 ? "has" : "have") the same content as a file of \(ea.name) (\(ea.path)) (\(options.governing("file-overlap"))); remove the copies from one split",
                         file: eb.path, count: count, examples: examples))
                 }
             }
@@ -234,7 +245,7 @@ public enum LeakageValidator {
                         let over = options.columns.map { "columns \($0.joined(separator: ", "))" } ?? "all columns"
                         report.findings.append(ValidationFinding(
                             check: "row-overlap", severity: o.count > limit ? .error : .warning,
-                            message: "\(o.count) row\(o.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) also occur\(o.count == 1 ? "s" : "") in \(ea.name) (\(ea.path)) (\(over), after normalisation; max-overlap \(limit)); remove them from one split",
+                            message: "\(o.count) row\(o.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) also occur\(o.count == 1 ? "s" : "") in \(ea.name) (\(ea.path)) (\(over), after normalisation; \(options.governing("row-overlap"))); remove them from one split",
                             file: eb.path, rows: o.examples.map(\.later), count: o.count,
                             examples: o.examples.map { "\(eb.name) row \($0.later) = \(ea.name) row \($0.earlier)" }))
                     }
@@ -247,7 +258,7 @@ public enum LeakageValidator {
                         let limit = options.threshold("key-overlap")
                         report.findings.append(ValidationFinding(
                             check: "key-overlap", severity: o.count > limit ? .error : .warning,
-                            message: "\(o.count) row\(o.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) share\(o.count == 1 ? "s" : "") a \(key.joined(separator: "+")) with \(ea.name) (\(ea.path)) (\(o.distinct) distinct key\(o.distinct == 1 ? "" : "s"); max-overlap \(limit)); keep each entity in one split",
+                            message: "\(o.count) row\(o.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) share\(o.count == 1 ? "s" : "") a \(key.joined(separator: "+")) with \(ea.name) (\(ea.path)) (\(o.distinct) distinct key\(o.distinct == 1 ? "" : "s"); \(options.governing("key-overlap"))); keep each entity in one split",
                             file: eb.path, column: key.joined(separator: ","), rows: o.examples.map(\.later), count: o.count,
                             examples: o.examples.map { "\(eb.name) row \($0.later) ~ \(ea.name) row \($0.earlier)" }))
                     }
@@ -265,7 +276,7 @@ public enum LeakageValidator {
                         let limit = options.threshold("temporal-order")
                         report.findings.append(ValidationFinding(
                             check: "temporal-order", severity: acc.count > limit ? .error : .warning,
-                            message: "\(acc.count) row\(acc.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) \(acc.count == 1 ? "is" : "are") not after the latest \(time) of \(ea.name) (\(ea.path), row \(latest.row)) (max-overlap \(limit)); split by time",
+                            message: "\(acc.count) row\(acc.count == 1 ? "" : "s") of \(eb.name) (\(eb.path)) \(acc.count == 1 ? "is" : "are") not after the latest \(time) of \(ea.name) (\(ea.path), row \(latest.row)) (\(options.governing("temporal-order"))); split by time",
                             file: eb.path, column: time, rows: acc.rows, count: acc.count,
                             examples: acc.rows.map { "\(eb.name) row \($0) <= \(ea.name) row \(latest.row)" }))
                     }
@@ -287,7 +298,7 @@ public enum LeakageValidator {
                     : "determines the label \(label) one-to-one (\(leak.values) distinct values over \(target.rows) labelled rows)"
                 report.findings.append(ValidationFinding(
                     check: "target-leakage", severity: leaks.count > limit ? .error : .warning,
-                    message: "column \(leak.column) of \(split.name) (\(split.path)) \(what); drop it from the features",
+                    message: "column \(leak.column) of \(split.name) (\(split.path)) \(what) (\(options.governing("target-leakage"))); drop it from the features",
                     file: split.path, column: leak.column, fieldNumber: leak.fieldNumber, count: 1))
             }
         }

@@ -40,6 +40,11 @@ public enum PIICategory: String, CaseIterable, Sendable, Codable, Comparable {
         case .ipAddress: return "IP address"
         }
     }
+
+    /// `count` values of this category: `1 email address`, `2 email addresses`.
+    func counted(_ count: Int) -> String { count == 1 ? noun : plural }
+
+    var plural: String { noun.hasSuffix("s") ? noun + "es" : noun + "s" }
 }
 
 /// What the PII scanner looks for and how.
@@ -172,7 +177,7 @@ public enum PIIValidator {
         return found.filter { !isDeclared($0, in: declared) }.map { c in
             ValidationFinding(
                 check: c.rawValue, severity: .error,
-                message: "\(place)contains \(c.noun)s but its rights record does not declare \(c.rightsCategory) (it declares: \(declared.isEmpty ? "none" : declared.joined(separator: ", "))); add \(c.rightsCategory) to its pii list or remove the data",
+                message: "\(place)contains \(c.plural) but its rights record does not declare \(c.rightsCategory) (it declares: \(declared.isEmpty ? "none" : declared.joined(separator: ", "))); add \(c.rightsCategory) to its pii list or remove the data",
                 file: file)
         }
     }
@@ -203,7 +208,7 @@ public enum PIIValidator {
                     ?? "there is no rights record"
                 report.findings.append(ValidationFinding(
                     check: h.category.rawValue, severity: .error,
-                    message: "\(h.count) \(h.category.noun)\(h.count == 1 ? "" : "s") in \(whereText) (first \(unit)s \(h.rows.map(String.init).joined(separator: ", "))) but \(why); declare \(h.category.rightsCategory) or remove them",
+                    message: "\(h.count) \(h.category.counted(h.count)) in \(whereText) (first \(unit)s \(h.rows.map(String.init).joined(separator: ", "))) but \(why); declare \(h.category.rightsCategory) or remove them",
                     file: scan.path, column: h.column, rows: h.rows, count: h.count, examples: h.samples))
             }
         }

@@ -119,8 +119,8 @@ import Testing
         let doc = try RightsMeta.parse("legal-basis: consent\nspecial-category: [health]\nretention-until: 2020-01-01\n")
         let v = doc.facts.validate(today: CalendarDay(iso: "2026-01-01")!)
         let located = v.warnings.map { doc.locate($0, file: "users.meta.yaml") }
-        #expect(located.contains { $0.hasPrefix("users.meta.yaml:3: warning: retention-until: 2020-01-01 has already passed") })
-        #expect(located.contains { $0.hasPrefix("users.meta.yaml: warning: art9-condition:") })
+        #expect(located.contains { $0.hasPrefix("users.meta.yaml:3: retention-until: 2020-01-01 has already passed") })
+        #expect(located.contains { $0.hasPrefix("users.meta.yaml: art9-condition:") })
     }
 
     @Test func loadReadsAFile() throws {
