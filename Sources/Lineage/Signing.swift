@@ -1,6 +1,7 @@
 import Foundation
 import LineageCore
 import LineageGit
+import LineageGraph
 import LineageSigning
 
 /// Where keys live and how the repository's signer and trust are found.
@@ -131,19 +132,37 @@ extension Repository {
         return String(decoding: try git.readBlob(blob), as: UTF8.self)
     }
 
-    /// Fails unless `key` may sign a commit on top of `parent`: trusted by the parent's trust, or, for
-    /// a first commit (or one on history made before trust existed), by the working trust file.
+    /// Fails unless `key` may sign a commit on top of `parent`: `parent` verified good (trust is only
+    /// ever taken from verified commits, see `requireVerified`) and its trust accepts the key; a
+    /// first commit bootstraps from the working trust file. Also refuses a working trust file that
+    /// would lock the repository (no trusted signer left, or — unless `force` — not the signer).
     /// Returns the principals the key is trusted as.
     @discardableResult
-    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64) throws -> [String] {
+    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64, force: Bool = false) throws -> [String] {
         let working = try Repository.parseTrust(try workingTrustText(), source: trustFile)
-        let parentTrust = try parent.flatMap { try trust(inCommit: $0) }
-        switch (parentTrust ?? working).lookup(key: key.publicKey, namespace: "git", at: now) {
+        let principals = try trustedPrincipals(key.publicKey, parent: parent, working: working, now: now)
+        try checkTrustLeft(working, signer: key.publicKey, now: now, force: force)
+        return principals
+    }
+
+    /// The principals `key` is trusted as for a commit on top of `parent` (see `checkSigner`).
+    private func trustedPrincipals(_ key: SSHPublicKey, parent: ObjectID?, working: AllowedSigners, now: Int64) throws -> [String] {
+        let trust: AllowedSigners
+        if let parent {
+            try requireVerified(parent)
+            guard let recorded = try self.trust(inCommit: parent) else {
+                throw LineageError.untrustedSigner(key.fingerprint, detail: "HEAD records no trust file, so no key is trusted")
+            }
+            trust = recorded
+        } else {
+            trust = working
+        }
+        switch trust.lookup(key: key, namespace: "git", at: now) {
         case .trusted(let principals): return principals
         case .notValidAt(let principals):
-            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: "it is trusted as \(principals.joined(separator: ", ")) but not at this time (valid-after/valid-before)")
+            throw LineageError.untrustedSigner(key.fingerprint, detail: "it is trusted as \(principals.joined(separator: ", ")) but not at this time (valid-after/valid-before)")
         case .unknown:
-            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: parentTrust == nil ? "it is not in \(trustFile)" : "it is not in the trust recorded at HEAD")
+            throw LineageError.untrustedSigner(key.fingerprint, detail: parent == nil ? "it is not in \(trustFile)" : "it is not in the trust recorded at HEAD")
         }
     }
 
@@ -160,7 +179,8 @@ extension Repository {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
         let trustText = try workingTrustText()
-        if signer == nil { _ = try checkSigner(key, parent: parent, now: now) }
+        let principals = signer == nil ? try checkSigner(key, parent: parent, now: now)
+            : try trustedPrincipals(key.publicKey, parent: parent, working: try Repository.parseTrust(trustText, source: trustFile), now: now)
         var updates: [String: ObjectID?] = [Repository.trustRecord: try git.writeBlob(Array(trustText.utf8))]
         for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
         for path in removing { updates[path] = .some(nil) }
@@ -170,12 +190,19 @@ extension Repository {
         let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
         let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
         let final = try git.tree(updating: withRecords, with: [Repository.commitRecordPath: try git.writeBlob(try record.encoded())])
-        return try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
+        let id = try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
             var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
             // git stores the armor without its final newline; with it the object would not be
             // byte-identical to what `git commit -S` writes.
             while armored.hasSuffix("\n") { armored.removeLast() }
             return armored
         }
+        // Good by construction (a trusted signer on a verified parent, the record computed here):
+        // remembered, so the next verb does not verify it again.
+        if let index = try? openLineageIndex() {
+            try? index.recordVerdicts([CachedVerdict(commit: id.hex, status: CommitVerdict.Status.good.rawValue, key: key.publicKey.fingerprint,
+                                                     principals: principals, detail: nil)])
+        }
+        return id
     }
 }
