@@ -86,16 +86,24 @@ extension Repository {
     static var commitRecordPath: String { RecordTree.directory + "/" + CommitRecord.path }
     var trustFile: String { layout.dotLineage + "/" + Repository.trustRecord }
 
-    /// The configured signing key's file: `.lineage/config` first, then git's `user.signingkey` when
-    /// it names a private key file; nil when neither is set.
+    /// The signing key's file: the one this user chose for this repository (`lineage config
+    /// user.signingkey`, kept under the user's config directory, never in `.lineage/`), else git's
+    /// `user.signingkey` when it names a private key file, else the user's default lineage key when
+    /// it exists; nil when there is none. A `user.signingkey` in `.lineage/config` (written by older
+    /// versions) is ignored with a warning: it travels with copies of the repository, and would make
+    /// the next user sign with the previous owner's key.
     public func signingKeyPath() -> String? {
-        if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
+        if let v = userSetting("user.signingkey"), !v.isEmpty {
             return SigningKeys.expand(v, cwd: root)
+        }
+        if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
+            warn("ignoring user.signingkey in \(layout.configFile) (\(v)): a signing key set inside the repository travels with copies of it — run `lineage config user.signingkey PATH` to choose your key for this repository (kept in \(SigningKeys.configDirectory()))")
         }
         if let v = try? GitConfig.userDefault()?.string("user.signingkey"), !v.isEmpty, !v.hasPrefix("key::"), !v.hasSuffix(".pub") {
             return SigningKeys.expand(v, cwd: FileManager.default.currentDirectoryPath)
         }
-        return nil
+        let fallback = SigningKeys.defaultKeyPath()
+        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
     }
 
     /// The key commits are signed with.

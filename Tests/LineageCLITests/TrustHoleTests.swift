@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Trust holes of issue 12: trust taken from unverified history (3) and lockout (4).
+/// Trust holes of issue 12: trust taken from unverified history (3), lockout (4), and trust that
+/// travels with a copied repository (5).
 @Suite("Trust holes")
 struct TrustHoleTests {
     func head(_ p: Project) throws -> String { try p.git("rev-parse", "HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -173,5 +174,86 @@ struct TrustHoleTests {
         try p.expectOK(["config", "user.signingkey", bob])
         try p.expectOK(["commit", "-m", "bob"])
         #expect(try p.expectOK(["verify"]).code == 0)
+    }
+
+    // MARK: 5. Trust that travels with a copy
+
+    /// A scratch config directory standing for another user (or the same user's fresh settings).
+    func otherUser() throws -> [String: String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lineage-user-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return ["XDG_CONFIG_HOME": dir, "HOME": dir]
+    }
+
+    func copy(_ p: Project) throws -> Project {
+        let copy = try Project(initialize: false)
+        let r = try CLI.tool("/bin/sh", ["-c", "tar -C \"$0\" -cf - . | tar -C \"$1\" -xf -", p.dir, copy.dir], in: p.dir)
+        #expect(r.code == 0, "tar: \(r.err)")
+        return copy
+    }
+
+    @Test func commandHookTrustDoesNotTravelWithACopy() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("check.sh", "#!/bin/sh\nexit 0\n")
+        chmod(p.dir + "/check.sh", 0o755)
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - command: { run: ./check.sh, timeout: 30 }\n")
+        try p.write("a.txt", "one\n")
+        try p.expectOK(["add", "a.txt"])
+        try p.expectOK(["hooks", "trust"])
+        try p.expectOK(["commit", "-m", "first"])
+        // Nothing inside .lineage grants the trust.
+        #expect(!FileManager.default.fileExists(atPath: p.dir + "/.lineage/hooks-trusted"))
+
+        let c = try copy(p)
+        defer { c.remove() }
+        // Another user of the copy is asked first.
+        let other = try otherUser()
+        let theirs = try c.run(["hooks", "run"], env: other)
+        #expect(theirs.code == 3 && theirs.err.contains("not trusted yet"), "\(theirs.code) \(theirs.err)")
+        // So is the same user: the copy is another repository.
+        try c.write("a.txt", "two\n")
+        try c.expectOK(["add", "a.txt"])
+        let mine = try c.run("commit", "-m", "in the copy")
+        #expect(mine.code == 3 && mine.err.contains("not trusted yet"), "\(mine.code) \(mine.err)")
+        #expect(try c.expectOK(["hooks", "list"]).out.contains("not trusted"))
+        // The original stays trusted.
+        try p.write("a.txt", "two\n")
+        try p.expectOK(["add", "a.txt"])
+        try p.expectOK(["commit", "-m", "second"])
+    }
+
+    @Test func aCopyNeverSignsWithThePreviousOwnersKey() throws {
+        let p = try Project()
+        defer { p.remove() }
+        let alice = try sshKeygen("alice")
+        try p.expectOK(["config", "user.signingkey", alice])
+        try p.expectOK(["trust", "add", "alice@example.org", alice + ".pub"])
+        // The choice is the user's, outside the repository.
+        #expect(try p.expectOK(["config", "user.signingkey"]).out == alice + "\n")
+        #expect(try p.git("config", "--file", p.dir + "/.lineage/config", "user.signingkey").code != 0)
+        try p.write("a.txt", "one\n")
+        try p.expectOK(["add", "a.txt"]); try p.expectOK(["commit", "-m", "by alice"])
+
+        let c = try copy(p)
+        defer { c.remove() }
+        let other = try otherUser()
+        try c.write("a.txt", "two\n")
+        try c.expectOK(["add", "a.txt"])
+        let r = try c.run(["commit", "-m", "someone else"], env: other)
+        #expect(r.code == 2 && r.err.contains("no signing key"), "signed with the previous owner's key? \(r.code) \(r.err)")
+        #expect(try c.run(["config", "user.signingkey"], env: other).code == 1)
+
+        // A key left in .lineage/config by an older version is ignored, with a warning saying what to do.
+        try c.git("config", "--file", c.dir + "/.lineage/config", "user.signingkey", alice)
+        let legacy = try c.run(["commit", "-m", "someone else"], env: other)
+        #expect(legacy.code == 2 && legacy.err.contains("ignoring user.signingkey") && legacy.err.contains("lineage config user.signingkey"), "\(legacy.err)")
+        // Choosing a key writes it to the user's place and drops the one in the repository.
+        let mine = try sshKeygen("carol")
+        _ = try c.run(["config", "user.signingkey", mine], env: other)
+        #expect(try c.run(["config", "user.signingkey"], env: other).out == mine + "\n")
+        #expect(try c.git("config", "--file", c.dir + "/.lineage/config", "user.signingkey").code != 0)
+        let untrusted = try c.run(["commit", "-m", "carol"], env: other)
+        #expect(untrusted.code == 2 && untrusted.err.contains("not trusted"), "\(untrusted.err)")
     }
 }
