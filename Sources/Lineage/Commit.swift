@@ -21,8 +21,12 @@ extension Repository {
     /// The pre-commit hooks of lineage.yaml run first, inside the lock and before anything is
     /// written; when one fails, `HooksBlocked` is thrown and nothing changes. With `noVerify` they
     /// are skipped, and the commit carries a signed check record saying so and by whom.
-    public func commit(message: String, noVerify: Bool = false, now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
-        try commitIndex(message: message, noVerify: noVerify, requireChanges: true, now: now, progress: progress)
+    ///
+    /// The commit must build on verified history, and the trust file it records must leave a
+    /// trusted signer — the committer's own key too, unless `force`.
+    public func commit(message: String, noVerify: Bool = false, force: Bool = false, now: Int64? = nil,
+                       progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
+        try commitIndex(message: message, noVerify: noVerify, requireChanges: true, force: force, now: now, progress: progress)
     }
 
     /// Loose history objects (estimated) and packs above which a commit repacks the history, as
@@ -33,7 +37,7 @@ extension Repository {
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs).
     func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
-                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, now: Int64? = nil,
+                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
@@ -44,7 +48,7 @@ extension Repository {
             let stamp = now ?? nowSeconds()
             // Key, trust and identity are checked before anything is written.
             let key = try signingKey()
-            try checkSigner(key, parent: head, now: stamp)
+            try checkSigner(key, parent: head, now: stamp, force: force)
             _ = try identity(now: stamp)
             // What changed, from the staging index and HEAD's file list: nothing is written until the hooks pass.
             let index = try openIndex()

@@ -61,9 +61,11 @@ public struct HooksNotTrusted: Error, CustomStringConvertible {
 }
 
 extension Repository {
-    /// Where `lineage hooks trust` keeps the digest of the trusted command hooks: inside `.lineage`
-    /// but outside history, so a clone never inherits it.
-    var hooksTrustFile: String { layout.dotLineage + "/hooks-trusted" }
+    /// Where older versions kept the digest of the trusted command hooks, inside `.lineage`: a copy
+    /// of the repository carried it to the next user, so it is no longer read (only removed).
+    var legacyHooksTrustFile: String { layout.dotLineage + "/hooks-trusted" }
+    /// The per-user setting holding the digest of the command hooks this user trusted here.
+    static let hooksTrustKey = "hooks.trusted"
 
     /// Digest of the command hooks and the programs they run; any change needs trusting again.
     func commandHooksDigest(_ config: ProjectConfig) -> Digest? {
@@ -83,8 +85,8 @@ extension Repository {
 
     public func commandHooksTrusted(_ config: ProjectConfig) -> Bool {
         guard let digest = commandHooksDigest(config) else { return true }
-        let trusted = (try? String(contentsOfFile: hooksTrustFile, encoding: .utf8)) ?? ""
-        return trusted.split(separator: "\n").contains { $0 == Substring(digest.hex) }
+        // Per user and per repository (see `userSettingsFile`): never read from inside the repository.
+        return userSetting(Repository.hooksTrustKey) == digest.hex
     }
 
     /// `lineage hooks trust`: records the current command hooks (and their programs) as trusted here.
@@ -92,9 +94,8 @@ extension Repository {
     public func trustHooks() throws -> [String] {
         let config = try projectConfig()
         guard let digest = commandHooksDigest(config) else { return [] }
-        try withWriteLock {
-            try AtomicFile.write(Array((digest.hex + "\n").utf8), to: hooksTrustFile)
-        }
+        try setUserSetting(Repository.hooksTrustKey, digest.hex)
+        try? FileManager.default.removeItem(atPath: legacyHooksTrustFile)
         return config.preCommit.filter { $0.validator == "command" }.compactMap { try? $0.string("run") }
     }
 

@@ -32,6 +32,7 @@ extension Repository {
             try ContentStore.create(at: temp + "/content")
             let config = try GitConfig.open(path: temp + "/config")
             try config.set("lineage.formatVersion", String(formatVersion))
+            try config.set(repositoryIDKey, UUID().uuidString.lowercased())
             try AtomicFile.write(Array("\(formatVersion)\n".utf8), to: temp + "/format")
             let signer = arrangeSigningKey(config: config)
             if let key = signer.key {
@@ -50,6 +51,10 @@ extension Repository {
             throw LineageError.unreadable(root, reason: "cannot create .lineage: \(error)")
         }
         let repository = try open(from: root)
+        // The key choice is this user's, kept outside the repository (a copy must not carry it).
+        if let path = report?.keyPath, report?.fingerprint != nil, path == SigningKeys.defaultKeyPath() {
+            try repository.setUserSetting("user.signingkey", path)
+        }
         repository.initReport = report
         return repository
     }
@@ -76,7 +81,6 @@ extension Repository {
                 catch { if !FileManager.default.fileExists(atPath: path) { throw error } }  // another init made it first
             }
             let key = try SigningKeys.load(path: path)
-            try config.set("user.signingkey", path)
             return (key, path, created, principal, nil)
         } catch {
             return (nil, nil, false, principal, "\(error)")

@@ -36,6 +36,8 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
     case untrustedSigner(String, detail: String)
     case config(ConfigError)
     case erased(path: String, record: ErasureRecord)
+    /// The commit a verb would build on did not verify (its verdict and the newest good commit before it).
+    case unverifiedHistory(commit: String, status: String, detail: String, lastGood: String?, branch: String)
 
     public var description: String {
         switch self {
@@ -101,6 +103,14 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
             return "the bytes of '\(p)' (\(r.sha256.hex.prefix(12))) were erased on \(r.erasedAt) by \(r.erasedBy): \(r.reason) — the tombstone is .lineage/erasures/\(r.sha256.hex).json; this version cannot be restored"
         case .config(let e):
             return "\(e) — fix lineage.yaml (its schema is Schemas/lineage-config.schema.json)"
+        case .unverifiedHistory(let commit, let status, let detail, let lastGood, let branch):
+            let name = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : nil
+            let recover = lastGood.map { good in
+                "to go back to the last good commit \(good.prefix(12)), run `lineage checkout \(good)`" +
+                    (name.map { ", then `git --git-dir .lineage branch -f \($0) \(good)` and `lineage checkout \($0)`" } ?? "")
+            }
+                ?? "no earlier commit verified either: restore the repository from a copy you trust"
+            return "the commit to build on, \(commit.prefix(12)), did not verify (\(status): \(detail)); lineage only extends verified history, so nothing was written — run `lineage verify` to see every commit's verdict; \(recover)"
         case .untrustedSigner(let fingerprint, let detail):
             return "your signing key \(fingerprint) is not trusted by this repository (\(detail)) — a trusted signer must run `lineage trust add <your principal> <your key>.pub`, or configure a trusted key with `lineage config user.signingkey PATH`"
         }

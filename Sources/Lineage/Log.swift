@@ -21,6 +21,8 @@ public struct LogEntry: Codable, Sendable {
     public let author: Signature
     public let committer: Signature
     public let message: String
+    /// The commit's signature verdict (as `verify` reaches it, trust taken only from verified commits).
+    public var verdict: CommitVerdict? = nil
 }
 
 extension Repository {
@@ -47,6 +49,11 @@ extension Repository {
             }
             out.append(LogEntry(info))
             if let limit, out.count >= limit { break }
+        }
+        // Verified once per commit and remembered: a long history costs a full check only the first time.
+        if !out.isEmpty {
+            let verdicts = try commitVerdicts(from: out.compactMap { ObjectID(hex: $0.commit) })
+            for i in out.indices { out[i].verdict = ObjectID(hex: out[i].commit).flatMap { verdicts[$0] } }
         }
         return out
     }

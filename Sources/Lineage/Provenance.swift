@@ -23,7 +23,8 @@ extension Repository {
         let rev = spec.contains(":") ? try splitRevisionPath(spec).revision : spec
         let commit = try resolveRevision(rev)
         let info = try git.commit(commit)
-        let verdict = CommitChecker(git: git).check(info)
+        // Resolved along the history: a commit on top of an unverified one is not good.
+        let verdict = try commitVerdict(commit)
         let record = try commitRecord(of: info)
         let runs = try (record?.runs ?? []).map { try runRecord($0, inTree: info.tree) }
         var result = ProvenanceResult(commit: LogEntry(info), signature: verdict, runs: runs)

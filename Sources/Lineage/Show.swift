@@ -38,7 +38,9 @@ extension Repository {
             var info = try fileInfo(path: path.string, pointerID: id)
             info.chunks = (try? ChunkList.decode(try store.read(info.chunkList)))?.entries.count
             let checks = try checkRecords(inTree: try git.commit(commit).tree, path: path.string, sha256: info.sha256)
-            return ShowResult(commit: LogEntry(try git.commit(commit)), changes: nil, file: info, checks: checks.isEmpty ? nil : checks)
+            var entry = LogEntry(try git.commit(commit))
+            entry.verdict = try commitVerdict(commit)
+            return ShowResult(commit: entry, changes: nil, file: info, checks: checks.isEmpty ? nil : checks)
         }
         let commit = try resolveRevision(spec)
         let info = try git.commit(commit)
@@ -52,7 +54,9 @@ extension Repository {
             }
         }
         let checks = try gatingChecks(ofCommit: commit)
-        return ShowResult(commit: LogEntry(info), changes: changes, file: nil, checks: checks.isEmpty ? nil : checks)
+        var entry = LogEntry(info)
+        entry.verdict = try commitVerdict(commit)
+        return ShowResult(commit: entry, changes: changes, file: nil, checks: checks.isEmpty ? nil : checks)
     }
 
     func fileInfo(path: String, pointerID id: ObjectID) throws -> FileInfo {

@@ -1,6 +1,7 @@
 import Foundation
 import LineageCore
 import LineageGit
+import LineageGraph
 import LineageSigning
 
 /// Where keys live and how the repository's signer and trust are found.
@@ -85,16 +86,24 @@ extension Repository {
     static var commitRecordPath: String { RecordTree.directory + "/" + CommitRecord.path }
     var trustFile: String { layout.dotLineage + "/" + Repository.trustRecord }
 
-    /// The configured signing key's file: `.lineage/config` first, then git's `user.signingkey` when
-    /// it names a private key file; nil when neither is set.
+    /// The signing key's file: the one this user chose for this repository (`lineage config
+    /// user.signingkey`, kept under the user's config directory, never in `.lineage/`), else git's
+    /// `user.signingkey` when it names a private key file, else the user's default lineage key when
+    /// it exists; nil when there is none. A `user.signingkey` in `.lineage/config` (written by older
+    /// versions) is ignored with a warning: it travels with copies of the repository, and would make
+    /// the next user sign with the previous owner's key.
     public func signingKeyPath() -> String? {
-        if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
+        if let v = userSetting("user.signingkey"), !v.isEmpty {
             return SigningKeys.expand(v, cwd: root)
+        }
+        if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
+            warn("ignoring user.signingkey in \(layout.configFile) (\(v)): a signing key set inside the repository travels with copies of it — run `lineage config user.signingkey PATH` to choose your key for this repository (kept in \(SigningKeys.configDirectory()))")
         }
         if let v = try? GitConfig.userDefault()?.string("user.signingkey"), !v.isEmpty, !v.hasPrefix("key::"), !v.hasSuffix(".pub") {
             return SigningKeys.expand(v, cwd: FileManager.default.currentDirectoryPath)
         }
-        return nil
+        let fallback = SigningKeys.defaultKeyPath()
+        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
     }
 
     /// The key commits are signed with.
@@ -131,19 +140,37 @@ extension Repository {
         return String(decoding: try git.readBlob(blob), as: UTF8.self)
     }
 
-    /// Fails unless `key` may sign a commit on top of `parent`: trusted by the parent's trust, or, for
-    /// a first commit (or one on history made before trust existed), by the working trust file.
+    /// Fails unless `key` may sign a commit on top of `parent`: `parent` verified good (trust is only
+    /// ever taken from verified commits, see `requireVerified`) and its trust accepts the key; a
+    /// first commit bootstraps from the working trust file. Also refuses a working trust file that
+    /// would lock the repository (no trusted signer left, or — unless `force` — not the signer).
     /// Returns the principals the key is trusted as.
     @discardableResult
-    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64) throws -> [String] {
+    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64, force: Bool = false) throws -> [String] {
         let working = try Repository.parseTrust(try workingTrustText(), source: trustFile)
-        let parentTrust = try parent.flatMap { try trust(inCommit: $0) }
-        switch (parentTrust ?? working).lookup(key: key.publicKey, namespace: "git", at: now) {
+        let principals = try trustedPrincipals(key.publicKey, parent: parent, working: working, now: now)
+        try checkTrustLeft(working, signer: key.publicKey, now: now, force: force)
+        return principals
+    }
+
+    /// The principals `key` is trusted as for a commit on top of `parent` (see `checkSigner`).
+    private func trustedPrincipals(_ key: SSHPublicKey, parent: ObjectID?, working: AllowedSigners, now: Int64) throws -> [String] {
+        let trust: AllowedSigners
+        if let parent {
+            try requireVerified(parent)
+            guard let recorded = try self.trust(inCommit: parent) else {
+                throw LineageError.untrustedSigner(key.fingerprint, detail: "HEAD records no trust file, so no key is trusted")
+            }
+            trust = recorded
+        } else {
+            trust = working
+        }
+        switch trust.lookup(key: key, namespace: "git", at: now) {
         case .trusted(let principals): return principals
         case .notValidAt(let principals):
-            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: "it is trusted as \(principals.joined(separator: ", ")) but not at this time (valid-after/valid-before)")
+            throw LineageError.untrustedSigner(key.fingerprint, detail: "it is trusted as \(principals.joined(separator: ", ")) but not at this time (valid-after/valid-before)")
         case .unknown:
-            throw LineageError.untrustedSigner(key.publicKey.fingerprint, detail: parentTrust == nil ? "it is not in \(trustFile)" : "it is not in the trust recorded at HEAD")
+            throw LineageError.untrustedSigner(key.fingerprint, detail: parent == nil ? "it is not in \(trustFile)" : "it is not in the trust recorded at HEAD")
         }
     }
 
@@ -160,7 +187,8 @@ extension Repository {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
         let trustText = try workingTrustText()
-        if signer == nil { _ = try checkSigner(key, parent: parent, now: now) }
+        let principals = signer == nil ? try checkSigner(key, parent: parent, now: now)
+            : try trustedPrincipals(key.publicKey, parent: parent, working: try Repository.parseTrust(trustText, source: trustFile), now: now)
         var updates: [String: ObjectID?] = [Repository.trustRecord: try git.writeBlob(Array(trustText.utf8))]
         for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
         for path in removing { updates[path] = .some(nil) }
@@ -170,12 +198,19 @@ extension Repository {
         let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
         let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
         let final = try git.tree(updating: withRecords, with: [Repository.commitRecordPath: try git.writeBlob(try record.encoded())])
-        return try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
+        let id = try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
             var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
             // git stores the armor without its final newline; with it the object would not be
             // byte-identical to what `git commit -S` writes.
             while armored.hasSuffix("\n") { armored.removeLast() }
             return armored
         }
+        // Good by construction (a trusted signer on a verified parent, the record computed here):
+        // remembered, so the next verb does not verify it again.
+        if let index = try? openLineageIndex() {
+            try? index.recordVerdicts([CachedVerdict(commit: id.hex, status: CommitVerdict.Status.good.rawValue, key: key.publicKey.fingerprint,
+                                                     principals: principals, detail: nil)])
+        }
+        return id
     }
 }

@@ -48,7 +48,7 @@ extension Repository {
     @discardableResult
     public func trustRemove(principal: String, force: Bool = false, now: Int64? = nil) throws -> TrustChange {
         let signer = try? signingKey().publicKey
-        return try changeTrust(message: "trust: remove \(principal)", now: now) { trust in
+        return try changeTrust(message: "trust: remove \(principal)", now: now, force: force) { trust in
             guard trust.remove(principal: principal) > 0 else {
                 let known = Array(Set(trust.entries.flatMap(\.principals))).sorted()
                 throw LineageError.notFound(principal, suggestions: closest(principal, among: known))
@@ -62,15 +62,16 @@ extension Repository {
     /// Applies `edit` to the working trust file and commits the result on top of HEAD's files (the
     /// staging index is left alone). Before the first commit the change waits in the file and the
     /// first commit records it. On any error the file is put back as it was.
-    private func changeTrust(message: String, now: Int64?, _ edit: (inout AllowedSigners) throws -> Void) throws -> TrustChange {
+    private func changeTrust(message: String, now: Int64?, force: Bool = false, _ edit: (inout AllowedSigners) throws -> Void) throws -> TrustChange {
         try withWriteLock {
             let before = try workingTrustText()
             var trust = try Repository.parseTrust(before, source: trustFile)
             let stamp = now ?? nowSeconds()
             let head = try headCommit()
             let key = try head.map { _ in try signingKey() }
-            if let key { try checkSigner(key, parent: head, now: stamp); _ = try identity(now: stamp) }
+            if let key { try checkSigner(key, parent: head, now: stamp, force: force); _ = try identity(now: stamp) }
             try edit(&trust)
+            if let key { try checkTrustLeft(trust, signer: key.publicKey, now: stamp, force: force) }
             let after = trust.serialized()
             try AtomicFile.write(Array(after.utf8), to: trustFile)
             do {

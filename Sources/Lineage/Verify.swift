@@ -1,6 +1,7 @@
 import Foundation
 import LineageCore
 import LineageGit
+import LineageGraph
 import LineageStore
 
 /// One thing `verify` found wrong, with where it is.
@@ -24,10 +25,13 @@ public struct CommitVerdict: Codable, Sendable, Equatable {
         case recordAltered = "record-altered"
         case contentDigestMismatch = "content-digest-mismatch"
         case unreadable
+        /// Signed by a key the parent trusts, but the parent itself did not verify: trust is only
+        /// ever taken from verified commits, so nothing is in force here.
+        case unverifiedParent = "unverified-parent"
     }
     public let commit: String
     public var status: Status
-    /// Principals the signing key is trusted as (by the trust in force at the parent).
+    /// Principals the signing key is trusted as (by the trust in force at the parent, which must itself be good).
     public var principals: [String]?
     /// The signing key's fingerprint (`SHA256:...`), when the signature could be read.
     public var key: String?
@@ -97,6 +101,16 @@ extension Repository {
             }
             result.problems += slice.problems
             for b in slice.blobs { note(b.id, path: b.path, commit: b.commit) }
+        }
+        // Trust flows only through verified commits: a commit on top of one that did not verify is not good.
+        var byID: [ObjectID: CommitVerdict] = [:]
+        for v in result.history { if let id = ObjectID(hex: v.commit) { byID[id] = v } }
+        let parentsOf = Dictionary(commits.map { ($0.id, $0.parents) }, uniquingKeysWith: { a, _ in a })
+        let resolved = Repository.resolveChain(byID, parents: parentsOf, known: [:])
+        for (id, v) in resolved.verdicts { if let i = verdictIndex[id] { result.history[i] = v } }
+        // What was found is remembered for the verbs that write (a cache; verify itself never reads it).
+        if let index = try? openLineageIndex() {
+            try? index.recordVerdicts(resolved.cacheable.compactMap { resolved.verdicts[$0].map(CachedVerdict.init) })
         }
         progress.finish()
         clock.mark("commits")

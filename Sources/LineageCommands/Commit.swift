@@ -10,10 +10,12 @@ struct Commit: RepositoryCommand {
     @Option(name: .shortAndLong, help: "The commit message.") var message: String
     @Flag(name: [.customShort("n"), .long], help: "Skip the pre-commit hooks; the signed commit records that they were skipped and by whom.")
     var noVerify = false
+    @Flag(help: "Commit even though the trust file no longer trusts your own signing key (you could not commit here afterwards).")
+    var force = false
 
     func run(in repository: Repository) throws {
         let result: CommitResult
-        do { result = try repository.commit(message: message, noVerify: noVerify, progress: TerminalProgress.make(quiet: global.quiet || output.json)) } catch let blocked as HooksBlocked {
+        do { result = try repository.commit(message: message, noVerify: noVerify, force: force, progress: TerminalProgress.make(quiet: global.quiet || output.json)) } catch let blocked as HooksBlocked {
             if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
             throw blocked
         }

@@ -19,11 +19,12 @@ struct Log: RepositoryCommand {
         if output.json { return try Output.json(entries) }
         for (i, e) in entries.enumerated() {
             if oneline {
-                Output.line("\(Output.color(String(e.commit.prefix(12)), "33")) \(e.message.split(separator: "\n").first ?? "")")
+                Output.line("\(Output.color(String(e.commit.prefix(12)), "33")) [\(Log.verdictWord(e.verdict))] \(e.message.split(separator: "\n").first ?? "")")
                 continue
             }
             if i > 0 { Output.line() }
             Output.line(Output.color("commit \(e.commit)", "33"))
+            Output.line(Log.verdictLine(e.verdict))
             Output.line("Author: \(e.author.name) <\(e.author.email)>")
             Output.line("Date:   \(e.author.date)")
             Output.line()
@@ -31,5 +32,19 @@ struct Log: RepositoryCommand {
                 Output.line("    \(line)")
             }
         }
+    }
+
+    /// The verdict, green when good and red otherwise.
+    static func verdictWord(_ v: CommitVerdict?) -> String {
+        guard let v else { return "?" }
+        return v.status == .good ? Output.color("good", "32") : Output.color(v.status.rawValue, "31")
+    }
+
+    /// `Signature: good by alice@example.org (SHA256:...)`, or the verdict and why it is not good.
+    static func verdictLine(_ v: CommitVerdict?) -> String {
+        guard let v else { return "Signature: ?" }
+        var line = "Signature: \(verdictWord(v))" + (v.principals.map { " by \($0.joined(separator: ", "))" } ?? "") + (v.key.map { " (\($0))" } ?? "")
+        if v.status != .good, let d = v.detail { line += " — \(d)" }
+        return line
     }
 }

@@ -15,7 +15,7 @@ struct Show: RepositoryCommand {
         if output.json { return try Output.json(result) }
         if let f = result.file {
             Output.line("path:       \(f.path)")
-            Output.line("commit:     \(result.commit.commit)")
+            Output.line("commit:     \(result.commit.commit) [\(Log.verdictWord(result.commit.verdict))]")
             Output.line("size:       \(f.size) (\(formatBytes(f.size)))")
             Output.line("sha256:     \(f.sha256.hex)")
             Output.line("kind:       \(f.kind.rawValue)")
@@ -27,6 +27,7 @@ struct Show: RepositoryCommand {
         }
         let c = result.commit
         Output.line(Output.color("commit \(c.commit)", "33"))
+        Output.line(Log.verdictLine(c.verdict))
         Output.line("Author: \(c.author.name) <\(c.author.email)>")
         Output.line("Date:   \(c.author.date)")
         Output.line()

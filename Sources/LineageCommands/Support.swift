@@ -159,7 +159,7 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
     case let e as LineageError:
         switch e {
         case .nothingToCommit: return (e.description, ExitCode32.findings)
-        case .newerFormat, .localChanges: return (e.description, ExitCode32.conflict)
+        case .newerFormat, .localChanges, .unverifiedHistory: return (e.description, ExitCode32.conflict)
         case .damagedRepository, .missingContent, .unsafePathInHistory, .damagedStagingIndex: return (e.description, ExitCode32.damaged)
         case .unreadable: return (e.description, ExitCode32.system)
         default: return (e.description, ExitCode32.userError)

@@ -95,6 +95,7 @@ public final class LineageIndex: @unchecked Sendable {
                 try db.execute(sql: "DROP TABLE IF EXISTS run; DROP TABLE IF EXISTS run_input; DROP TABLE IF EXISTS run_output; DROP TABLE IF EXISTS artifact; DROP TABLE IF EXISTS indexed_commit;")
             }
             try db.execute(sql: graphSchema)
+            try db.execute(sql: verdictSchema)
             try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
             // No `PRAGMA quick_check` here: it reads the whole file (90 ms at 100,000 artifact
             // versions) on every command. A file that is not SQLite fails above; damage deeper in
