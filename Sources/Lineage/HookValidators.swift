@@ -93,8 +93,12 @@ extension Repository {
     func configFile(_ entry: HookEntry, key: String) throws -> (path: String, digest: Digest) {
         let name = try entry.string(key)!
         let path = name.hasPrefix("/") ? name : root + "/" + name
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: TableSchema.maxFileBytes + 1) ?? Data() else {
             throw LineageError.config(entry.error(key, "cannot read '\(name)' — the path is relative to the project root"))
+        }
+        try? handle.close()
+        guard data.count <= TableSchema.maxFileBytes else {
+            throw LineageError.config(entry.error(key, "'\(name)' is larger than \(TableSchema.maxFileBytes >> 20) MiB, the most lineage reads for a schema — check that it names the schema, not the data"))
         }
         return (path, Digest.of(data))
     }

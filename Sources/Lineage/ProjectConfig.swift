@@ -156,8 +156,12 @@ public struct ProjectConfig: Sendable, Equatable {
     /// Reads `root/lineage.yaml`; no file means no hooks.
     public static func load(root: String) throws -> ProjectConfig {
         let path = root + "/" + fileName
-        guard let data = FileManager.default.contents(atPath: path) else { return ProjectConfig() }
-        return try parse(Array(data), file: fileName)
+        let bytes: [UInt8]?
+        do { bytes = try BoundedYAML.read(path: path) } catch let e as YAMLLimitError {
+            throw ConfigError(file: fileName, line: e.line ?? 0, key: "", message: e.message)
+        }
+        guard let bytes else { return ProjectConfig() }
+        return try parse(bytes, file: fileName)
     }
 
     public static func parse(_ bytes: [UInt8], file: String = fileName) throws -> ProjectConfig {
@@ -167,8 +171,10 @@ public struct ProjectConfig: Sendable, Equatable {
             throw ConfigError(file: file, line: 0, key: "", message: "is not valid UTF-8")
         }
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch let error as YamlError {
+        do { node = try BoundedYAML.compose(text) } catch let error as YamlError {
             throw ConfigError(file: file, line: yamlLine(error), key: "", message: "is not valid YAML: \(yamlProblem(error))")
+        } catch let error as YAMLLimitError {
+            throw ConfigError(file: file, line: error.line ?? 0, key: "", message: error.message)
         }
         guard let node else { return config }
         let root = try ConfigValue(node, file: file)

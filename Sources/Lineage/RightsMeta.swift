@@ -78,11 +78,16 @@ public enum RightsMeta {
     /// Reads the meta file at `url`; errors name the file by `url`'s last path component.
     public static func load(contentsOf url: URL) throws -> RightsMetaDocument {
         let name = url.lastPathComponent
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        let data: [UInt8]
+        do {
+            guard let bytes = try BoundedYAML.read(path: url.path) else { throw CocoaError(.fileReadNoPermission) }
+            data = bytes
+        } catch let e as YAMLLimitError {
+            throw RightsMetaError(file: name, line: e.line, field: nil, message: e.message)
+        } catch {
             throw RightsMetaError(file: url.path, line: nil, field: nil, message: "cannot be read (\(error.localizedDescription)); check the path given to --meta")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw RightsMetaError(file: name, line: nil, field: nil, message: "is not UTF-8 text; save it as UTF-8 YAML")
         }
         return try parse(text, file: name)
@@ -93,8 +98,10 @@ public enum RightsMeta {
     /// (`RightsFacts.validate(today:)`) is the caller's next step.
     public static func parse(_ text: String, file: String = "meta file") throws -> RightsMetaDocument {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
+        do { root = try BoundedYAML.compose(text) } catch let e as YamlError {
             throw yamlError(e, file: file)
+        } catch let e as YAMLLimitError {
+            throw RightsMetaError(file: file, line: e.line, field: nil, message: e.message)
         } catch {
             throw RightsMetaError(file: file, line: nil, field: nil, message: "is not valid YAML: \(error)")
         }

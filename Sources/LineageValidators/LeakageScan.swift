@@ -27,21 +27,35 @@ final class MappedRecord: FieldRecord {
     @exclusivity(unchecked) private(set) var isBlank = false
     /// The record's last field opens a quote that is never closed.
     @exclusivity(unchecked) private(set) var unclosedQuote = false
+    /// The record is longer than `maxRecordBytes` (line end included); it was read only that far,
+    /// and its fields are not meaningful.
+    @exclusivity(unchecked) private(set) var tooLong = false
+    let maxRecordBytes: Int
 
-    init(base: UnsafePointer<UInt8>, count: Int, delimiter: UInt8) {
+    init(base: UnsafePointer<UInt8>, count: Int, delimiter: UInt8, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) {
         self.base = base; self.count = count; self.delimiter = delimiter
+        self.maxRecordBytes = max(maxRecordBytes, 1)
         fields.reserveCapacity(64)
     }
 
     var fieldCount: Int { fields.count }
 
-    /// Parses the record starting at `start`; returns where the next one starts.
+    /// Parses the record starting at `start`; returns where the next one starts. Reads no further
+    /// than `maxRecordBytes + 1` bytes: past that, `tooLong` is set.
     @inline(__always)
     func parse(at start: Int) -> Int {
+        let next = parseBounded(at: start)
+        tooLong = next - start > maxRecordBytes
+        return next
+    }
+
+    @inline(__always)
+    private func parseBounded(at start: Int) -> Int {
         fields.removeAll(keepingCapacity: true)
         unclosedQuote = false
         var p = start
-        let n = count, d = delimiter, quote: UInt8 = 0x22
+        let n = count - start > maxRecordBytes ? start + maxRecordBytes + 1 : count
+        let d = delimiter, quote: UInt8 = 0x22
         while true {
             if p < n, base[p] == quote {
                 let lo = p + 1
@@ -88,6 +102,16 @@ final class MappedRecord: FieldRecord {
     }
 
     func string(_ i: Int) -> String { withField(i) { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// Physical line (1-based) of byte `pos` of `base[0..<count]`: line ends before it (LF, CRLF, lone CR) plus one.
+func physicalLine(_ base: UnsafePointer<UInt8>, count: Int, at pos: Int) -> Int {
+    var lines = 1
+    for i in 0..<min(pos, count) {
+        let b = base[i]
+        if b == 0x0A || (b == 0x0D && (i + 1 >= count || base[i + 1] != 0x0A)) { lines += 1 }
+    }
+    return lines
 }
 
 /// The first byte in `p[from..<to]` that is not part of valid UTF-8, or nil.
@@ -236,15 +260,17 @@ extension LeakageValidator {
         let delimiter: UInt8
         let header: [String]
         let dataStart: Int
+        let maxRecordBytes: Int
 
-        init(name: String, path: String, delimiter: UInt8) throws {
-            self.name = name; self.path = path; self.delimiter = delimiter
+        init(name: String, path: String, delimiter: UInt8, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
+            self.name = name; self.path = path; self.delimiter = delimiter; self.maxRecordBytes = maxRecordBytes
             file = try MappedFile(path: path)
             guard let base = file.base else { header = []; dataStart = 0; return }
             var start = 0
             if file.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { start = 3 }
-            let record = MappedRecord(base: base, count: file.count, delimiter: delimiter)
+            let record = MappedRecord(base: base, count: file.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
             dataStart = record.parse(at: start)
+            if record.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
             if record.unclosedQuote { throw TableReadError(path: path, line: 1, message: "a quoted field is never closed (missing \")") }
             if firstInvalidUTF8(base, start, dataStart) != nil {
                 throw TableReadError(path: path, line: 1, message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
@@ -255,18 +281,13 @@ extension LeakageValidator {
         /// Physical line (1-based) of byte `pos`: line ends before it (LF, CRLF, lone CR) plus one.
         func line(at pos: Int) -> Int {
             guard let base = file.base else { return 1 }
-            var lines = 1
-            for i in 0..<min(pos, file.count) {
-                let b = base[i]
-                if b == 0x0A || (b == 0x0D && (i + 1 >= file.count || base[i + 1] != 0x0A)) { lines += 1 }
-            }
-            return lines
+            return physicalLine(base, count: file.count, at: pos)
         }
 
         /// Row number (header = 1) of the record starting at `pos`, by reading the records before it.
         func row(at pos: Int) -> Int {
             guard let base = file.base else { return 1 }
-            let record = MappedRecord(base: base, count: file.count, delimiter: delimiter)
+            let record = MappedRecord(base: base, count: file.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
             var p = dataStart, row = 2
             while p < pos { p = record.parse(at: p); row += 1 }
             return row
@@ -291,11 +312,14 @@ extension LeakageValidator {
         let expected = (to - from) / 64 + 16
         var result = PieceResult(acc: SplitAccumulator(columns: columns, options: options, expectedRows: expected))
         guard let base = split.file.base else { result.next = from; return result }
-        let record = MappedRecord(base: base, count: split.file.count, delimiter: split.delimiter)
+        let record = MappedRecord(base: base, count: split.file.count, delimiter: split.delimiter, maxRecordBytes: split.maxRecordBytes)
         var pos = from
         do {
             while pos < to {
                 let next = record.parse(at: pos)
+                if record.tooLong {
+                    throw TableReadError.recordTooLong(path: split.path, line: split.line(at: pos), limit: split.maxRecordBytes)
+                }
                 if record.unclosedQuote {
                     throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" }
                 }

@@ -133,17 +133,18 @@ public enum PIIValidator {
         }
     }
 
-    /// Scans one file. Throws `TableReadError` when it cannot be read (or, for JSON Lines, is malformed).
-    public static func scan(path: String, options: PIIOptions = PIIOptions()) throws -> PIIScanResult {
+    /// Scans one file. Throws `TableReadError` when it cannot be read (or, for JSON Lines, is malformed),
+    /// and when a table's record is longer than `maxRecordBytes` (see `ReaderLimits`).
+    public static func scan(path: String, options: PIIOptions = PIIOptions(), maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
         let format = options.format ?? TableFormat.guess(path: path)
-        if format == .jsonl { return try scanJSONLines(path: path, options: options) }
+        if format == .jsonl { return try scanJSONLines(path: path, options: options, maxRecordBytes: maxRecordBytes) }
         let file = try MappedFile(path: path)
         let bytes = UnsafeBufferPointer(start: file.base, count: file.count)
         if let base = bytes.baseAddress, memchr(base, 0, min(bytes.count, 8192)) != nil {
             return PIIScanResult(path: path, kind: .binary, bytes: bytes.count, rows: 0, hits: [])
         }
         if let format {
-            return scanDelimited(bytes, path: path, delimiter: format == .tsv ? 0x09 : 0x2C, options: options)
+            return try scanDelimited(bytes, path: path, delimiter: format == .tsv ? 0x09 : 0x2C, options: options, maxRecordBytes: maxRecordBytes)
         }
         return scanText(bytes, path: path, options: options)
     }
@@ -274,8 +275,8 @@ public enum PIIValidator {
         header.map { options.columnHints ? ColumnHint(name: $0) : ColumnHint() }
     }
 
-    static func scanJSONLines(path: String, options: PIIOptions) throws -> PIIScanResult {
-        let reader = try TableReader(path: path, format: .jsonl)
+    static func scanJSONLines(path: String, options: PIIOptions, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
+        let reader = try TableReader(path: path, format: .jsonl, maxRecordBytes: maxRecordBytes)
         var tally = Tally()
         let matcher = PIIMatcher(categories: options.categories)
         var raw: [RawMatch] = []
@@ -342,15 +343,17 @@ public enum PIIValidator {
         return PIIScanResult(path: path, kind: .text, bytes: bytes.count, rows: before - 1, hits: tally.hits(header: nil))
     }
 
-    static func scanDelimited(_ bytes: UnsafeBufferPointer<UInt8>, path: String, delimiter: UInt8, options: PIIOptions) -> PIIScanResult {
+    static func scanDelimited(_ bytes: UnsafeBufferPointer<UInt8>, path: String, delimiter: UInt8, options: PIIOptions,
+                              maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             return PIIScanResult(path: path, kind: .table, bytes: 0, rows: 0, hits: [])
         }
         var start = 0
         if bytes.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { start = 3 }
         // The header record.
-        let headerRecord = MappedRecord(base: base, count: bytes.count, delimiter: delimiter)
+        let headerRecord = MappedRecord(base: base, count: bytes.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
         let afterHeader = headerRecord.parse(at: start)
+        if headerRecord.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
         let header = (0..<headerRecord.fieldCount).map(headerRecord.string)
         let hints = hints(header, options: options)
         let categories = options.categories
@@ -359,15 +362,17 @@ public enum PIIValidator {
         let ends = Array(starts.dropFirst()) + [bytes.count]
 
         // Records are read as `TableReader` reads them. An unquoted field is scanned in the same pass
-        // that finds its end; a quoted one after memchr finds its closing quote.
-        @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int) {
+        // that finds its end; a quoted one after memchr finds its closing quote. A record is read no
+        // further than `maxRecordBytes + 1` bytes; a longer one stops the piece (`tooLong` is where it starts).
+        @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int, tooLong: Int?) {
             var tally = Tally()
             let matcher = PIIMatcher(categories: categories)
             var raw: [RawMatch] = []
-            let b = shared.bytes, base = b.baseAddress!, n = b.count, d = delimiter
+            let b = shared.bytes, base = b.baseAddress!, d = delimiter
             var pos = from, record = 0
             let none = ColumnHint()
             while pos < to {
+                let n = b.count - pos > maxRecordBytes ? pos + maxRecordBytes + 1 : b.count
                 var column = 0
                 var p = pos
                 while true {
@@ -399,10 +404,11 @@ public enum PIIValidator {
                     p = c == 0x0D && p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1
                     break
                 }
+                if p - pos > maxRecordBytes { return (tally, record, pos, pos) }
                 record += 1
                 pos = p
             }
-            return (tally, record, pos)
+            return (tally, record, pos, nil)
         }
 
         var results = try! runConcurrently(starts.count) { i in piece(starts[i], ends[i]) }
@@ -412,6 +418,9 @@ public enum PIIValidator {
             results.removeLast(results.count - i)
             results.append(piece(results[i - 1].next, bytes.count))
             break
+        }
+        if let at = results.lazy.compactMap(\.tooLong).first {
+            throw TableReadError.recordTooLong(path: path, line: physicalLine(base, count: bytes.count, at: at), limit: maxRecordBytes)
         }
         var tally = Tally()
         var before = 2   // the header is row 1

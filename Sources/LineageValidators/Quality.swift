@@ -201,23 +201,24 @@ struct TableStats {
     /// `current`: the version checked (named columns must exist; duplicates are looked for), else
     /// the previous version (named columns it lacks are skipped). CSV and TSV are memory-mapped and
     /// read with the leakage validator's record reader; JSON Lines with `TableReader`.
-    static func read(path: String, options: QualityOptions, current: Bool) throws -> TableStats {
+    static func read(path: String, options: QualityOptions, current: Bool, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> TableStats {
         let format = options.format ?? TableFormat.guess(path: path) ?? .csv
         if format == .jsonl {
-            let reader = try TableReader(path: path, format: .jsonl)
+            let reader = try TableReader(path: path, format: .jsonl, maxRecordBytes: maxRecordBytes)
             var pass = try Pass(header: reader.header, path: path, options: options, current: current)
             while try reader.next() {
                 try pass.add(reader, row: reader.row, blank: reader.fieldCount == 0) { TableReadError(path: path, line: reader.line, message: $0(reader.row)) }
             }
             return pass.stats
         }
-        let split = try LeakageValidator.MappedSplit(name: path, path: path, delimiter: format == .tsv ? 0x09 : 0x2C)
+        let split = try LeakageValidator.MappedSplit(name: path, path: path, delimiter: format == .tsv ? 0x09 : 0x2C, maxRecordBytes: maxRecordBytes)
         var pass = try Pass(header: split.header, path: path, options: options, current: current)
         guard let base = split.file.base else { return pass.stats }
-        let record = MappedRecord(base: base, count: split.file.count, delimiter: split.delimiter)
+        let record = MappedRecord(base: base, count: split.file.count, delimiter: split.delimiter, maxRecordBytes: split.maxRecordBytes)
         var pos = split.dataStart, row = 2
         while pos < split.file.count {
             let next = record.parse(at: pos)
+            if record.tooLong { throw TableReadError.recordTooLong(path: path, line: split.line(at: pos), limit: split.maxRecordBytes) }
             if record.unclosedQuote { throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" } }
             if let bad = firstInvalidUTF8(base, pos, next) {
                 throw TableReadError(path: path, line: split.line(at: bad), message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")

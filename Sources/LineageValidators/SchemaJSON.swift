@@ -198,86 +198,10 @@ public indirect enum SchemaJSON: Sendable, Equatable {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[begin..<i]), as: UTF8.self)
         }
 
-        private mutating func hex4() throws -> UInt32 {
-            guard i + 4 <= bytes.count else { throw fail("invalid \\uXXXX escape") }
-            var v: UInt32 = 0
-            for k in 0..<4 {
-                let c = bytes[i + k]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                default: throw fail("invalid \\uXXXX escape")
-                }
-                v = v << 4 | d
-            }
-            i += 4
-            return v
-        }
-
         mutating func string() throws -> String {
-            i += 1   // opening quote
             var out: [UInt8] = []
-            let start = i
-            // Fast path: no escapes.
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-                    i += 1
-                    return s
-                }
-                if c == UInt8(ascii: "\\") || c < 0x20 { break }
-                i += 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") {
-                    i += 1
-                    return String(decoding: out, as: UTF8.self)
-                }
-                if c < 0x20 { throw fail("invalid control character in string") }
-                if c == UInt8(ascii: "\\") {
-                    i += 1
-                    guard i < bytes.count else { break }
-                    let e = bytes[i]
-                    i += 1
-                    switch e {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800...0xDBFF).contains(scalar), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                            let save = i
-                            i += 2
-                            let low = try hex4()
-                            if (0xDC00...0xDFFF).contains(low) {
-                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            } else {
-                                i = save
-                            }
-                        }
-                        // A lone surrogate (Python keeps it) becomes U+FFFD here.
-                        let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                        out.append(contentsOf: Array(String(Character(u)).utf8))
-                    default:
-                        i -= 2
-                        throw fail("invalid escape")
-                    }
-                    continue
-                }
-                out.append(c)
-                i += 1
-            }
-            throw fail("unterminated string")
+            do { try JSONString.read(bytes, at: &i, into: &out) } catch { throw ParseError(message: error.message, offset: error.offset) }
+            return String(decoding: out, as: UTF8.self)
         }
     }
 

@@ -92,11 +92,19 @@ public struct TableSchema: Sendable, Equatable {
 
     public var fieldNames: [String] { fields.map(\.name) }
 
-    /// Reads and checks a Table Schema JSON file.
+    /// Largest schema file read: 16 MiB (a schema describes columns; anything larger is the wrong file).
+    public static let maxFileBytes = 16 << 20
+
+    /// Reads and checks a Table Schema JSON file (at most `maxFileBytes`).
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: TableSchema.maxFileBytes + 1) ?? Data() else {
             throw TableSchemaError(file: path, path: "", problem: "cannot read the schema file",
                                    hint: "check that the path is right and the file is readable")
+        }
+        try? handle.close()
+        guard data.count <= TableSchema.maxFileBytes else {
+            throw TableSchemaError(file: path, path: "", problem: "the schema file is larger than \(TableSchema.maxFileBytes >> 20) MiB, the most lineage reads",
+                                   hint: "check that the path names the schema, not the data")
         }
         do {
             try self.init(json: Array(data))

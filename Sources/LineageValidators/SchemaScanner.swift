@@ -19,16 +19,20 @@ protocol SchemaRowSource: AnyObject {
 /// with Python's leniency, embedded newlines, doubled quotes, BOM, LF/CRLF/CR, an empty line as a
 /// record without fields, UTF-8 checked, line-located `TableReadError`s), built for throughput:
 /// unquoted fields are not copied, the file is read in large blocks, and a record is parsed in
-/// one pass over its bytes. Memory stays bounded by the block size plus the largest record.
+/// one pass over its bytes. Memory stays bounded by the block size plus the largest record, and a
+/// record longer than `maxRecordBytes` is an error naming its line.
 final class SchemaCSVScanner: SchemaRowSource {
     let path: String
     private(set) var header: [String] = []
     private(set) var row = 1
     private(set) var line = 1
     private(set) var bytesRead = 0
+    /// Longest record accepted, line end included.
+    let maxRecordBytes: Int
 
     private let fd: Int32
     private let delimiter: UInt8
+    private let blockSize: Int
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var start = 0
@@ -59,9 +63,11 @@ final class SchemaCSVScanner: SchemaRowSource {
         return p
     }()
 
-    init(path: String, delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 4 << 20) throws {
+    init(path: String, delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 4 << 20, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
         self.path = path
         self.delimiter = delimiter
+        self.maxRecordBytes = max(maxRecordBytes, 1)
+        self.blockSize = max(blockSize, 64)
         delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -105,6 +111,9 @@ final class SchemaCSVScanner: SchemaRowSource {
         return true
     }
 
+    /// Bytes the scanner holds for reading: its read window and the scratch copies of fields.
+    var windowBytes: Int { capacity + scratch.capacityBytes }
+
     // MARK: - Buffering
 
     /// Keeps the bytes from `start`, reads more. False at end of file.
@@ -117,11 +126,13 @@ final class SchemaCSVScanner: SchemaRowSource {
             end = live
         }
         if end == capacity {
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            // Only a record in progress is kept, and `readRecord` refuses one past the limit.
+            let grown = max(min(capacity * 2, maxRecordBytes + blockSize), capacity + blockSize)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
             bigger.update(from: buffer, count: end)
             buffer.deallocate()
             buffer = bigger
-            capacity *= 2
+            capacity = grown
         }
         var n: Int
         repeat { n = read(fd, buffer + end, capacity - end) } while n < 0 && errno == EINTR
@@ -148,6 +159,7 @@ final class SchemaCSVScanner: SchemaRowSource {
         while true {
             switch try parse() {
             case let .record(recordEnd, lines):
+                if recordEnd - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
                 let recordStart = start
                 line = nextLine
                 nextLine += lines
@@ -155,6 +167,7 @@ final class SchemaCSVScanner: SchemaRowSource {
                 try checkUTF8(recordStart, recordEnd)
                 return true
             case .needMore:
+                if end - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
                 if try !fill() { eof = true }
             case .endOfInput:
                 return false
@@ -346,6 +359,7 @@ final class SchemaByteBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     var count = 0
+    var capacityBytes: Int { capacity }
 
     init(capacity: Int = 4096) {
         self.capacity = max(capacity, 16)
@@ -388,8 +402,8 @@ final class SchemaTableReaderSource: SchemaRowSource {
     private let bytes = SchemaByteBuffer()
     private var bounds: [Int] = [0]
 
-    init(path: String, format: TableFormat) throws {
-        reader = try TableReader(path: path, format: format)
+    init(path: String, format: TableFormat, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
+        reader = try TableReader(path: path, format: format, maxRecordBytes: maxRecordBytes)
     }
 
     var header: [String] { reader.header }

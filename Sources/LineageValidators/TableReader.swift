@@ -15,6 +15,20 @@ public enum TableFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// Bounds on what the table readers hold in memory (README, "Readers").
+public enum ReaderLimits {
+    /// Longest record a reader accepts: a CSV/TSV record (with the line breaks inside its quoted
+    /// fields) or a JSON Lines line, its line end included — 128 MiB. A longer one is a located
+    /// `TableReadError`, found after reading at most this many bytes of it, so no reader holds more
+    /// than this plus one read block, however long the file's lines are.
+    public static let maxRecordBytes = 128 << 20
+
+    /// `128 MiB`, or the byte count when it is not a whole number of MiB.
+    static func describe(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+}
+
 /// Malformed input, located: the physical line (1-based) where the bad record starts.
 public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatable {
     public var path: String
@@ -22,6 +36,12 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
     public var message: String
     public init(path: String, line: Int, message: String) { self.path = path; self.line = line; self.message = message }
     public var description: String { "\(path):\(line): \(message)" }
+
+    /// A record longer than `limit` bytes starts on `line`.
+    static func recordTooLong(path: String, line: Int, limit: Int) -> TableReadError {
+        TableReadError(path: path, line: line, message: "a record (line) longer than \(ReaderLimits.describe(limit)) starts here, more than the readers hold; "
+                       + "a table's record is never this long — check that this is the right file and format, and for a quote that is never closed")
+    }
 }
 
 /// A streaming reader of CSV/TSV (RFC 4180: quoted fields, embedded newlines, doubled quotes, a
@@ -29,7 +49,9 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
 /// objects or arrays are kept as their JSON text, `null` reads as an empty field).
 ///
 /// Memory stays bounded by the largest record plus one read block: the file is read in blocks and
-/// each record's fields are unescaped into one reusable byte buffer. Every field is checked to be
+/// each record's fields are unescaped into one reusable byte buffer. A record longer than
+/// `maxRecordBytes` (`ReaderLimits.maxRecordBytes` by default) is an error naming its line, so the
+/// buffers never grow past that plus one block. Every field is checked to be
 /// valid UTF-8; invalid bytes are an error naming the line.
 ///
 /// Numbering follows `frictionless validate`: the header is row 1, the first data record row 2.
@@ -46,6 +68,8 @@ public final class TableReader {
     public private(set) var line: Int = 1
     /// Bytes consumed so far (for progress and throughput).
     public private(set) var bytesRead: Int = 0
+    /// Longest record accepted, line end included.
+    public let maxRecordBytes: Int
 
     private let fd: Int32
     private let blockSize: Int
@@ -63,8 +87,10 @@ public final class TableReader {
 
     /// Opens `path`. `format` defaults to the guess from the extension (CSV when there is none).
     /// `hasHeader: false` names columns `field1`, `field2`, … after the first record's width.
-    public init(path: String, format: TableFormat? = nil, hasHeader: Bool = true, blockSize: Int = 1 << 20) throws {
+    public init(path: String, format: TableFormat? = nil, hasHeader: Bool = true, blockSize: Int = 1 << 20,
+                maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
         self.path = path
+        self.maxRecordBytes = max(maxRecordBytes, 1)
         self.format = format ?? TableFormat.guess(path: path) ?? .csv
         self.blockSize = max(blockSize, 64)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -80,6 +106,9 @@ public final class TableReader {
 
     /// Number of fields in the current record.
     public var fieldCount: Int { fieldStart.count - 1 }
+
+    /// Bytes the reader holds for reading: its read window and the current record's fields.
+    var windowBytes: Int { buffer.count + fieldBytes.capacity }
 
     /// The bytes of field `i` of the current record (valid UTF-8, quotes removed).
     @inline(__always)
@@ -156,7 +185,11 @@ public final class TableReader {
             end = live
             start = 0
         }
-        if end == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+        if end == buffer.count {
+            // Only a record in progress is kept, and `readRecord` refuses one past the limit.
+            let grown = min(buffer.count * 2, maxRecordBytes + blockSize)
+            buffer.append(contentsOf: repeatElement(0, count: max(grown - buffer.count, blockSize)))
+        }
         let n = buffer.withUnsafeMutableBytes { raw -> Int in
             while true {
                 let r = read(fd, raw.baseAddress! + end, raw.count - end)
@@ -189,6 +222,7 @@ public final class TableReader {
             }
             switch result {
             case let .record(consumed, lines):
+                if consumed > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
                 line = nextLine
                 nextLine += lines
                 start += consumed
@@ -199,6 +233,7 @@ public final class TableReader {
                 try checkUTF8()
                 return true
             case .needMore:
+                if end - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
                 if try !fill() {
                     // End of file inside a record: parse what there is as the last record.
                     eof = true
@@ -470,45 +505,8 @@ struct JSONScanner {
     }
 
     private mutating func string() throws -> [UInt8] {
-        try expect(UInt8(ascii: "\""))
         var out: [UInt8] = []
-        while p < bytes.count {
-            let c = bytes[p]
-            if c == UInt8(ascii: "\"") { p += 1; return out }
-            if c == UInt8(ascii: "\\") {
-                p += 1
-                guard let e = peek() else { break }
-                p += 1
-                switch e {
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar), p + 1 < bytes.count, bytes[p] == UInt8(ascii: "\\"), bytes[p + 1] == UInt8(ascii: "u") {
-                        p += 2
-                        let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let u = Unicode.Scalar(scalar) else { throw Failure(message: "bad \\u escape", offset: p) }
-                    out.append(contentsOf: Array(String(Character(u)).utf8))
-                default: out.append(e)
-                }
-                continue
-            }
-            out.append(c)
-            p += 1
-        }
-        throw Failure(message: "unclosed string", offset: p)
-    }
-
-    private mutating func hex4() throws -> UInt32 {
-        guard p + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[p..<p + 4], as: UTF8.self), radix: 16) else {
-            throw Failure(message: "bad \\u escape", offset: p)
-        }
-        p += 4
-        return v
+        do { try JSONString.read(bytes, at: &p, into: &out) } catch { throw Failure(message: error.message, offset: error.offset) }
+        return out
     }
 }
