@@ -96,4 +96,55 @@ func normalCSV(rows: Int, seed: UInt64, mean: Double = 0) -> [UInt8] {
             #expect(f.column == "x")
         }
     }
+
+    /// Small tables are not drift-blind: a mean moved by two standard deviations fails at 100 rows.
+    @Test func aLargeShiftFailsASmallTable() throws {
+        let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for seed in DriftTests.seeds.prefix(5) {
+            let previous = try write(dir, "v1.csv", normalCSV(rows: 100, seed: seed))
+            let current = try write(dir, "v2.csv", normalCSV(rows: 100, seed: seed + 1_000, mean: 2))
+            let f = try #require(drift(try QualityValidator.validate(path: current, previous: previous)))
+            #expect(f.severity == .error, "seed \(seed): \(f.message)")
+            #expect(f.message.contains("100 previous and 100 current values in 5 bins"), "\(f.message)")
+        }
+    }
+
+    /// A PSI at or above psi-fail that sampling noise explains warns, names the settings and says why
+    /// it does not fail.
+    @Test func driftWithinSamplingNoiseWarnsAndSaysWhy() throws {
+        let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let options = QualityOptions(psiWarn: 0.005, psiFail: 0.01)
+        var warned = 0
+        for seed in DriftTests.seeds.prefix(5) {
+            let previous = try write(dir, "v1.csv", normalCSV(rows: 100, seed: seed))
+            let current = try write(dir, "v2.csv", normalCSV(rows: 100, seed: seed + 1_000))
+            let report = try QualityValidator.validate(path: current, previous: previous, options: options)
+            guard let f = drift(report) else { continue }
+            #expect(f.severity == .warning, "\(f.message)")
+            #expect(f.message.contains("psi-fail 0.01, psi-warn 0.005, psi-bins 10"), "\(f.message)")
+            #expect(f.message.contains("too few rows to tell drift from sampling noise"), "\(f.message)")
+            warned += 1
+        }
+        #expect(warned > 0)
+    }
+
+    /// With many rows the noise limit is negligible and an explicit psi-fail decides: a 0.5-sd shift
+    /// (PSI about 0.24) only warns under psi-fail 0.3 and fails under 0.2.
+    @Test func explicitThresholdsGovernLargeTables() throws {
+        let dir = try leakageScratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let previous = try write(dir, "v1.csv", normalCSV(rows: 100_000, seed: 1))
+        let current = try write(dir, "v2.csv", normalCSV(rows: 100_000, seed: 2, mean: 0.5))
+        let profile = try QualityValidator.profile(path: current, previous: previous)
+        let d = try #require(profile.columns.first?.drift)
+        #expect(d.psi > 0.2 && d.psi < 0.3 && d.noiseLimit < 0.001 && d.bins == 10)
+        let lenient = QualityValidator.report(profile, options: QualityOptions(psiFail: 0.3))
+        let warning = try #require(drift(lenient))
+        #expect(warning.severity == .warning)
+        #expect(warning.message.contains("at or above psi-warn 0.1") && warning.message.contains("below psi-fail 0.3"), "\(warning.message)")
+        #expect(drift(QualityValidator.report(profile, options: QualityOptions(psiFail: 0.2)))?.severity == .error)
+        #expect(lenient.counts["psi-noise-milli:x"] == 1 && lenient.counts["psi-bins:x"] == 10)
+    }
 }
