@@ -227,8 +227,10 @@ extension Repository {
         let tables = paths.filter { TableFormat.guess(path: $0.string) != nil }.sorted().map(\.string)
         guard !tables.isEmpty else { return nil }
         let options = QualityOptions(maxMissing: try entry.number("max-missing", in: 0...1), maxDuplicateRows: try entry.integer("max-duplicate-rows"),
-                                     maxRowChange: try entry.number("max-row-change"), psiWarn: try entry.number("psi-warn") ?? 0.1,
-                                     psiFail: try entry.number("psi-fail") ?? 0.25)
+                                     maxRowChange: try entry.number("max-row-change"),
+                                     psiWarn: try entry.number("psi-warn") ?? QualityOptions.defaultPSIWarn,
+                                     psiFail: try entry.number("psi-fail") ?? QualityOptions.defaultPSIFail,
+                                     psiBins: try entry.integer("psi-bins", minimum: 2) ?? QualityOptions.defaultPSIBins)
         let artifacts = try tables.map { try context.artifact($0) }
         var previous: [PathKey: (file: String, sha256: Digest)] = [:]
         for a in artifacts { previous[PathKey(a.path)] = try context.previousFile(a.path) }

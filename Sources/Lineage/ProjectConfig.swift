@@ -114,6 +114,8 @@ public struct HookEntry: Sendable, Equatable {
             case "max-missing": _ = try number(option.key, in: 0...1)
             case "max-row-change", "psi-warn", "psi-fail": _ = try number(option.key, in: 0...Double.greatestFiniteMagnitude)
             case "max-overlap", "max-key-overlap", "max-temporal", "max-target", "max-duplicate-rows": _ = try integer(option.key)
+            case "psi-bins":
+                if let n = try integer(option.key, minimum: 2), n > 1_000 { throw error(option.key, "expected a whole number between 2 and 1000, not '\(n)'") }
             case "timeout": _ = try seconds(option.key)
             default: break
             }
@@ -147,7 +149,7 @@ public struct ProjectConfig: Sendable, Equatable {
         "leakage": ["splits": true, "key": false, "columns": false, "label": false, "time": false, "case-fold": false,
                     "max-overlap": false, "max-key-overlap": false, "max-temporal": false, "max-target": false],
         "quality": ["path": true, "max-missing": false, "max-duplicate-rows": false, "max-row-change": false,
-                    "psi-warn": false, "psi-fail": false],
+                    "psi-warn": false, "psi-fail": false, "psi-bins": false],
         "pii": ["path": true],
         "consent": ["require-rights": false, "path": false],
         "command": ["run": true, "args": false, "timeout": false, "path": false],

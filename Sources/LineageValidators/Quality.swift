@@ -9,11 +9,14 @@ public struct QualityOptions: Sendable, Equatable {
     public var maxDuplicateRows: Int?
     /// Largest tolerated relative change of the row count against the previous version (`max-row-change`, 0.2 = 20 %).
     public var maxRowChange: Double?
-    /// Population Stability Index of a numeric column against the previous version: warn at or above…
+    /// Population Stability Index of a numeric column against the previous version (`psi-warn`): warn
+    /// at or above, when the PSI is also beyond sampling noise (see `QualityValidator.measureDrift`).
     public var psiWarn: Double
-    /// …and fail at or above.
+    /// Fail at or above (`psi-fail`), when the PSI is also beyond sampling noise; a PSI at or above it
+    /// but within the noise of two samples of these sizes only warns, saying so.
     public var psiFail: Double
-    /// Bins for the PSI, cut at the previous version's quantiles.
+    /// Most bins for the PSI (`psi-bins`), cut at the previous version's quantiles; fewer when the
+    /// smaller sample has under 20 values per bin.
     public var psiBins: Int
     /// Cell texts that count as missing (Table Schema's `missingValues`; default: the empty string).
     public var missingValues: [String]
@@ -25,8 +28,14 @@ public struct QualityOptions: Sendable, Equatable {
     public var sampleLimit: Int
     public var format: TableFormat?
 
-    public init(maxMissing: Double? = nil, maxDuplicateRows: Int? = nil, maxRowChange: Double? = nil, psiWarn: Double = 0.1,
-                psiFail: Double = 0.25, psiBins: Int = 10, missingValues: [String] = [""], columns: [String]? = nil,
+    /// Defaults of `psi-warn`, `psi-fail` and `psi-bins`. With 10 decile bins the PSI of a normal
+    /// column whose mean moves by d standard deviations is about d² (0.3 sd → 0.09, 0.4 → 0.15,
+    /// 0.5 → 0.24): the conventional 0.25 let a half-sd shift through, so fail at 0.15 (≈ 0.4 sd)
+    /// and warn at 0.1 (≈ 0.33 sd).
+    public static let defaultPSIWarn = 0.1, defaultPSIFail = 0.15, defaultPSIBins = 10
+
+    public init(maxMissing: Double? = nil, maxDuplicateRows: Int? = nil, maxRowChange: Double? = nil, psiWarn: Double = defaultPSIWarn,
+                psiFail: Double = defaultPSIFail, psiBins: Int = defaultPSIBins, missingValues: [String] = [""], columns: [String]? = nil,
                 caseFold: Bool = false, sampleLimit: Int = 1_000_000, format: TableFormat? = nil) {
         self.maxMissing = maxMissing; self.maxDuplicateRows = maxDuplicateRows; self.maxRowChange = maxRowChange
         self.psiWarn = psiWarn; self.psiFail = psiFail; self.psiBins = max(2, psiBins); self.missingValues = missingValues
@@ -43,6 +52,25 @@ public struct QualityColumnProfile: Sendable, Equatable, Codable {
     public var numeric: Bool
     /// PSI against the previous version (numeric in both, the column present in both), else nil.
     public var psi: Double?
+    /// The PSI with its bins, sample sizes and sampling-noise limit (nil when `psi` is).
+    public var drift: DriftMeasure?
+}
+
+/// A PSI and what chance alone reaches at its sample sizes.
+public struct DriftMeasure: Sendable, Equatable, Codable {
+    public var psi: Double
+    /// Bins used: the bins asked for, cut at the previous version's quantiles, equal cut points merged
+    /// (counting those that hold values of the previous version).
+    public var bins: Int
+    /// Values compared from the previous and the current version (a reservoir sample beyond `sampleLimit`).
+    public var previousValues: Int
+    public var currentValues: Int
+    /// The PSI that two samples of these sizes drawn from one and the same distribution exceed
+    /// about once in 10,000 comparisons: (1/n₁ + 1/n₂) · χ²₀.₉₉₉₉(bins − 1).
+    public var noiseLimit: Double
+
+    /// The PSI is larger than sampling noise explains.
+    public var beyondNoise: Bool { psi > noiseLimit }
 }
 
 /// What the quality validator measured on a file (and its previous version).
@@ -70,7 +98,8 @@ public struct QualityProfile: Sendable, Equatable, Codable {
 /// whose width differs from the header's is an error (thrown, with its line).
 public enum QualityValidator {
     public static let name = "quality"
-    public static let version = "1"
+    /// 2: PSI with half-count smoothing, bins by sample size and the sampling-noise limit.
+    public static let version = "2"
 
     /// Measures `path` (and `previous`, read at the same time on a second thread).
     public static func profile(path: String, previous: String?, options: QualityOptions = QualityOptions()) throws -> QualityProfile {
@@ -84,7 +113,9 @@ public enum QualityValidator {
                                               missingRatio: nonHeader == 0 ? 0 : Double(current.missing[i]) / Double(nonHeader),
                                               numeric: current.numeric[i] && current.samples[i].seen > 0, psi: nil)
             if column.numeric, let prior, let j = prior.header.firstIndex(of: name), prior.checked[j], prior.numeric[j], prior.samples[j].seen > 0 {
-                column.psi = populationStabilityIndex(expected: prior.samples[j].values, actual: current.samples[i].values, bins: options.psiBins)
+                let d = measureDrift(expected: prior.samples[j].values, actual: current.samples[i].values, maxBins: options.psiBins)
+                column.psi = d.psi
+                column.drift = d
             }
             columns.append(column)
         }
@@ -113,14 +144,12 @@ public enum QualityValidator {
                     message: "column \(c.name) of \(p.path) is \(percent(c.missingRatio)) missing (\(c.missing) of \(p.rows) rows), above max-missing \(percent(limit)); fill or drop the missing values, or raise max-missing",
                     file: p.path, column: c.name, fieldNumber: i + 1, count: c.missing))
             }
-            if let psi = c.psi {
-                report.counts["psi-milli:\(c.name)"] = Int((psi * 1000).rounded())
-                if psi >= options.psiWarn {
-                    let fail = psi >= options.psiFail
-                    report.findings.append(ValidationFinding(
-                        check: "drift-psi", severity: fail ? .error : .warning,
-                        message: "column \(c.name) of \(p.path) drifted from the previous version: PSI \(String(format: "%.3f", psi)) (warn at \(options.psiWarn), fail at \(options.psiFail))\(fail ? "; check the data source, or raise the threshold if the change is intended" : "")",
-                        file: p.path, column: c.name, fieldNumber: i + 1))
+            if let d = c.drift {
+                report.counts["psi-milli:\(c.name)"] = Int((d.psi * 1000).rounded())
+                report.counts["psi-noise-milli:\(c.name)"] = Int((d.noiseLimit * 1000).rounded())
+                report.counts["psi-bins:\(c.name)"] = d.bins
+                if let finding = driftFinding(d, column: c.name, fieldNumber: i + 1, path: p.path, options: options) {
+                    report.findings.append(finding)
                 }
             }
         }
@@ -144,10 +173,77 @@ public enum QualityValidator {
         return report
     }
 
+    /// The drift finding for a column's PSI, if any. Error: PSI ≥ `psi-fail` and beyond sampling
+    /// noise. Warning: PSI ≥ `psi-warn` and beyond noise; or PSI ≥ `psi-fail` but within the noise of
+    /// samples this small (reported, not failing, saying why). A PSI within noise and below
+    /// `psi-fail` is only a count.
+    static func driftFinding(_ d: DriftMeasure, column: String, fieldNumber: Int, path: String, options: QualityOptions) -> ValidationFinding? {
+        let psi = String(format: "%.3f", d.psi), noise = String(format: "%.3f", d.noiseLimit)
+        let sizes = "\(d.previousValues) previous and \(d.currentValues) current values in \(d.bins) bins"
+        let settings = "psi-fail \(number(options.psiFail)), psi-warn \(number(options.psiWarn)), psi-bins \(options.psiBins)"
+        let message: String, severity: ValidationFinding.Severity
+        if d.beyondNoise, d.psi >= options.psiFail {
+            severity = .error
+            message = "column \(column) of \(path) drifted from the previous version: PSI \(psi), at or above psi-fail \(number(options.psiFail)) and beyond the \(noise) that chance reaches with \(sizes) (\(settings)); check the data source, or raise psi-fail if the change is intended"
+        } else if d.beyondNoise, d.psi >= options.psiWarn {
+            severity = .warning
+            message = "column \(column) of \(path) drifted from the previous version: PSI \(psi), at or above psi-warn \(number(options.psiWarn)) and beyond the \(noise) that chance reaches with \(sizes), below psi-fail \(number(options.psiFail)) (\(settings))"
+        } else if d.psi >= options.psiFail {
+            severity = .warning
+            message = "column \(column) of \(path): PSI \(psi) is at or above psi-fail \(number(options.psiFail)), but two samples of one distribution reach \(noise) by chance with \(sizes) (\(settings)); not failing: too few rows to tell drift from sampling noise"
+        } else {
+            return nil
+        }
+        return ValidationFinding(check: "drift-psi", severity: severity, message: message, file: path, column: column, fieldNumber: fieldNumber)
+    }
+
+    /// Values per bin of the smaller sample below which `measureDrift` uses fewer bins.
+    public static let valuesPerBin = 20
+    /// The standard normal quantile of the noise limit's confidence, 1 − 10⁻⁴.
+    static let noiseZ = 3.719_016_485_455_709
+
+    /// The PSI of `actual` against `expected` and what sampling noise alone reaches at these sizes.
+    ///
+    /// Between two independent samples of sizes n₁ and n₂ of one distribution, over b bins, the PSI
+    /// is (for large counts) (1/n₁ + 1/n₂) · χ²(b − 1) distributed: its mean (b − 1)(1/n₁ + 1/n₂) is
+    /// 0.18 for two 100-row samples in 10 bins, so a fixed threshold fails small tables by chance
+    /// alone. Hence:
+    /// - bins: `maxBins`, but no more than one per `valuesPerBin` values of the smaller sample (at
+    ///   least 2), so each bin is well filled;
+    /// - counts are smoothed by half a value per bin (no infinite logarithm from an empty bin);
+    /// - `noiseLimit` is (1/n₁ + 1/n₂) times the 99.99 % quantile of χ²(b − 1) (Wilson–Hilferty), for
+    ///   the bins actually used. A PSI above it is drift that chance explains about once in 10,000.
+    /// Large samples make the limit negligible (0.0007 at 100,000 rows), so there the thresholds
+    /// alone decide; small ones raise it (0.48 at 100 rows), so only a large drift fails.
+    public static func measureDrift(expected: [Double], actual: [Double], maxBins: Int = QualityOptions.defaultPSIBins) -> DriftMeasure {
+        let smaller = min(expected.count, actual.count)
+        let wanted = min(max(2, maxBins), max(2, smaller / valuesPerBin))
+        let (psi, bins) = stabilityIndex(expected: expected, actual: actual, bins: wanted)
+        let noise = expected.isEmpty || actual.isEmpty ? 0
+            : (1 / Double(expected.count) + 1 / Double(actual.count)) * chiSquareQuantile(degrees: max(1, bins - 1), z: noiseZ)
+        return DriftMeasure(psi: psi, bins: bins, previousValues: expected.count, currentValues: actual.count, noiseLimit: noise)
+    }
+
+    /// The quantile of χ²(k) at the standard normal quantile `z` (Wilson–Hilferty). At z = 3.72 it
+    /// is above the exact quantile by 7 % for k = 1, 2.7 % for k = 4, 1.3 % for k = 9: a little
+    /// conservative.
+    static func chiSquareQuantile(degrees k: Int, z: Double) -> Double {
+        let k = Double(k), c = 2 / (9 * k)
+        let t = 1 - c + z * c.squareRoot()
+        return k * t * t * t
+    }
+
     /// PSI = Σ (aᵢ − eᵢ) · ln(aᵢ / eᵢ) over `bins` bins cut at the quantiles of `expected` (equal cut
-    /// points merged); empty bins count as 0.0001 of the values.
+    /// points merged), with the shares smoothed by half a value per bin: xᵢ = (countᵢ + ½) / (n + b/2).
     public static func populationStabilityIndex(expected: [Double], actual: [Double], bins: Int = 10) -> Double {
-        guard !expected.isEmpty, !actual.isEmpty else { return 0 }
+        stabilityIndex(expected: expected, actual: actual, bins: bins).psi
+    }
+
+    /// The PSI and the number of bins used: those holding values of `expected` (the bin above the
+    /// top cut point is empty when that cut point is `expected`'s maximum, and adds no freedom).
+    static func stabilityIndex(expected: [Double], actual: [Double], bins: Int) -> (psi: Double, bins: Int) {
+        guard !expected.isEmpty, !actual.isEmpty else { return (0, 0) }
+        let bins = max(2, bins)
         let sorted = expected.sorted()
         var edges: [Double] = []
         for k in 1..<bins {
@@ -156,17 +252,30 @@ public enum QualityValidator {
         }
         // Values above the top cut point land in the last bin (empty in `expected` when the top cut
         // point is its maximum, which is how a constant column that moves shows).
-        func histogram(_ values: [Double]) -> [Double] {
+        func counts(_ values: [Double]) -> [Int] {
             var counts = [Int](repeating: 0, count: edges.count + 1)
             for v in values {
                 var lo = 0, hi = edges.count   // first edge >= v
                 while lo < hi { let mid = (lo + hi) / 2; if edges[mid] < v { lo = mid + 1 } else { hi = mid } }
                 counts[lo] += 1
             }
-            return counts.map { max(Double($0) / Double(values.count), 0.0001) }
+            return counts
         }
-        let e = histogram(expected), a = histogram(actual)
-        return zip(a, e).reduce(0) { $0 + ($1.0 - $1.1) * log($1.0 / $1.1) }
+        func shares(_ counts: [Int], _ n: Int) -> [Double] {
+            let total = Double(n) + 0.5 * Double(counts.count)
+            return counts.map { (Double($0) + 0.5) / total }
+        }
+        let ce = counts(expected)
+        let e = shares(ce, expected.count), a = shares(counts(actual), actual.count)
+        return (zip(a, e).reduce(0) { $0 + ($1.0 - $1.1) * log($1.0 / $1.1) }, ce.filter { $0 > 0 }.count)
+    }
+
+    /// A threshold as written in lineage.yaml: 0.15, 1, 0.125.
+    private static func number(_ x: Double) -> String {
+        var text = String(format: "%.4f", x)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     private static func percent(_ x: Double) -> String {

@@ -143,6 +143,8 @@ import Testing
             ("hooks:\n  pre-commit:\n    - pii: { path: a.csv\n", ["lineage.yaml:", "not valid YAML"]),
             ("hook:\n  pre-commit: []\n", ["lineage.yaml:1", "unknown key", "hooks"]),
             ("hooks:\n  pre-commit:\n    - quality: { path: a.csv, max-missing: lots }\n", ["lineage.yaml:3", "max-missing", "expected a number"]),
+            ("hooks:\n  pre-commit:\n    - quality: { path: a.csv, psi-bins: 1 }\n", ["lineage.yaml:3", "psi-bins", "≥ 2"]),
+            ("hooks:\n  pre-commit:\n    - quality: { path: a.csv, psi-bins: 5000 }\n", ["lineage.yaml:3", "psi-bins", "between 2 and 1000"]),
         ]
         let before = try p.snapshot()
         for c in cases {
@@ -158,6 +160,34 @@ import Testing
 
 /// The built-in validators as pre-commit hooks, end to end.
 @Suite struct BuiltInHookTests {
+
+    /// The quality hook's drift check: a shift of half a standard deviation in 1,000 rows blocks the
+    /// commit at the defaults, the finding names psi-fail, psi-warn and psi-bins with the values in
+    /// force, and psi-fail / psi-bins from lineage.yaml are the ones applied.
+    @Test func qualityDriftHookNamesTheSettingsInForce() throws {
+        let p = try Project(); defer { p.remove() }
+        // Uniform on [0, 1) (sd 0.289); the shifted version moves it by 0.144, half a standard deviation.
+        func uniform(_ shift: Double) -> String { "x\n" + (0..<1_000).map { "\(Double($0) / 1_000 + shift)\n" }.joined() }
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - quality: { path: data/x.csv }\n")
+        try p.write("data/x.csv", uniform(0))
+        try p.expectOK(["add", "data/x.csv"])
+        try p.expectOK(["commit", "-m", "v1"])
+
+        try p.write("data/x.csv", uniform(0.144))
+        try p.expectOK(["add", "data/x.csv"])
+        let before = try p.snapshot()
+        let shifted = try p.run("commit", "-m", "shifted")
+        #expect(shifted.code == 1)
+        #expect(shifted.out.contains("drift-psi"), "\(shifted.out)")
+        #expect(shifted.out.contains("psi-fail 0.15, psi-warn 0.1, psi-bins 10"), "\(shifted.out)")
+        #expect(shifted.out.contains("1000 previous and 1000 current values in 10 bins"), "\(shifted.out)")
+        #expect(try p.snapshot() == before)
+
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - quality: { path: data/x.csv, psi-fail: 5, psi-bins: 4 }\n")
+        let accepted = try p.expectOK(["commit", "-m", "shifted on purpose"])
+        #expect(accepted.out.contains("below psi-fail 5 (psi-fail 5, psi-warn 0.1, psi-bins 4)"), "\(accepted.out)")
+        #expect(accepted.out.contains("in 4 bins"), "\(accepted.out)")
+    }
     @Test func schemaHookBlocksBadRowsAndRecordsTheCheck() throws {
         let p = try Project(); defer { p.remove() }
         try p.write("data/train.csv", "id,age,visit\n1,34,2024-01-02\n2,51,2024-02-03\n")

@@ -73,13 +73,36 @@ private func numbersCSV(_ column: String, _ values: [Double], extra: String? = n
         let slight = base.map { $0 < 100 ? $0 + 100 : $0 }     // the lowest decile moves up one bin
         let small = QualityValidator.populationStabilityIndex(expected: base, actual: slight)
         #expect(small > 0.1 && small < big)
-        // Hand-computed: two bins (values 0 / 1), 50/50 → 80/20: 0.3·ln(1.6) + (−0.3)·ln(0.4).
+        // Hand-computed: values 0 / 1, 50/50 → 80/20. Cut at 0 and 1: bins ≤ 0, ≤ 1 and > 1 (empty in
+        // both), each count plus ½ over 100 + 3·½; the empty bin adds nothing.
         let e = [Double](repeating: 0, count: 50) + [Double](repeating: 1, count: 50)
         let a = [Double](repeating: 0, count: 80) + [Double](repeating: 1, count: 20)
-        let expected = 0.3 * log(0.8 / 0.5) + (-0.3) * log(0.2 / 0.5)
+        let a0 = 80.5 / 101.5, a1 = 20.5 / 101.5, e0 = 50.5 / 101.5, e1 = 50.5 / 101.5
+        let expected = (a0 - e0) * log(a0 / e0) + (a1 - e1) * log(a1 / e1)
         #expect(abs(QualityValidator.populationStabilityIndex(expected: e, actual: a) - expected) < 1e-12)
         // A constant column that moves.
         #expect(QualityValidator.populationStabilityIndex(expected: [5, 5, 5], actual: [6, 6, 6]) > 1)
+        // The lowest decile gone (all but its top value): smoothed, a finite and large figure.
+        let gap = QualityValidator.populationStabilityIndex(expected: base, actual: base.filter { $0 >= 100 })
+        #expect(gap.isFinite && gap > 0.3 && gap < 1)
+    }
+
+    /// Bins follow the smaller sample (one per 20 values, at most psi-bins, at least 2), and the
+    /// noise limit is (1/n₁ + 1/n₂) times the 99.99 % quantile of χ²(bins − 1).
+    @Test func driftBinsAndNoiseLimit() {
+        let hundred = (0..<100).map(Double.init), thousand = (0..<1_000).map(Double.init)
+        let small = QualityValidator.measureDrift(expected: hundred, actual: thousand)
+        #expect(small.bins == 5 && small.previousValues == 100 && small.currentValues == 1_000)
+        // χ²₀.₉₉₉₉(4) = 23.51; Wilson–Hilferty gives 24.16.
+        #expect(abs(small.noiseLimit - (0.01 + 0.001) * 24.155) < 0.001)
+        let large = QualityValidator.measureDrift(expected: thousand, actual: thousand)
+        #expect(large.bins == 10 && large.psi == 0 && !large.beyondNoise)
+        #expect(abs(large.noiseLimit - 0.002 * 34.148) < 0.001)   // χ²₀.₉₉₉₉(9) = 33.72
+        #expect(QualityValidator.measureDrift(expected: thousand, actual: thousand, maxBins: 4).bins == 4)
+        #expect(QualityValidator.measureDrift(expected: [1, 2, 3], actual: [1, 2, 3]).bins == 2)
+        // Tied values merge cut points: two distinct values, two bins whatever was asked.
+        let twoValues = (0..<1_000).map { Double($0 % 2) }
+        #expect(QualityValidator.measureDrift(expected: twoValues, actual: twoValues).bins == 2)
     }
 
     @Test func driftOfNumericColumns() throws {
