@@ -271,8 +271,11 @@ import Testing
         let missing = try p.run("commit", "-m", "gaps")
         #expect(missing.code == 1 && missing.out.contains("missing"))
 
-        // A split that is not tracked is a configuration error.
+        // A split that is there but not tracked is a configuration error (one that exists nowhere
+        // yet makes the hook wait: GateTests).
         try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/train.csv, test: data/holdout.csv } }\n")
+        try p.write("data/holdout.csv", "patient_id,target,visit_date\n")
+        defer { unlink(p.dir + "/data/holdout.csv") }
         let untracked = try p.run("commit", "-m", "x")
         #expect(untracked.code == 2 && untracked.err.contains("data/holdout.csv") && untracked.err.contains("not tracked"))
 

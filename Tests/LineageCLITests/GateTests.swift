@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// Gates that hold (issue 13): hooks naming files a pipeline has not produced yet wait instead of
+/// blocking, a misspelt path still gets "did you mean", and findings name the option in force.
+@Suite("Gates")
+struct GateTests {
+    @Test func hooksOnPipelineOutputsWaitUntilTheyExist() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/prepared/train.csv, test: data/prepared/test.csv }, time: t }\n")
+        try p.write("data/raw/patients.csv", "id,t\n1,1\n2,2\n")
+        try p.expectOK(["add", "data/raw/patients.csv", "lineage.yaml"])
+        let first = try p.expectOK(["commit", "-m", "raw data"])
+        #expect(first.out.contains("waiting for data/prepared/train.csv"), "\(first.out)")
+
+        // A file that exists but was not added is a mistake, not something to wait for.
+        try p.write("data/prepared/train.csv", "id,t\n1,1\n2,2\n")
+        try p.write("data/prepared/test.csv", "id,t\n2,2\n3,3\n")
+        try p.expectOK(["add", "data/prepared/test.csv"])
+        let notAdded = try p.run("commit", "-m", "only test")
+        #expect(notAdded.code == 2 && notAdded.err.contains("data/prepared/train.csv") && notAdded.err.contains("not tracked"), "\(notAdded.err)")
+
+        // Once both exist, the hook runs, and its finding names the option that governs it.
+        try p.expectOK(["add", "data/prepared/train.csv"])
+        let leak = try p.run("commit", "-m", "splits")
+        #expect(leak.code == 1, "\(leak.out)\(leak.err)")
+        #expect(leak.out.contains("max-overlap 0; max-temporal sets this check alone"), "\(leak.out)")
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/prepared/train.csv, test: data/prepared/test.csv }, time: t, max-temporal: 0, max-overlap: 5 }\n")
+        try p.expectOK(["add", "lineage.yaml"])
+        let temporal = try p.run("commit", "-m", "splits")
+        #expect(temporal.out.contains("(max-temporal 0)"), "\(temporal.out)")
+
+        // A near-miss of a tracked path is still an error with a suggestion.
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/prepared/trian.csv, test: data/prepared/test.csv } }\n")
+        try p.expectOK(["add", "lineage.yaml"])
+        let typo = try p.run("commit", "-m", "typo")
+        #expect(typo.code == 2 && typo.err.contains("did you mean 'data/prepared/train.csv'"), "\(typo.err)")
+    }
+}
