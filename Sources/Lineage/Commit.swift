@@ -35,7 +35,7 @@ extension Repository {
     static let autoPackLimit = 50
 
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
-    /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs).
+    /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs) plus what the commit changes.
     func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
                      hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
@@ -98,7 +98,10 @@ extension Repository {
                                           outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
                                           skippedBy: "\(who.name) <\(who.email)>"))
             } else if !config.preCommit.isEmpty {
-                let report = try runPreCommitHooks(config, only: hooksOnly, runInputs: runInputs, now: stamp, progress: progress)
+                // A run's hooks see its outputs and every version this commit newly records (an input
+                // changed since HEAD, or never committed, is checked like any staged change).
+                let hookPaths = hooksOnly.map { $0.union(changedList) }
+                let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, now: stamp, progress: progress)
                 if report.failed { throw HooksBlocked(report: report) }
                 hooks = report
                 checks = report.outcomes.map(\.record)

@@ -37,4 +37,22 @@ struct GateTests {
         let typo = try p.run("commit", "-m", "typo")
         #expect(typo.code == 2 && typo.err.contains("did you mean 'data/prepared/train.csv'"), "\(typo.err)")
     }
+
+    @Test func runChecksTheInputsItNewlyRecords() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - leakage: { splits: { train: data/train.csv, test: data/test.csv } }\n")
+        try p.write("data/train.csv", "id,x\n1,a\n2,b\n3,c\n")
+        try p.write("data/test.csv", "id,x\n4,d\n5,e\n")
+        try p.expectOK(["add", "lineage.yaml", "data"])
+        try p.expectOK(["commit", "-m", "clean splits"])
+        // Test rows appended to the training split, then a run that reads it: the leak is caught
+        // by the run's own commit, not afterwards.
+        try p.write("data/train.csv", "id,x\n1,a\n2,b\n3,c\n4,d\n5,e\n")
+        let head = try p.git("rev-parse", "HEAD").out
+        let run = try p.run(["run", "--name", "train", "-i", "data/train.csv", "-o", "model.txt", "--", "/bin/sh", "-c", "wc -l data/train.csv > model.txt"])
+        #expect(run.code == 1, "\(run.code): \(run.out)\(run.err)")
+        #expect(run.out.contains("row-overlap") || run.out.contains("also occur"), "\(run.out)")
+        #expect(try p.git("rev-parse", "HEAD").out == head)
+    }
 }
