@@ -18,6 +18,7 @@ let package = Package(
         // C system libraries, each imported by exactly one wrapper target.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "LineageCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageStore", dependencies: [
@@ -29,8 +30,12 @@ let package = Package(
             "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LineageValidators", dependencies: ["LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Remotes: the object level (S3 over libcurl, directories, memory) and the pack layout on top.
+        .target(name: "LineageRemote", dependencies: [
+            "LineageCore", "LineageStore", "CCurl", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Lineage", dependencies: [
-            "LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning", "LineageValidators",
+            "LineageCore", "LineageStore", "LineageGit", "LineageGraph", "LineageSigning", "LineageValidators", "LineageRemote",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "LineageCommands", dependencies: [
@@ -50,6 +55,7 @@ let package = Package(
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
+        .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
         .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
     ]
 )

@@ -6,6 +6,8 @@ SUDO=""
 need=()
 pkg-config --exists libgit2 2>/dev/null || need+=(libgit2-dev)
 pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)   # the S3 client's HTTP layer
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)                        # remote tests start their own sshd
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v git >/dev/null || need+=(git)
@@ -25,6 +27,8 @@ python3 -c 'import in_toto_attestation' 2>/dev/null || py_need+=(in-toto-attesta
 python3 -c 'import prov' 2>/dev/null || py_need+=(prov)
 python3 -c 'import openlineage.client' 2>/dev/null || py_need+=(openlineage-python)
 python3 -c 'import frictionless' 2>/dev/null || py_need+=(frictionless)      # differential oracle for the schema validator
+command -v moto_server >/dev/null || py_need+=('moto[server]')                # S3 server the remote tests start on loopback
+python3 -c 'import boto3' 2>/dev/null || py_need+=(boto3)                     # cross-checks our S3 client and SigV4 signer
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "setup: installing Python packages for interop tests: ${py_need[*]}"
   python3 -m pip install -q "${py_need[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${py_need[@]}"
