@@ -36,7 +36,7 @@ extension Repository {
 
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs) plus what the commit changes.
-    func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
+    func commitIndex(message: String, records: [PathKey: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
                      hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -67,8 +67,8 @@ extension Repository {
             let pendingRights = try stagedRights()
             let headRights = try head.map { try rightsRecords(inTree: try git.commit($0).tree) } ?? [:]
             let rights = try rightsForCommit(head: headRights, staged: pendingRights) { path in
-                if let id = stagedIDs[PathKey(path)] { return try pointer(id).sha256 }
-                let prefix = path + "/"
+                if let id = stagedIDs[path] { return try pointer(id).sha256 }
+                let prefix = path.string + "/"
                 let below = try stagedIDs.filter { $0.key.string.bytesHavePrefix(prefix) }
                     .map { (String(decoding: $0.key.string.utf8.dropFirst(prefix.utf8.count), as: UTF8.self), try pointer($0.value).sha256) }
                 return below.isEmpty ? nil : DirectoryDigest.of(below)
@@ -86,7 +86,7 @@ extension Repository {
             var records = records
             var removing: [String] = rights.removing
             for (path, bytes) in rights.records { records[path] = bytes }
-            if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[ProjectConfig.recordPath] = config.bytes }
+            if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[PathKey(ProjectConfig.recordPath)] = config.bytes }
             var hooks: HooksReport? = nil
             var checks: [CheckRecord] = []
             if noVerify {
@@ -106,7 +106,7 @@ extension Repository {
                 hooks = report
                 checks = report.outcomes.map(\.record)
             }
-            for check in checks { records[CheckRecord.recordPath(check.id)] = try check.encoded() }
+            for check in checks { records[PathKey(CheckRecord.recordPath(check.id))] = try check.encoded() }
             clock.mark("hooks")
             let tree = try index.writeTree()
             clock.mark("write tree")

@@ -188,7 +188,7 @@ final class HookContext {
     let headRecords: ObjectID?
     private let worktreeClean: Set<PathKey>
     /// Rights records as the commit will carry them: HEAD's with staged ones over them.
-    let rights: [String: RightsRecord]
+    let rights: [PathKey: RightsRecord]
     /// For `lineage run`: the run's inputs, which every output derives from.
     var runInputs: [ArtifactRef] = []
     private var scratch: String?
@@ -218,7 +218,7 @@ final class HookContext {
     func rightsRecord(for path: String) -> RightsRecord? {
         var p = path
         while true {
-            if let r = rights[p] { return r }
+            if let r = rights[PathKey(p)] { return r }
             guard let slash = p.lastIndex(of: "/") else { return nil }
             p = String(p[..<slash])
         }

@@ -94,14 +94,14 @@ extension Repository {
                 throw LineageError.invalidArgument("the command succeeded but did not produce the declared output '\(o)'; nothing was committed — check the path given with -o")
             }
         }
-        var records: [String: [UInt8]] = [:]
+        var records: [PathKey: [UInt8]] = [:]
         var environment = RunEnvironment.capture()
         if request.envCapture.contains("pip") {
             let frozen: [UInt8]
             do { frozen = try RunEnvironment.pipFreeze() } catch let e as RunSupportError { throw LineageError.invalidArgument(e.description) }
             let digest = Digest.of(frozen)
             let path = "environments/\(digest.hex).txt"
-            records[path] = frozen
+            records[PathKey(path)] = frozen
             environment.captures.append(EnvironmentCapture(kind: "pip", sha256: digest, size: UInt64(frozen.count), record: RecordTree.directory + "/" + path))
         }
         let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
@@ -124,7 +124,7 @@ extension Repository {
                 startedAt: Timestamp.rfc3339(started), endedAt: Timestamp.rfc3339(ended), exitStatus: outcome.exitCode,
                 inputs: recordedInputs, outputs: recordedOutputs, code: code, environment: environment,
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
-            records[Repository.runRecordPath(record.id)] = try record.encoded()
+            records[PathKey(Repository.runRecordPath(record.id))] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
             // The same pre-commit hooks as `commit`, on the run's outputs.
             let result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
