@@ -108,6 +108,19 @@ extension Repository {
             }
             for check in checks { records[PathKey(CheckRecord.recordPath(check.id))] = try check.encoded() }
             clock.mark("hooks")
+            // Versions made by a run whose own commit was blocked carry that run's record, so their
+            // provenance names the run and what blocked it (a run's own outputs are its to claim).
+            var newlyRecorded: [PathKey: Digest] = [:]
+            let changedKeys = Set(changedList.map(PathKey.init))
+            for entry in staged where changedKeys.contains(PathKey(entry.path)) && !(runs.isEmpty ? false : hooksOnly?.contains(entry.path) == true) {
+                newlyRecorded[PathKey(entry.path)] = try pointer(entry.id).sha256
+            }
+            let carriedBlocked = blockedRuns(producing: newlyRecorded)
+            var runs = runs
+            for blocked in carriedBlocked {
+                records[PathKey(Repository.runRecordPath(blocked.record.id))] = try blocked.record.encoded()
+                runs.append(blocked.record.id)
+            }
             let tree = try index.writeTree()
             clock.mark("write tree")
             let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
@@ -115,8 +128,9 @@ extension Repository {
             clock.mark("sign and write commit")
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
-            // The staged rights are in the commit now.
+            // The staged rights are in the commit now, and so are the blocked runs it carries.
             if !pendingRights.isEmpty { try? writeStagedRights([:]) }
+            for blocked in carriedBlocked { try? FileManager.default.removeItem(atPath: blocked.file) }
             // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
             // Extend the lineage graph by this commit (derived state: if this fails, the next

@@ -33,6 +33,8 @@ public struct RunOutcome: Sendable {
     public let commit: String?
     /// What the pre-commit hooks concluded on the outputs.
     public var hooks: HooksReport? = nil
+    /// Things the user should know about what was recorded (e.g. an input that differs from its committed version).
+    public var notes: [String] = []
 }
 
 extension Repository {
@@ -126,12 +128,33 @@ extension Repository {
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
             records[PathKey(Repository.runRecordPath(record.id))] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
-            // The same pre-commit hooks as `commit`, on the run's outputs.
-            let result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
+            // An input whose version is not the committed one is recorded by this commit: the hooks
+            // check it (commitIndex runs them on everything the commit changes), and the user is told.
+            let committed = try headFiles()
+            var notes: [String] = []
+            for input in recordedInputs {
+                guard let id = committed[PathKey(input.path)] else {
+                    notes.append("input \(input.path) was not committed before; this run records it (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
+                    continue
+                }
+                if try pointer(id).sha256 != input.sha256 {
+                    notes.append("input \(input.path) differs from its committed version; this run records the new version (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
+                }
+            }
+            // The same pre-commit hooks as `commit`, on the run's outputs and every version it newly records.
+            let result: CommitResult
+            do {
+                result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
                                          hooksOnly: Set(recordedOutputs.map(\.path)),
                                          runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
                                          progress: progress)
-            return RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
+            } catch let blocked as HooksBlocked {
+                rememberBlockedRun(record, report: blocked.report, at: nowSeconds())
+                throw blocked
+            }
+            var outcome = RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
+            outcome.notes = notes
+            return outcome
         } catch {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }

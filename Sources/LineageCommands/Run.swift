@@ -31,6 +31,7 @@ struct Run: RepositoryCommand {
             HookReportText.print(blocked.report, quiet: false)
             throw blocked
         }
+        for note in outcome.notes { Output.warn(note) }
         if let hooks = outcome.hooks { HookReportText.print(hooks, quiet: global.quiet) }
         guard outcome.exitCode == 0, let record = outcome.record, let commit = outcome.commit else {
             Output.error("the command exited with status \(outcome.exitCode); nothing was committed")
