@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
         .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
-        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
