@@ -101,7 +101,8 @@ extension Repository {
                 // A run's hooks see its outputs and every version this commit newly records (an input
                 // changed since HEAD, or never committed, is checked like any staged change).
                 let hookPaths = hooksOnly.map { $0.union(changedList) }
-                let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, now: stamp, progress: progress)
+                let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, runOutputs: runInputs.isEmpty ? [] : hooksOnly ?? [],
+                                                   now: stamp, progress: progress)
                 if report.failed { throw HooksBlocked(report: report) }
                 hooks = report
                 checks = report.outcomes.map(\.record)

@@ -111,7 +111,7 @@ extension Repository {
         return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds(), progress: progress)
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], now: Int64,
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<String> = [], now: Int64,
                            progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
@@ -127,6 +127,7 @@ extension Repository {
         }
         let context = try HookContext(repository: self, only: only)
         context.runInputs = runInputs
+        context.runOutputs = Set(runOutputs.map(PathKey.init))
         defer { context.cleanUp() }
         let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
         defer { progress.finish() }
@@ -191,6 +192,8 @@ final class HookContext {
     let rights: [PathKey: RightsRecord]
     /// For `lineage run`: the run's inputs, which every output derives from.
     var runInputs: [ArtifactRef] = []
+    /// For `lineage run`: its outputs (the only artifacts its inputs flow into).
+    var runOutputs: Set<PathKey> = []
     private var scratch: String?
     private var materialized: [String: String] = [:]
     let only: Set<String>?

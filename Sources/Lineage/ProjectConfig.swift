@@ -110,6 +110,7 @@ public struct HookEntry: Sendable, Equatable {
                 let splits = try stringMap(option.key) ?? []
                 if splits.count < 2 { throw error(option.key, "name at least two splits, e.g. `{ train: data/train.csv, test: data/test.csv }`") }
             case "drift": _ = try choice(option.key, ["warn", "fail", "off"])
+            case "use": _ = try choice(option.key, DataUse.allCases.map(\.rawValue))
             case "case-fold": _ = try boolean(option.key)
             case "max-missing": _ = try number(option.key, in: 0...1)
             case "max-row-change", "psi-warn", "psi-fail": _ = try number(option.key, in: 0...Double.greatestFiniteMagnitude)
@@ -120,6 +121,7 @@ public struct HookEntry: Sendable, Equatable {
             default: break
             }
         }
+        if validator == "consent" { _ = try consentOverrides() }
         if validator == "consent", let kinds = try strings("require-rights") {
             for kind in kinds where ArtifactKind(rawValue: kind) == nil {
                 throw error("require-rights", "unknown artifact kind '\(kind)'; kinds are \(ArtifactKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -151,7 +153,7 @@ public struct ProjectConfig: Sendable, Equatable {
         "quality": ["path": true, "max-missing": false, "max-duplicate-rows": false, "max-row-change": false,
                     "psi-warn": false, "psi-fail": false, "psi-bins": false],
         "pii": ["path": true],
-        "consent": ["require-rights": false, "path": false],
+        "consent": ["require-rights": false, "path": false, "use": false, "allow": false],
         "command": ["run": true, "args": false, "timeout": false, "path": false],
     ]
 

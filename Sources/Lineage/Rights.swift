@@ -51,7 +51,11 @@ extension Repository {
     /// recorded run's inputs and outputs, and the commit in which each withdrawal was recorded.
     func rightsGraph(includeStaged: Bool = false) throws -> (graph: RightsGraph, head: [PathKey: Pointer]) {
         var graph = RightsGraph()
-        guard let head = try headCommit() else { return (graph, [:]) }
+        guard let head = try headCommit() else {
+            // Before the first commit only staged records exist.
+            if includeStaged { for (p, r) in try stagedRights() { graph.facts[p] = r.facts } }
+            return (graph, [:])
+        }
         let tree = try git.commit(head).tree
         var records = try rightsRecords(inTree: tree)
         if includeStaged { for (p, r) in try stagedRights() { records[p] = r } }
