@@ -137,6 +137,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public static let recordPath = "lineage.yaml"
 
     public var preCommit: [HookEntry] = []
+    /// `run: { require-clean-code: true }`: `lineage run` refuses a dirty code tree or none.
+    public var requireCleanCode = false
     /// The file's bytes (empty when there is none).
     public var bytes: [UInt8] = []
 
@@ -200,8 +202,21 @@ public struct ProjectConfig: Sendable, Equatable {
                     }
                     config.preCommit = try parseHooks(list, stage: stage, file: file)
                 }
+            case "run":
+                guard case .map(let options, _) = value else {
+                    throw ConfigError(file: file, line: value.line, key: "run", message: "must be a mapping, e.g. `run: { require-clean-code: true }`")
+                }
+                for option in options {
+                    guard option.key == "require-clean-code" else {
+                        throw ConfigError(file: file, line: option.keyLine, key: "run.\(option.key)", message: "unknown option" + suggest(option.key, ["require-clean-code"]) + "; run takes: require-clean-code")
+                    }
+                    guard case .scalar(let s, _) = option.value, ["true", "false"].contains(s) else {
+                        throw ConfigError(file: file, line: option.value.line, key: "run.require-clean-code", message: "expected true or false")
+                    }
+                    config.requireCleanCode = s == "true"
+                }
             default:
-                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks"]) + "; lineage.yaml has `hooks:`")
+                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks", "run"]) + "; lineage.yaml has `hooks:` and `run:`")
             }
         }
         return config

@@ -17,9 +17,12 @@ public struct RunRequest: Sendable {
     public var message: String?
     /// Skip the pre-commit hooks on the outputs (recorded in the signed commit).
     public var noVerify: Bool
+    /// Refuse to run on a dirty code tree or outside a git repository; nil: lineage.yaml's `run: { require-clean-code }`.
+    public var requireCleanCode: Bool? = nil
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
-                noVerify: Bool = false) {
+                noVerify: Bool = false, requireCleanCode: Bool? = nil) {
+        self.requireCleanCode = requireCleanCode
         self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
         self.noVerify = noVerify
     }
@@ -73,6 +76,20 @@ extension Repository {
         let who = try identity(now: startSeconds)
         let principals = try checkSigner(key, parent: try headCommit(), now: startSeconds)
 
+        // The code that runs is the code as it is now: captured before the command, and refused
+        // here (before anything runs) when a clean code tree is required.
+        let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
+        let requireClean = try request.requireCleanCode ?? projectConfig().requireCleanCode
+        if let code, code.dirty {
+            let what = "the code has uncommitted changes: the run records commit \(code.commit.map { String($0.prefix(12)) } ?? "(none yet)") plus the digest of `git diff HEAD` (sha256:\(code.diffSHA256?.hex.prefix(12) ?? "?")), not the diff itself"
+            if requireClean { throw LineageError.invalidArgument(what + " — commit the code first (require-clean-code is set)") }
+            warn(what + "; commit the code first to make this run reproducible")
+        } else if code == nil {
+            let what = "\(cwd) is not inside a git repository: no code version is recorded, only the command line"
+            if requireClean { throw LineageError.invalidArgument(what + " — run it from the code's git work tree (require-clean-code is set)") }
+            warn(what + "; run it from the code's git work tree to record which code ran")
+        }
+
         var before: [PathKey: (stat: FileStat, digest: Digest)] = [:]
         for f in inputs { before[PathKey(f.path)] = (f.stat, try hashFile(root + "/" + f.path)) }
 
@@ -106,7 +123,6 @@ extension Repository {
             records[PathKey(path)] = frozen
             environment.captures.append(EnvironmentCapture(kind: "pip", sha256: digest, size: UInt64(frozen.count), record: RecordTree.directory + "/" + path))
         }
-        let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
 
         // Stage inputs and outputs; put the staging index back if anything below fails.
         let savedIndex = FileManager.default.contents(atPath: layout.stagingIndex)

@@ -78,6 +78,8 @@ public struct InitReport: Codable, Sendable {
     public let fingerprint: String?
     /// Set when no usable key could be arranged; the user must configure one before committing.
     public let keyProblem: String?
+    /// The `.gitignore` lineage keeps its block in, when the project is inside a git work tree.
+    public var gitignore: String? = nil
 }
 
 extension Repository {
