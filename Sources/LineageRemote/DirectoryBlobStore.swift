@@ -240,7 +240,7 @@ public final class DirectoryBlobStore: BlobStore {
         } else {
             guard rename(temp, path) == 0 else { throw RemoteError.io(path: path, operation: "rename", errno: errno) }
         }
-        do { try LocalFiles.fsyncDirectory(LocalFiles.directoryOf(path)) } catch {}
+        try LocalFiles.fsyncDirectory(LocalFiles.directoryOf(path))
         var st = stat()
         guard lstat(path, &st) == 0 else { throw RemoteError.io(path: path, operation: "stat", errno: errno) }
         return .written(etag: Self.etag(st))

@@ -34,11 +34,15 @@ enum LocalFiles {
         return out
     }
 
+    /// fsync a directory so renames and unlinks in it are durable.
     static func fsyncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw RemoteError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw RemoteError.io(path: path, operation: "fsync", errno: errno) }
+        // Some network filesystems cannot fsync a directory (EINVAL): their renames are synchronous.
+        guard fsync(fd) == 0 || errno == EINVAL || errno == ENOTSUP else {
+            throw RemoteError.io(path: path, operation: "fsync", errno: errno)
+        }
     }
 
     static func directoryOf(_ path: String) -> String {

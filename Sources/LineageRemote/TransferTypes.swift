@@ -9,7 +9,8 @@ public struct RemoteContentOptions: Sendable, Equatable {
     /// …as long as the unwanted bytes read with them stay within this fraction of the wanted ones
     /// (so a download never reads more than 1 + maxWaste times what it asked for).
     public var maxWaste: Double
-    /// No single ranged read is made longer than this (unless one object is).
+    /// No single ranged read is made longer than this (unless one object is): bounds the memory of
+    /// a download (`jobs` ranges at a time) and spreads one big pack over several parallel reads.
     public var maxRangeSize: UInt64
     /// Packs up to this size are built in memory; larger ones in a temporary file, streamed to the store.
     public var memoryPackLimit: UInt64
@@ -20,7 +21,7 @@ public struct RemoteContentOptions: Sendable, Equatable {
     /// writer's clock was behind.
     public var clockSkewHours: Int
 
-    public init(packSize: UInt64 = 64 << 20, mergeGap: UInt64 = 1 << 20, maxWaste: Double = 0.25, maxRangeSize: UInt64 = 64 << 20,
+    public init(packSize: UInt64 = 64 << 20, mergeGap: UInt64 = 1 << 20, maxWaste: Double = 0.25, maxRangeSize: UInt64 = 16 << 20,
                 memoryPackLimit: UInt64 = 8 << 20, localPackBytes: UInt64 = 256 << 20, clockSkewHours: Int = 24) {
         self.packSize = packSize; self.mergeGap = mergeGap; self.maxWaste = maxWaste; self.maxRangeSize = maxRangeSize
         self.memoryPackLimit = memoryPackLimit; self.localPackBytes = localPackBytes; self.clockSkewHours = clockSkewHours

@@ -169,6 +169,55 @@ import LineageStore
         #expect(try check.locate(fixture.digests).missing.isEmpty)
     }
 
+    @Test func anInterruptedDownloadKeepsWhatItVerifiedAndResumes() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 17, small: 3000)
+        let remoteStore = MemoryBlobStore()
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks(512 << 10)).upload(fixture.digests, from: local)
+        let fresh = try dir.store("fresh")
+        let down = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-2", options: smallPacks(512 << 10))
+        remoteStore.failCall(4, of: [.rangeGet])
+        #expect(throws: RemoteError.self) { try down.download(fixture.digests, into: fresh, jobs: 1) }
+        let kept = fresh.allDigests().count
+        #expect(kept > 0 && kept < fixture.digests.count)
+        #expect(fresh.verify().isEmpty)
+        remoteStore.resetCounts()
+        let rest = try down.download(fixture.digests, into: fresh, jobs: 2)
+        #expect(rest.objects == fixture.digests.count - kept && rest.alreadyPresent == kept)
+        let allPackBytes = remoteStore.keys.filter { $0.hasPrefix("packs/") }.reduce(0) { $0 + remoteStore.object($1)!.count }
+        #expect(Int(remoteStore.counts.bytesRead) < allPackBytes)
+        #expect(fixture.allRead(from: fresh))
+    }
+
+    @Test func progressIsReportedOnTheCallersThread() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 18, small: 2000)
+        let remoteStore = MemoryBlobStore()
+        let caller = Thread.current
+        var seen: [TransferProgress] = []
+        var elsewhere = 0
+        let remote = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks(256 << 10))
+        let up = try remote.upload(fixture.digests, from: local, jobs: 4) { p in
+            seen.append(p)
+            if Thread.current !== caller { elsewhere += 1 }
+        }
+        #expect(!seen.isEmpty && elsewhere == 0)
+        #expect(seen.last == TransferProgress(objects: fixture.digests.count, totalObjects: fixture.digests.count,
+                                              bytes: up.bytes, totalBytes: up.bytes))
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.objects <= $1.objects && $0.bytes <= $1.bytes })
+        seen = []
+        let fresh = try dir.store("fresh")
+        let down = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-2", options: smallPacks(256 << 10))
+            .download(fixture.digests, into: fresh, jobs: 4) { p in
+                seen.append(p)
+                if Thread.current !== caller { elsewhere += 1 }
+            }
+        #expect(elsewhere == 0)
+        #expect(seen.last?.objects == fixture.digests.count && seen.last?.bytes == down.bytes)
+    }
+
     // MARK: - Partial downloads and request counts
 
     @Test func aPartialDownloadReadsLittleMoreThanItAsks() throws {
