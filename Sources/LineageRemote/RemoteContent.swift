@@ -108,6 +108,7 @@ public final class RemoteContent: @unchecked Sendable {
         let jobsRunner = ParallelJobs()
         try LocalFiles.makeDirectories(cacheDirectory + "/tmp")
         try LocalFiles.makeDirectories(cacheDirectory + "/pending")
+        removeTemporaryPacksOfDeadProcesses()
         try jobsRunner.run(count: plan.count, jobs: jobs, work: { [self] i in
             let pack = try self.sendPack(plan[i].objects, from: local, via: s)
             sent.set(i, pack)
@@ -286,6 +287,16 @@ public final class RemoteContent: @unchecked Sendable {
             out.append(index.packs[0])
         }
         return out
+    }
+
+    /// Temporary pack files (`tmp/pack-<pid>-<random>`) left by uploads whose process is gone.
+    private func removeTemporaryPacksOfDeadProcesses() {
+        let dir = cacheDirectory + "/tmp"
+        for name in (try? LocalFiles.names(in: dir)) ?? [] {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "pack", let pid = pid_t(parts[1]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
     }
 
     private struct PlannedPack: Sendable { var objects: [StoredObjectInfo]; var size: UInt64 }

@@ -363,6 +363,36 @@ import LineageStore
         #expect(fresh.allDigests().isEmpty)
     }
 
+    /// The same refusals over a directory remote whose files were damaged on disk.
+    @Test func aDamagedDirectoryRemoteIsRefused() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 19, small: 1200)
+        let remoteStore = DirectoryBlobStore(root: dir.subdirectory("remote"))
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks()).upload(fixture.digests, from: local)
+        let packs = try remoteStore.list(prefix: "packs/", startAfter: nil)
+        #expect(packs.count >= 2)
+        // One pack loses its second half, another gets a byte flipped near its end.
+        let first = dir.path + "/remote/" + packs[0].key, second = dir.path + "/remote/" + packs[1].key
+        chmod(first, 0o644); chmod(second, 0o644)
+        #expect(truncate(first, off_t(packs[0].size / 2)) == 0)
+        var bytes = [UInt8](FileManager.default.contents(atPath: second)!)
+        bytes[bytes.count - 3] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: second))
+        for (i, key) in [packs[0].key, packs[1].key].enumerated() {
+            let fresh = try dir.store("fresh-\(i)")
+            let down = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-\(i)", options: smallPacks())
+            let inPack = try RemoteIndex.decode(try remoteStore.get(try remoteStore.list(prefix: "index/", startAfter: nil)[0].key),
+                                                key: "index", location: "l").packs.first { $0.key == key }!
+            let error = try #require(throws: RemoteError.self) {
+                try down.download(Set(inPack.entries.map(\.digest)), into: fresh, jobs: 2)
+            }
+            #expect(damage(error)?.key == key)
+            #expect(error.description.contains(remoteStore.location))
+            #expect(fresh.verify().isEmpty)
+        }
+    }
+
     @Test func aNewerFormatIsRefused() throws {
         let dir = ScratchDir()
         let local = try dir.store()
