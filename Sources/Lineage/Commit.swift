@@ -10,6 +10,8 @@ public struct CommitResult: Codable, Sendable {
     public var hooks: HooksReport? = nil
     /// True when the commit skipped the hooks with `--no-verify` (and says so in its signed records).
     public var noVerify: Bool = false
+    /// Besides files: what else this commit changes (`lineage.yaml`, `allowed_signers`, `rights`).
+    public var alsoChanged: [String] = []
 }
 
 extension Repository {
@@ -74,10 +76,14 @@ extension Repository {
                 return below.isEmpty ? nil : DirectoryDigest.of(below)
             }
             clock.mark("rights")
+            let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
+            let configChanged = try head.map { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) ?? [] != config.bytes } ?? false
+            let rightsChanged = !pendingRights.isEmpty
+            var alsoChanged: [String] = []
+            if configChanged { alsoChanged.append(ProjectConfig.fileName) }
+            if trustChanged { alsoChanged.append("allowed_signers") }
+            if rightsChanged { alsoChanged.append("rights") }
             if requireChanges {
-                let trustChanged = try head.map { (try trustText(ofCommit: $0) ?? "") != (try workingTrustText()) } ?? false
-                let configChanged = try head.map { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) ?? [] != config.bytes } ?? false
-                let rightsChanged = !pendingRights.isEmpty
                 if (head != nil && changedList.isEmpty && !trustChanged && !configChanged && !rightsChanged) || (head == nil && staged.isEmpty) {
                     throw LineageError.nothingToCommit
                 }
@@ -144,7 +150,7 @@ extension Repository {
             if git.estimatedLooseObjects() > Repository.autoPackLoose || git.packCount() > Repository.autoPackLimit { _ = try? git.repack(all: false) }
             clock.mark("auto repack")
             return CommitResult(commit: id.hex, branch: ref == "HEAD" ? nil : ref.replacingOccurrences(of: "refs/heads/", with: ""),
-                                filesChanged: changed, hooks: hooks, noVerify: noVerify)
+                                filesChanged: changed, hooks: hooks, noVerify: noVerify, alsoChanged: alsoChanged)
         }
     }
 

@@ -26,8 +26,13 @@ public struct DiffResult: Codable, Sendable {
 }
 
 extension Repository {
-    /// Differences between two commits, or between a commit and the working directory when `to` is nil.
-    public func diff(from: String, to: String?) throws -> DiffResult {
+    /// Differences between two commits, or between a commit and the working directory when `to` is nil;
+    /// with `paths`, only files at or below them (relative to `cwd`).
+    public func diff(from: String, to: String?, paths: [String] = [], cwd: String? = nil) throws -> DiffResult {
+        let prefixes = try paths.map { p -> String in
+            if let cwd { return try resolve(p, cwd: realPath(cwd) ?? cwd).relative }
+            return p
+        }
         let a = try resolveRevision(from)
         let left = try files(ofCommit: a)
         var right: [PathKey: ObjectID] = [:]
@@ -61,6 +66,7 @@ extension Repository {
         var entries: [DiffEntry] = []
         for key in Set(left.keys).union(right.keys).sorted() {
             let path = key.string
+            if !prefixes.isEmpty, !prefixes.contains(where: { path.isPath(within: $0) }) { continue }
             let l = left[key], r = right[key]
             if let ws = worktreeSides[key] {
                 let old = try l.map { try side(of: $0) }

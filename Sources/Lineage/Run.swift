@@ -53,6 +53,9 @@ extension Repository {
         guard !name.isEmpty, !name.contains(where: \.isNewline), name.count <= 200 else {
             throw LineageError.invalidArgument("the run needs a --name of one line (at most 200 characters), e.g. --name train")
         }
+        guard !request.outputs.isEmpty else {
+            throw LineageError.invalidArgument("a run records what its command produces: declare each file or directory it writes with -o (e.g. -o models/model.bin); to track files without running anything, use `lineage add`")
+        }
         guard !request.argv.isEmpty else {
             throw LineageError.invalidArgument("no command to run — put it after `--`, e.g. lineage run --name train -i data.csv -o model.bin -- python train.py")
         }

@@ -24,6 +24,7 @@ struct Commit: RepositoryCommand {
         if global.quiet { return Output.line(result.commit) }
         let subject = message.split(separator: "\n").first.map(String.init) ?? ""
         Output.line("[\(result.branch ?? "detached HEAD") \(result.commit.prefix(12))] \(subject)")
-        Output.line(" \(result.filesChanged) file(s) changed" + (result.noVerify ? "; hooks skipped (--no-verify, recorded)" : ""))
+        let also = result.alsoChanged.isEmpty ? "" : (result.filesChanged == 0 ? "; only " : "; also ") + result.alsoChanged.joined(separator: ", ") + " changed"
+        Output.line(" \(result.filesChanged) file(s) changed" + also + (result.noVerify ? "; hooks skipped (--no-verify, recorded)" : ""))
     }
 }

@@ -7,9 +7,10 @@ struct Diff: RepositoryCommand {
     @OptionGroup var output: JSONOption
     @Argument(help: "The old revision.") var from: String
     @Argument(help: "The new revision (default: the working directory).") var to: String?
+    @Argument(parsing: .postTerminator, help: "Only these paths (files or directories), after --.") var paths: [String] = []
 
     func run(in repository: Repository) throws {
-        let result = try repository.diff(from: from, to: to)
+        let result = try repository.diff(from: from, to: to, paths: paths, cwd: global.cwd)
         if output.json { return try Output.json(result) }
         for e in result.entries { Output.line(Diff.describe(e)) }
         if result.entries.isEmpty && !global.quiet { Output.line("No differences.") }

@@ -10,8 +10,23 @@ struct GraphOutputOptions: ParsableArguments {
     @Option(help: "Follow at most this many runs back (trace) or forward (impact).") var depth: Int?
     @Flag(help: "Print the graph as JSON (Schemas/lineage-graph.schema.json).") var json = false
     @Option(help: ArgumentHelp("tree (default), dot, mermaid, prov-json or openlineage.", valueName: "format")) var format: GraphFormat = .tree
+    @Option(help: ArgumentHelp("List only the artifact versions of this kind: dataset, model, code, environment, report, other.", valueName: "kind")) var kind: String?
 
     func print(_ graph: LineageSubgraph) throws {
+        if let kind {
+            // "Which model versions used raw v1?": the artifact versions of one kind, one per line.
+            let found = graph.nodes.filter { $0.kind == .artifact && $0.attributes["artifactKind"] == kind && !graph.roots.contains($0.id) }
+                .sorted { ($0.attributes["path"] ?? "", $0.attributes["sha256"] ?? "") < ($1.attributes["path"] ?? "", $1.attributes["sha256"] ?? "") }
+            struct Listed: Encodable { var path: String; var sha256: String; var size: Int?; var commit: String? }
+            let listed = found.map { Listed(path: $0.attributes["path"] ?? "", sha256: "sha256:" + ($0.attributes["sha256"] ?? ""),
+                                            size: $0.attributes["size"].flatMap { Int($0) }, commit: $0.attributes["commit"]) }
+            if json {
+                struct KindJSON: Encodable { var schema = "artifact-list.schema.json"; var kind: String; var artifacts: [Listed] }
+                return try Output.json(KindJSON(kind: kind, artifacts: listed))
+            }
+            for a in listed { Output.line("\(a.path)  \(a.sha256.prefix(19))" + (a.commit.map { "  first committed in \($0.prefix(12))" } ?? "")) }
+            return
+        }
         if json { return Output.write(try GraphRenderer.json(graph)) }
         let color = format == .tree && Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         var text = try GraphRenderer.render(graph, format: format, color: color)
@@ -21,6 +36,8 @@ struct GraphOutputOptions: ParsableArguments {
 
     func validate() throws {
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+        let kinds = ["dataset", "model", "code", "environment", "report", "other"]
+        if let kind, !kinds.contains(kind) { throw ValidationError("--kind must be one of \(kinds.joined(separator: ", ")), not '\(kind)'") }
     }
 }
 

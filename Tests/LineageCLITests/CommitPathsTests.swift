@@ -26,7 +26,7 @@ struct CommitPathsTests {
         "rights set": .recordsOnly(["rights", "set", "data/notes.csv", "--license", "CC0-1.0"]),
         "consent withdraw": .recordsOnly(["consent", "withdraw", "data/notes.csv", "--reason", "request 7"]),
         "erase": .recordsOnly(["erase", "data/notes.csv", "--reason", "request 8"]),
-        "init": .neverCommits, "add": .neverCommits, "status": .neverCommits, "log": .neverCommits, "show": .neverCommits,
+        "init": .neverCommits, "add": .neverCommits, "restore": .neverCommits, "status": .neverCommits, "log": .neverCommits, "show": .neverCommits,
         "ls-files": .neverCommits, "cat": .neverCommits, "checkout": .neverCommits, "diff": .neverCommits, "verify": .neverCommits,
         "gc": .neverCommits, "config": .neverCommits, "key generate": .neverCommits, "trust list": .neverCommits,
         "attest": .neverCommits, "trace": .neverCommits, "impact": .neverCommits, "reindex": .neverCommits, "report": .neverCommits,
