@@ -471,6 +471,52 @@ import LineageStore
         #expect(remoteStore.counts[.get] == 2)
     }
 
+    /// An index object named earlier than the listing window (a writer whose clock was behind) is
+    /// missed by the cheap listing but found by the full one a miss triggers.
+    @Test func anIndexFromABackwardClockIsFoundWhenSomethingIsMissing() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 20, small: 40)
+        let sorted = fixture.digests.sorted()
+        let remoteStore = MemoryBlobStore()
+        let alice = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/alice")
+        _ = try alice.upload(Set(sorted[0..<20]), from: local)
+        // Bob, two days behind, uploads the rest: move his index object back in time.
+        let bob = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/bob")
+        let bobs = try #require(try bob.upload(Set(sorted[20...]), from: local).indexKey)
+        let bytes = remoteStore.object(bobs)!
+        try remoteStore.delete([bobs])
+        remoteStore.setObject(RemoteLayout.indexKey(time: Date().addingTimeInterval(-2 * 86400), bytes: bytes), bytes)
+        remoteStore.resetCounts()
+        #expect(try alice.locate(Set(sorted[0..<20])).missing.isEmpty)
+        #expect(remoteStore.counts[.list] == 1)
+        #expect(try alice.locate(fixture.digests).missing.isEmpty)
+        #expect(remoteStore.counts[.list] == 3)
+        let fresh = try dir.store("fresh")
+        #expect(try alice.download(fixture.digests, into: fresh).objects == fixture.digests.count)
+    }
+
+    @Test func emptyAndPackSizedObjectsTravel() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let packSize: UInt64 = 64 << 10
+        var r = TestRandom(state: 1)
+        // Empty; filling a pack exactly; bigger than a pack; tiny; compressible and bigger than a ranged read.
+        let objects: [[UInt8]] = [[], r.bytes(Int(packSize) - 8 - 41), r.bytes(Int(packSize)), r.bytes(10), r.text(300_000)]
+        let writer = try local.beginWrite()
+        for o in objects { try o.withUnsafeBytes { _ = try writer.put($0, digest: Digest.of(o)) } }
+        try writer.finish()
+        let digests = Set(objects.map { Digest.of($0) })
+        let remoteStore = MemoryBlobStore()
+        let options = RemoteContentOptions(packSize: packSize, maxRangeSize: 32 << 10, memoryPackLimit: 16 << 10)
+        let up = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: options).upload(digests, from: local)
+        #expect(up.packs >= 3)
+        let fresh = try dir.store("fresh")
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-2", options: options).download(digests, into: fresh, jobs: 3)
+        for o in objects { #expect(try fresh.read(Digest.of(o)) == o) }
+        #expect(fresh.verify().isEmpty)
+    }
+
     @Test func indexObjectsAreCheckedWhenParsed() throws {
         let e = RemotePackEntry(digest: Digest.of([1]), offset: 8, storedLength: 1, rawLength: 1, compressed: false)
         let good = RemoteIndex(packs: [RemotePack(entries: [e])])
