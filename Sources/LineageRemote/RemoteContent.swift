@@ -186,7 +186,12 @@ public final class RemoteContent: @unchecked Sendable {
     private func checkFormat(_ s: CountingBlobStore) throws -> Bool {
         if lock.withLock({ formatSeen }) { return true }
         let bytes: [UInt8]
-        do { bytes = try s.get(RemoteLayout.formatKey) } catch RemoteError.notFound { return false }
+        do { bytes = try s.get(RemoteLayout.formatKey) } catch RemoteError.notFound {
+            // No format document: a new (or emptied) remote, whose index objects, if any, were
+            // left by a writer that had not finished its first upload. Forget what the cache says.
+            try forgetCachedIndexes()
+            return false
+        }
         guard let version = RemoteLayout.parseFormat(bytes) else {
             throw RemoteError.damaged(location: location, key: RemoteLayout.formatKey,
                                       detail: "not a lineage format document (expected {\"format\": <number>})")
@@ -240,6 +245,11 @@ public final class RemoteContent: @unchecked Sendable {
         let startAfter = full ? nil : newest.flatMap { RemoteLayout.indexKey($0, minusHours: options.clockSkewHours) }
         let listed = try s.list(prefix: RemoteLayout.indexPrefix, startAfter: startAfter)
         let listedKeys = Set(listed.map(\.key))
+        // The newest index object known is gone: the remote lost objects (emptied, recreated, or
+        // rolled back). Do not trust the cache; see what is really there.
+        if !full, let newest, !listedKeys.contains(newest) {
+            return try refresh(full: true, via: s, jobs: jobs)
+        }
         if full {
             let gone = lock.withLock { known.indexKeys.subtracting(listedKeys) }
             if !gone.isEmpty {
@@ -262,6 +272,13 @@ public final class RemoteContent: @unchecked Sendable {
             }
             try remember(try RemoteIndex.decode(bytes, key: key, location: location), bytes: bytes, key: key)
         }
+    }
+
+    /// Empties the cache of index objects and what was learnt from them.
+    private func forgetCachedIndexes() throws {
+        let dir = cacheDirectory + "/index"
+        for name in try LocalFiles.names(in: dir) { unlink(dir + "/" + name) }
+        lock.withLock { known = KnownContent(); cacheLoaded = true }
     }
 
     /// Adds an index object to what is known and to the cache.

@@ -114,6 +114,27 @@ import LineageStore
         #expect(remoteStore.counts.bytesWritten == 0 && written > 0)
     }
 
+    /// A remote that lost its objects (emptied, recreated, rolled back) is not taken to hold what
+    /// the cache of its index objects says: the next upload sends everything again.
+    @Test func aRemoteThatLostItsObjectsIsNotTrustedFromTheCache() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 21, small: 300)
+        let remoteStore = MemoryBlobStore()
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache").upload(fixture.digests, from: local)
+        // Emptied but for its format document.
+        try remoteStore.delete(remoteStore.keys.filter { $0 != RemoteLayout.formatKey })
+        let again = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache").upload(fixture.digests, from: local)
+        #expect(again.objects == fixture.digests.count)
+        // Emptied entirely.
+        try remoteStore.delete(remoteStore.keys)
+        let third = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache").upload(fixture.digests, from: local)
+        #expect(third.objects == fixture.digests.count)
+        try expectEveryIndexedPackIsThere(remoteStore, dir: dir)
+        #expect(remoteStore.keys.filter { $0.hasPrefix("index/") }.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/cache/index").count == 1)
+    }
+
     @Test func anInterruptedUploadIsFinishedByRunningItAgain() throws {
         let dir = ScratchDir()
         let local = try dir.store()
