@@ -411,39 +411,126 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Reads one range and stores each object in it once checked. Returns the objects stored.
     private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore) throws -> Int {
-        let got: [UInt8]
-        do {
-            got = try s.get(r.key, ranges: [r.range]).first ?? []
-        } catch RemoteError.notFound {
-            throw RemoteError.damaged(location: location, key: r.key,
-                detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
-        }
+        let got = try read(r, via: s)
         var stored = 0
         for e in r.entries {
-            let start = Int(e.offset - r.range.lowerBound)
-            let payloadStart = start + RemoteLayout.entryHeaderSize
-            let end = Int(e.end - r.range.lowerBound)
-            guard end <= got.count else {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "the pack is truncated: object sha256:\(e.digest.hex) ends at byte \(e.end), the remote served bytes up to \(r.range.lowerBound + UInt64(got.count)) (the index object \(r.indexKey) gives the pack \(r.packSize) bytes)")
-            }
-            guard got[start..<payloadStart].elementsEqual(e.entryHeader) else {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "object sha256:\(e.digest.hex) at offset \(e.offset): the pack's entry header disagrees with the index object \(r.indexKey)")
-            }
-            let object: VerifiedObject
-            do {
-                object = try VerifiedObject.check(payload: got[payloadStart..<end], compressed: e.compressed,
-                                                  rawLength: Int(e.rawLength), digest: e.digest, source: r.key)
-            } catch {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "object sha256:\(e.digest.hex) at offset \(e.offset) does not hash to its name (wrong bytes\(e.compressed ? " or a damaged zlib stream" : ""))")
-            }
-            try sink.put(object)
+            try sink.put(try examine(e, in: got, of: r).get())
             stored += 1
         }
         return stored
     }
+
+    /// The bytes of a planned range; a pack that is not there is damage (an index names it).
+    private func read(_ r: PlannedRange, via s: CountingBlobStore) throws -> [UInt8] {
+        do {
+            return try s.get(r.key, ranges: [r.range]).first ?? []
+        } catch RemoteError.notFound {
+            throw RemoteError.damaged(location: location, key: r.key,
+                detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+        }
+    }
+
+    /// Checks one object of a range read: it was served whole, its entry header is the one the
+    /// index gives, its bytes (inflated when compressed) hash to its digest.
+    private func examine(_ e: RemotePackEntry, in got: [UInt8], of r: PlannedRange) -> Result<VerifiedObject, RemoteError> {
+        let start = Int(e.offset - r.range.lowerBound)
+        let payloadStart = start + RemoteLayout.entryHeaderSize
+        let end = Int(e.end - r.range.lowerBound)
+        guard end <= got.count else {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "the pack is truncated: object sha256:\(e.digest.hex) ends at byte \(e.end), the remote served bytes up to \(r.range.lowerBound + UInt64(got.count)) (the index object \(r.indexKey) gives the pack \(r.packSize) bytes)"))
+        }
+        guard got[start..<payloadStart].elementsEqual(e.entryHeader) else {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "object sha256:\(e.digest.hex) at offset \(e.offset): the pack's entry header disagrees with the index object \(r.indexKey)"))
+        }
+        do {
+            return .success(try VerifiedObject.check(payload: got[payloadStart..<end], compressed: e.compressed,
+                                                     rawLength: Int(e.rawLength), digest: e.digest, source: r.key))
+        } catch {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "object sha256:\(e.digest.hex) at offset \(e.offset) does not hash to its name (wrong bytes\(e.compressed ? " or a damaged zlib stream" : ""))"))
+        }
+    }
+
+    // MARK: - Checking the remote
+
+    /// Checks that every pack the remote's index objects name is there with the size they give (a
+    /// HEAD each, after reading every index object not seen yet) and, with `readPacks`, reads every
+    /// pack (in ranges of at most `maxRangeSize`) and checks every object in it as a download would.
+    /// Lists no data. Returns what is wrong, by key (empty when all is well); throws only when the
+    /// remote cannot be read (unreachable, denied, a damaged index object, a newer format).
+    /// `progress` (packs' objects and bytes checked) runs on the calling thread.
+    public func check(readPacks: Bool = false, jobs: Int = 8,
+                      progress: ((TransferProgress) -> Void)? = nil) throws -> [RemoteProblem] {
+        let s = CountingBlobStore(store)
+        guard try checkFormat(s) else { return [] }
+        try refresh(full: true, via: s, jobs: jobs)
+        // Every pack with its whole chunk table (the cached index objects have them all).
+        var byID: [String: (pack: RemotePack, indexKey: String)] = [:]
+        for key in lock.withLock({ known.indexKeys }).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let bytes = try LocalFiles.readIfPresent(cachePath(indexKey: key)) else { continue }
+            for p in try RemoteIndex.decode(bytes, key: key, location: location).packs where byID[p.id] == nil { byID[p.id] = (p, key) }
+        }
+        let packs = byID.values.sorted { $0.pack.id < $1.pack.id }
+        let total = packs.reduce(TransferProgress()) {
+            TransferProgress(objects: 0, totalObjects: $0.totalObjects + $1.pack.entries.count, bytes: 0, totalBytes: $0.totalBytes + $1.pack.size)
+        }
+        let tracker = ProgressTracker(total)
+        let problems = ResultSlots<[RemoteProblem]>(count: packs.count)
+        let runner = ParallelJobs()
+        try runner.run(count: packs.count, jobs: jobs, work: { [self] i in
+            let (pack, indexKey) = packs[i]
+            problems.set(i, try self.check(pack, namedBy: indexKey, readingIt: readPacks, via: s))
+            tracker.add(objects: pack.entries.count, bytes: pack.size)
+            runner.reportProgress()
+        }, onProgress: { progress?(tracker.current) })
+        return problems.values.flatMap { $0 ?? [] }
+    }
+
+    private func check(_ pack: RemotePack, namedBy indexKey: String, readingIt: Bool, via s: CountingBlobStore) throws -> [RemoteProblem] {
+        guard let info = try s.head(pack.key) else {
+            return [RemoteProblem(key: pack.key, objects: pack.entries.map(\.digest),
+                                  detail: "the index object \(indexKey) names this pack but the remote has no such pack")]
+        }
+        guard info.size == pack.size else {
+            return [RemoteProblem(key: pack.key, objects: pack.entries.map(\.digest),
+                                  detail: "the pack has \(info.size) bytes, the index object \(indexKey) gives \(pack.size)")]
+        }
+        guard readingIt else { return [] }
+        var problems: [RemoteProblem] = []
+        var first = 0
+        while first < pack.entries.count {
+            var last = first
+            while last + 1 < pack.entries.count && pack.entries[last + 1].end - pack.entries[first].offset <= options.maxRangeSize { last += 1 }
+            let entries = Array(pack.entries[first...last])
+            let r = PlannedRange(key: pack.key, packSize: pack.size, indexKey: indexKey,
+                                 range: entries[0].offset..<entries[entries.count - 1].end, entries: entries)
+            let got = try read(r, via: s)
+            for e in entries {
+                if case .failure(let error) = examine(e, in: got, of: r), case .damaged(_, _, let detail) = error {
+                    problems.append(RemoteProblem(key: pack.key, objects: [e.digest], detail: detail))
+                }
+            }
+            first = last + 1
+        }
+        return problems
+    }
+}
+
+/// Something `RemoteContent.check` found wrong on a remote.
+public struct RemoteProblem: Sendable, Equatable, CustomStringConvertible {
+    /// The pack (or other object) at fault.
+    public let key: String
+    /// The objects it makes unreadable.
+    public let objects: [Digest]
+    public let detail: String
+
+    public init(key: String, objects: [Digest], detail: String) {
+        self.key = key; self.objects = objects; self.detail = detail
+    }
+
+    public var description: String { "\(key): \(detail)" }
 }
 
 // MARK: - Helpers

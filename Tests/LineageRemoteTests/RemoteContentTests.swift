@@ -414,6 +414,32 @@ import LineageStore
         }
     }
 
+    @Test func checkFindsMissingShortAndDamagedPacks() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 22, small: 2000)
+        let remoteStore = MemoryBlobStore()
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks()).upload(fixture.digests, from: local)
+        let checker = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-check", options: smallPacks(256 << 10))
+        #expect(try checker.check().isEmpty)
+        #expect(try checker.check(readPacks: true).isEmpty)
+        let packs = try onlyIndex(remoteStore).packs.sorted { $0.id < $1.id }
+        #expect(packs.count >= 3)
+        try remoteStore.delete([packs[0].key])
+        remoteStore.truncate(packs[1].key, to: 100)
+        let victim = packs[2].entries[7]
+        remoteStore.flipByte(of: packs[2].key, at: victim.offset + 50)
+        remoteStore.resetCounts()
+        let cheap = try checker.check()
+        #expect(remoteStore.counts[.list] == 1 && remoteStore.counts[.head] == packs.count && remoteStore.counts[.rangeGet] == 0)
+        #expect(cheap.map(\.key) == [packs[0].key, packs[1].key])
+        #expect(cheap[0].objects.count == packs[0].entries.count && cheap[1].detail.contains("100 bytes"))
+        let thorough = try checker.check(readPacks: true)
+        #expect(thorough.map(\.key) == [packs[0].key, packs[1].key, packs[2].key])
+        #expect(thorough[2].objects == [victim.digest])
+        #expect(thorough[2].description.contains(victim.digest.hex))
+    }
+
     @Test func aNewerFormatIsRefused() throws {
         let dir = ScratchDir()
         let local = try dir.store()
