@@ -427,6 +427,11 @@ public final class RemoteContent: @unchecked Sendable {
         } catch RemoteError.notFound {
             throw RemoteError.damaged(location: location, key: r.key,
                 detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+        } catch RemoteError.damaged(let where_, let key, let detail) {
+            // The store saw the damage itself (S3: a range past the end of a truncated pack): say
+            // which objects it hides and which index names them.
+            throw RemoteError.damaged(location: where_, key: key,
+                detail: "\(detail); the index object \(r.indexKey) gives the pack \(r.packSize) bytes, with object sha256:\(r.entries[0].digest.hex) at offset \(r.entries[0].offset)")
         }
     }
 

@@ -349,6 +349,23 @@ import LineageStore
         #expect(fresh.allDigests().count < fixture.digests.count)
     }
 
+    /// A store that notices the damage itself (S3 answers 416 past the end of a truncated pack)
+    /// throws `.damaged` for the pack; the refusal still names an object it hides.
+    @Test func damageTheStoreReportsNamesTheObject() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 23, small: 100)
+        let remoteStore = MemoryBlobStore()
+        _ = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache").upload(fixture.digests, from: local)
+        let pack = try onlyIndex(remoteStore).packs[0]
+        remoteStore.failCall(1, of: [.rangeGet], error: .damaged(location: "memory://test", key: pack.key, detail: "past the end"))
+        let error = try #require(throws: RemoteError.self) {
+            try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-2").download(fixture.digests, into: try dir.store("fresh"))
+        }
+        let d = try #require(damage(error))
+        #expect(d.key == pack.key && d.detail.hasPrefix("past the end;") && d.detail.contains("sha256:" + pack.entries[0].digest.hex))
+    }
+
     @Test func anIndexNamingAMissingPackIsRefused() throws {
         let dir = ScratchDir()
         let local = try dir.store()
