@@ -266,6 +266,42 @@ import LineageStore
         #expect(fresh.verify().isEmpty)
     }
 
+    /// A clone reads every chunk list, then the chunks they name: uploads keep the lists together,
+    /// so each phase takes a few ranged reads, not one per file.
+    @Test func aCloneReadsChunkListsThenChunksInFewRequests() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let files = dir.subdirectory("files")
+        var r = TestRandom(state: 24)
+        var lists = Set<Digest>(), chunks = Set<Digest>()
+        let writer = try local.beginWrite()
+        for i in 0..<1500 {
+            let path = files + "/f\(i)"
+            try Data(i % 3 == 0 ? r.text(200 + i) : r.bytes(1000 + 7 * i)).write(to: URL(fileURLWithPath: path))
+            let result = try local.ingest(file: path, into: writer)
+            lists.insert(result.chunkListDigest)
+            chunks.formUnion(result.chunkList.entries.map(\.digest))
+        }
+        try writer.finish()
+        let remoteStore = MemoryBlobStore()
+        let up = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks())
+            .upload(lists.union(chunks), from: local)
+        #expect(up.packs >= 3)
+
+        let fresh = try dir.store("fresh")
+        let clone = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache-2", options: smallPacks())
+        remoteStore.resetCounts()
+        _ = try clone.download(lists, into: fresh)
+        #expect(remoteStore.counts[.rangeGet] <= 2)
+        var named = Set<Digest>()
+        for l in lists { named.formUnion(try fresh.chunkList(l).entries.map(\.digest)) }
+        #expect(named == chunks)
+        remoteStore.resetCounts()
+        _ = try clone.download(named, into: fresh)
+        #expect(remoteStore.counts[.rangeGet] <= up.packs + 1)
+        #expect(fresh.verify().isEmpty && fresh.allDigests().count == lists.count + chunks.count)
+    }
+
     /// 100,000 small objects: one request per pack, plus the format document (read and written)
     /// and the index object.
     @Test func manySmallObjectsTakeOneRequestPerPack() throws {
