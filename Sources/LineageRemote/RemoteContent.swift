@@ -108,7 +108,7 @@ public final class RemoteContent: @unchecked Sendable {
         let jobsRunner = ParallelJobs()
         try LocalFiles.makeDirectories(cacheDirectory + "/tmp")
         try LocalFiles.makeDirectories(cacheDirectory + "/pending")
-        removeTemporaryPacksOfDeadProcesses()
+        removeTemporaryFilesOfDeadProcesses()
         try jobsRunner.run(count: plan.count, jobs: jobs, work: { [self] i in
             let pack = try self.sendPack(plan[i].objects, from: local, via: s)
             sent.set(i, pack)
@@ -306,13 +306,16 @@ public final class RemoteContent: @unchecked Sendable {
         return out
     }
 
-    /// Temporary pack files (`tmp/pack-<pid>-<random>`) left by uploads whose process is gone.
-    private func removeTemporaryPacksOfDeadProcesses() {
-        let dir = cacheDirectory + "/tmp"
-        for name in (try? LocalFiles.names(in: dir)) ?? [] {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "pack", let pid = pid_t(parts[1]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+    /// Temporary files left in the cache by transfers whose process is gone: packs being built
+    /// (`tmp/pack-<pid>-<random>`) and atomic writes (`index/` and `pending/.tmp-<pid>-<random>`).
+    private func removeTemporaryFilesOfDeadProcesses() {
+        for (sub, prefix) in [("tmp", "pack-"), ("index", ".tmp-"), ("pending", ".tmp-")] {
+            let dir = cacheDirectory + "/" + sub
+            for name in (try? LocalFiles.names(in: dir)) ?? [] where name.hasPrefix(prefix) {
+                let parts = name.dropFirst(prefix.count).split(separator: "-")
+                guard parts.count == 2, let pid = pid_t(parts[0]) else { continue }
+                if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+            }
         }
     }
 

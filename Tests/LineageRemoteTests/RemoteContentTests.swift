@@ -168,6 +168,22 @@ import LineageStore
         #expect(fixture.allRead(from: fresh))
     }
 
+    @Test func temporaryFilesOfDeadUploadsAreRemovedFromTheCache() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 25, small: 30)
+        let cache = dir.path + "/cache"
+        let dead = "2147483646"   // above any pid_max: no such process
+        let stale = [cache + "/tmp/pack-\(dead)-1f", cache + "/index/.tmp-\(dead)-2e", cache + "/pending/.tmp-\(dead)-3d"]
+        let live = cache + "/tmp/pack-\(getpid())-4c"
+        for d in ["tmp", "index", "pending"] { try FileManager.default.createDirectory(atPath: cache + "/" + d, withIntermediateDirectories: true) }
+        for f in stale + [live] { FileManager.default.createFile(atPath: f, contents: Data([1])) }
+        _ = try RemoteContent(store: MemoryBlobStore(), cacheDirectory: cache).upload(fixture.digests, from: local)
+        for f in stale { #expect(!FileManager.default.fileExists(atPath: f), "\(f)") }
+        #expect(FileManager.default.fileExists(atPath: live))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache + "/tmp") == ["pack-\(getpid())-4c"])
+    }
+
     /// Several interruptions at different points, with parallel uploads: whatever happens, an index
     /// object never names a pack the remote lacks, and the last run completes the upload.
     @Test(arguments: [1, 2, 4, 6])
