@@ -251,10 +251,14 @@ public final class DirectoryBlobStore: BlobStore {
     /// `ifAbsent` (EEXIST means another writer won). Fsyncs the directory.
     private func publish(_ temp: String, as path: String, ifAbsent: Bool) throws -> BlobPutOutcome {
         defer { unlink(temp) }
-        if ifAbsent {
+        published: if ifAbsent {
             if link(temp, path) != 0 {
                 let e = errno
-                if e == EEXIST { return .alreadyPresent }
+                // Over NFS a retransmitted LINK whose first reply was lost answers EEXIST although
+                // the link was made: the temporary file's link count tells (2: it is ours).
+                var st = stat()
+                if e == EEXIST && !(lstat(temp, &st) == 0 && st.st_nlink == 2) { return .alreadyPresent }
+                if e == EEXIST { break published }
                 guard e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EMLINK || e == ENOSYS else {
                     throw RemoteError.io(path: path, operation: "link", errno: e)
                 }
