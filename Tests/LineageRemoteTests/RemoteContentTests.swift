@@ -255,6 +255,31 @@ import LineageStore
         #expect(seen.last?.objects == fixture.digests.count && seen.last?.bytes == down.bytes)
     }
 
+    /// Two clones push overlapping content at the same time, to memory and to a directory: both
+    /// finish, every index names packs that are there, and a third clone gets everything.
+    @Test(arguments: ["memory", "directory"])
+    func concurrentUploadersBothSucceed(backend: String) throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 26, small: 2000)
+        let sorted = fixture.digests.sorted()
+        let store: any BlobStore = backend == "memory" ? MemoryBlobStore() : DirectoryBlobStore(root: dir.subdirectory("remote"))
+        let halves = [Set(sorted[0..<1400]), Set(sorted[600...])]
+        let reports = ResultSlots<TransferReport>(count: 2)
+        let root = dir.path
+        try ParallelJobs().run(count: 2, jobs: 2, work: { i in
+            let remote = RemoteContent(store: store, cacheDirectory: root + "/cache-\(i)", options: smallPacks(256 << 10))
+            reports.set(i, try remote.upload(halves[i], from: local, jobs: 3))
+        }, onProgress: {})
+        #expect(reports.values.allSatisfy { $0 != nil })
+        let checker = RemoteContent(store: store, cacheDirectory: dir.path + "/cache-check", options: smallPacks(256 << 10))
+        #expect(try checker.check(readPacks: true).isEmpty)
+        let fresh = try dir.store("fresh")
+        _ = try checker.download(fixture.digests, into: fresh, jobs: 4)
+        #expect(fixture.allRead(from: fresh))
+        #expect(fresh.verify().isEmpty)
+    }
+
     // MARK: - Partial downloads and request counts
 
     @Test func aPartialDownloadReadsLittleMoreThanItAsks() throws {
