@@ -76,18 +76,38 @@ public final class RemoteContent: @unchecked Sendable {
     /// `progress` runs on the calling thread.
     public func upload(_ digests: Set<Digest>, from local: ContentStore, jobs: Int = 8,
                        progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        try send(digests, from: local, repairing: false, jobs: jobs, progress: progress)
+    }
+
+    /// Sends again, from `local`, the objects that `problems` (from `check`) say are unreadable on
+    /// the remote, whatever its index objects say: in new packs (one under a damaged pack's name
+    /// replaces it) named by a new index object. Downloads then read them from there (a pack found
+    /// damaged is passed over for another that holds the same objects). Objects `local` lacks are
+    /// left out: the report's `objects` says how many were sent.
+    public func repair(_ problems: [RemoteProblem], from local: ContentStore, jobs: Int = 8,
+                       progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        let unreadable = Set(problems.flatMap(\.objects))
+        let here = Set(local.storedObjects(unreadable).present.map(\.digest))
+        return try send(here, from: local, repairing: true, groups: problems.map { Set($0.objects) }, jobs: jobs, progress: progress)
+    }
+
+    /// `upload`, or with `repairing` `repair`: nothing skipped for being listed, packs replaced,
+    /// and the objects of each group (a damaged pack's) packed on their own — the same objects in
+    /// the same order make the same pack, so a missing pack is put back under its name.
+    private func send(_ digests: Set<Digest>, from local: ContentStore, repairing: Bool, groups: [Set<Digest>] = [],
+                      jobs: Int, progress: ((TransferProgress) -> Void)?) throws -> TransferReport {
         let s = CountingBlobStore(store)
         var report = TransferReport()
         let hasFormat = try checkFormat(s)
         // A remote without a format document has no index objects (the first upload writes it first).
         if hasFormat { try refresh(full: false, via: s, jobs: jobs) }
-        var toSend = digests.filter { !knows($0) }
+        var toSend = repairing ? digests : digests.filter { !knows($0) }
         report.alreadyPresent = digests.count - toSend.count
         guard !toSend.isEmpty else { report.requests = s.requests; return report }
 
         // Packs an interrupted upload sent: name them instead of sending their objects again.
         var packs: [RemotePack] = []
-        for pending in try pendingPacks() {
+        for pending in repairing ? [] : try pendingPacks() {
             guard pending.entries.contains(where: { toSend.contains($0.digest) }) else {
                 unlink(pendingPath(pending.id)); continue
             }
@@ -101,7 +121,17 @@ public final class RemoteContent: @unchecked Sendable {
         let (present, missing) = local.storedObjects(toSend)
         if let first = missing.first { throw StoreError.missingObject(first) }
         if !hasFormat { try createFormat(s) }
-        let plan = planPacks(present, in: local)
+        var planned: [PlannedPack] = []
+        if groups.isEmpty {
+            planned = planPacks(present, in: local)
+        } else {
+            var placed = Set<Digest>()
+            for g in groups {
+                let members = present.filter { g.contains($0.digest) && placed.insert($0.digest).inserted }
+                planned += planPacks(members, in: local)
+            }
+        }
+        let plan = planned
         let totalBytes = plan.reduce(UInt64(0)) { $0 + $1.size }
         let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: present.count, bytes: 0, totalBytes: totalBytes))
         let sent = ResultSlots<RemotePack>(count: plan.count)
@@ -110,7 +140,7 @@ public final class RemoteContent: @unchecked Sendable {
         try LocalFiles.makeDirectories(cacheDirectory + "/pending")
         removeTemporaryFilesOfDeadProcesses()
         try jobsRunner.run(count: plan.count, jobs: jobs, work: { [self] i in
-            let pack = try self.sendPack(plan[i].objects, from: local, via: s)
+            let pack = try self.sendPack(plan[i].objects, from: local, replacing: repairing, via: s)
             sent.set(i, pack)
             tracker.add(objects: pack.entries.count, bytes: pack.size)
             jobsRunner.reportProgress()
@@ -156,28 +186,68 @@ public final class RemoteContent: @unchecked Sendable {
             throw RemoteError.notFound(location: location, key: "content object sha256:\(first.hex)\(more), which no index object lists")
         }
 
-        let ranges = planRanges(wanted)
-        let totalBytes = ranges.reduce(UInt64(0)) { $0 + UInt64($1.range.count) }
-        let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: wanted.count, bytes: 0, totalBytes: totalBytes))
+        // Rounds: an object found damaged in one pack is read from another pack holding it (two
+        // uploads of the same content, a repair); the objects no other pack holds are fetched
+        // around, and the first damage is thrown at the end.
+        let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: wanted.count))
         let sink = LocalSink(store: local, finishEvery: options.localPackBytes)
-        let jobsRunner = ParallelJobs()
-        do {
-            try jobsRunner.run(count: ranges.count, jobs: jobs, work: { [self] i in
-                let stored = try self.fetch(ranges[i], into: sink, via: s)
-                tracker.add(objects: stored, bytes: UInt64(ranges[i].range.count))
-                jobsRunner.reportProgress()
-            }, onProgress: { progress?(tracker.current) })
-            try sink.finish()
-        } catch {
-            // Keep what was verified (a rerun then fetches only the rest); a failure here changes nothing.
-            try? sink.finish()
-            throw error
+        let unreadable = UnreadableObjects()
+        var firstDamage: RemoteError? = nil
+        var readKeys = Set<String>()
+        while true {
+            let still = wanted.filter { !local.contains($0) }
+            let (locations, impossible) = choose(still, avoiding: unreadable)
+            if locations.isEmpty {
+                if let firstDamage, impossible > 0 { throw firstDamage }
+                break
+            }
+            let ranges = planRanges(locations)
+            tracker.addTotal(bytes: ranges.reduce(UInt64(0)) { $0 + UInt64($1.range.count) })
+            readKeys.formUnion(ranges.map(\.key))
+            let jobsRunner = ParallelJobs()
+            do {
+                try jobsRunner.run(count: ranges.count, jobs: jobs, work: { [self] i in
+                    let stored = try self.fetch(ranges[i], into: sink, via: s, unreadable: unreadable)
+                    tracker.add(objects: stored, bytes: UInt64(ranges[i].range.count))
+                    jobsRunner.reportProgress()
+                }, onProgress: { progress?(tracker.current) })
+                try sink.finish()
+            } catch let error as RemoteError {
+                // Keep what was verified (a rerun then fetches only the rest).
+                try? sink.finish()
+                guard case .damaged = error else { throw error }
+                firstDamage = firstDamage ?? error
+            } catch {
+                try? sink.finish()
+                throw error
+            }
         }
         report.objects = wanted.count
-        report.bytes = totalBytes
-        report.packs = Set(ranges.map(\.key)).count
+        report.bytes = tracker.current.totalBytes
+        report.packs = readKeys.count
         report.requests = s.requests
         return report
+    }
+
+    /// Where to read each object: the first pack listing it that has not shown it unreadable, and
+    /// how many objects have no such pack left.
+    private func choose(_ digests: Set<Digest>, avoiding unreadable: UnreadableObjects) -> (locations: [KnownContent.Location], impossible: Int) {
+        let bad = unreadable.snapshot
+        return lock.withLock {
+            var out: [KnownContent.Location] = []
+            var impossible = 0
+            out.reserveCapacity(digests.count)
+            for d in digests {
+                guard let first = known.objects[d] else { impossible += 1; continue }
+                let candidates = [first] + (known.alternates[d] ?? [])
+                if let usable = candidates.first(where: { !(bad[RemoteLayout.packKey(id: known.packs[Int($0.pack)].id)]?.contains(d) ?? false) }) {
+                    out.append(usable)
+                } else {
+                    impossible += 1
+                }
+            }
+            return (out, impossible)
+        }
     }
 
     // MARK: - Format
@@ -349,7 +419,8 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Builds one pack from the local store (each object read as stored and checked) and sends it
     /// with `ifAbsent`; remembers it as pending until an index names it.
-    private func sendPack(_ objects: [StoredObjectInfo], from local: ContentStore, via s: CountingBlobStore) throws -> RemotePack {
+    private func sendPack(_ objects: [StoredObjectInfo], from local: ContentStore, replacing: Bool,
+                          via s: CountingBlobStore) throws -> RemotePack {
         let expected = objects.reduce(UInt64(RemoteLayout.packHeaderSize)) { $0 + UInt64(RemoteLayout.entryHeaderSize) + UInt64($1.storedLength) }
         let builder = try PackBuilder(inMemory: expected <= options.memoryPackLimit, directory: cacheDirectory + "/tmp")
         defer { builder.discard() }
@@ -368,9 +439,9 @@ public final class RemoteContent: @unchecked Sendable {
         }
         let pack = RemotePack(entries: entries)
         if let path = try builder.finishFile() {
-            _ = try s.put(pack.key, file: path, ifAbsent: true)
+            _ = try s.put(pack.key, file: path, ifAbsent: !replacing)
         } else {
-            _ = try s.put(pack.key, bytes: builder.bytes, ifAbsent: true)
+            _ = try s.put(pack.key, bytes: builder.bytes, ifAbsent: !replacing)
         }
         // Losing this note only means a rerun sends the pack again (ifAbsent makes that harmless).
         try? LocalFiles.writeAtomically(RemoteIndex(packs: [pack]).encoded(), to: pendingPath(pack.id))
@@ -389,10 +460,10 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Groups the wanted objects by pack and merges neighbours (gap ≤ `mergeGap`, total ≤
     /// `maxRangeSize`) into ranges.
-    private func planRanges(_ wanted: Set<Digest>) -> [PlannedRange] {
+    private func planRanges(_ locations: [KnownContent.Location]) -> [PlannedRange] {
         lock.withLock {
             var byPack: [Int: [RemotePackEntry]] = [:]
-            for d in wanted { if let l = known.objects[d] { byPack[Int(l.pack), default: []].append(l.entry) } }
+            for l in locations { byPack[Int(l.pack), default: []].append(l.entry) }
             var out: [PlannedRange] = []
             for number in byPack.keys.sorted() {
                 let pack = known.packs[number]
@@ -422,12 +493,25 @@ public final class RemoteContent: @unchecked Sendable {
     }
 
     /// Reads one range and stores each object in it once checked. Returns the objects stored.
-    private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore) throws -> Int {
-        let got = try read(r, via: s)
+    /// On damage, notes in `unreadable` what this pack cannot give (the bad object; the rest of
+    /// the range when the pack is short or missing) before throwing.
+    private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore, unreadable: UnreadableObjects) throws -> Int {
+        let got: [UInt8]
+        do { got = try read(r, via: s) } catch let error as RemoteError {
+            if case .damaged = error { unreadable.add(r.entries.map(\.digest), in: r.key) }
+            throw error
+        }
         var stored = 0
-        for e in r.entries {
-            try sink.put(try examine(e, in: got, of: r).get())
-            stored += 1
+        for (i, e) in r.entries.enumerated() {
+            switch examine(e, in: got, of: r) {
+            case .success(let object):
+                try sink.put(object)
+                stored += 1
+            case .failure(let error):
+                let truncated = Int(e.end - r.range.lowerBound) > got.count
+                unreadable.add(truncated ? r.entries[i...].map(\.digest) : [e.digest], in: r.key)
+                throw error
+            }
         }
         return stored
     }
@@ -560,6 +644,8 @@ struct KnownContent {
     var packs: [Pack] = []
     var packNumbers: [String: Int32] = [:]
     var objects: [Digest: Location] = [:]
+    /// Other packs holding an object (concurrent uploads of the same content, repairs).
+    var alternates: [Digest: [Location]] = [:]
     var indexKeys: Set<String> = []
     var newestKey: String?
 
@@ -571,11 +657,24 @@ struct KnownContent {
                 packs.append(Pack(id: p.id, size: p.size, indexKey: key))
                 packNumbers[p.id] = number
             }
-            for e in p.entries where objects[e.digest] == nil { objects[e.digest] = Location(pack: number, entry: e) }
+            for e in p.entries {
+                guard let first = objects[e.digest] else { objects[e.digest] = Location(pack: number, entry: e); continue }
+                if first.pack != number && !(alternates[e.digest]?.contains { $0.pack == number } ?? false) {
+                    alternates[e.digest, default: []].append(Location(pack: number, entry: e))
+                }
+            }
         }
         indexKeys.insert(key)
         if newestKey.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true { newestKey = key }
     }
+}
+
+/// Objects packs turned out unable to give (damaged, short, missing), by pack key.
+final class UnreadableObjects: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byPack: [String: Set<Digest>] = [:]
+    func add(_ digests: [Digest], in key: String) { lock.withLock { byPack[key, default: []].formUnion(digests) } }
+    var snapshot: [String: Set<Digest>] { lock.withLock { byPack } }
 }
 
 /// One result slot per work item, filled from worker threads.
@@ -593,6 +692,7 @@ final class ProgressTracker: @unchecked Sendable {
     private var progress: TransferProgress
     init(_ start: TransferProgress) { progress = start }
     func add(objects: Int, bytes: UInt64) { lock.withLock { progress.objects += objects; progress.bytes += bytes } }
+    func addTotal(bytes: UInt64) { lock.withLock { progress.totalBytes += bytes } }
     var current: TransferProgress { lock.withLock { progress } }
 }
 

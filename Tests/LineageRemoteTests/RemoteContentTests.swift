@@ -534,6 +534,46 @@ import LineageStore
         #expect(thorough[2].description.contains(victim.digest.hex))
     }
 
+    /// What `check` finds, `repair` sends again from a clone that has it; downloads then work:
+    /// a pack damaged at rest is passed over for the new one, a missing pack is put back.
+    @Test func repairSendsAgainWhatCheckFound() throws {
+        let dir = ScratchDir()
+        let local = try dir.store()
+        let fixture = try Fixture.make(in: local, seed: 27, small: 1500)
+        let remoteStore = MemoryBlobStore()
+        let remote = RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/cache", options: smallPacks())
+        _ = try remote.upload(fixture.digests, from: local)
+        let packs = try onlyIndex(remoteStore).packs
+        #expect(packs.count >= 2)
+        // Damage at rest: a flipped byte in one pack, another pack gone.
+        let victim = packs[0].entries[5]
+        var bytes = remoteStore.object(packs[0].key)!
+        bytes[Int(victim.offset) + 41] ^= 1
+        remoteStore.setObject(packs[0].key, bytes)
+        try remoteStore.delete([packs[1].key])
+        // "Push again" alone does not help: the index objects list everything.
+        #expect(try remote.upload(fixture.digests, from: local).objects == 0)
+        let problems = try remote.check(readPacks: true)
+        #expect(Set(problems.map(\.key)) == [packs[0].key, packs[1].key])
+        #expect(throws: RemoteError.self) { try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/c1").download(fixture.digests, into: try dir.store("f1")) }
+
+        let repaired = try remote.repair(problems, from: local)
+        #expect(repaired.objects == 1 + packs[1].entries.count)
+        // The missing pack is back under its name (same objects, same order); the damaged one stays.
+        #expect(remoteStore.object(packs[1].key) != nil)
+        #expect(try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/c2").check(readPacks: true).map(\.key) == [packs[0].key])
+        let fresh = try dir.store("fresh")
+        let report: TransferReport
+        do { report = try RemoteContent(store: remoteStore, cacheDirectory: dir.path + "/c3").download(fixture.digests, into: fresh, jobs: 3) }
+        catch { Issue.record("download after repair: \(error)"); return }
+        #expect(report.objects == fixture.digests.count)
+        #expect(fixture.allRead(from: fresh))
+        #expect(fresh.verify().isEmpty)
+        // Nothing to repair from a clone that lacks the objects.
+        let empty = try dir.store("empty")
+        #expect(try remote.repair(problems, from: empty).objects == 0)
+    }
+
     @Test func aNewerFormatIsRefused() throws {
         let dir = ScratchDir()
         let local = try dir.store()
