@@ -17,9 +17,13 @@ import Glibc
 /// - `download` reads the index objects it has not seen (listing `index/` from the newest it knows,
 ///   less `clockSkewHours`; the whole of `index/` when something wanted is not found), merges nearby
 ///   objects of a pack into few ranged reads made in parallel, and checks every object (entry
-///   header, zlib stream, SHA-256) before it is written to the local store. A damaged remote is
-///   refused with `RemoteError.damaged` naming the remote, the object key and the digest; objects
-///   verified before that are kept (finished into a local pack), nothing half-written is.
+///   header, zlib stream, SHA-256) before it is written to the local store. An object found
+///   damaged is read from another pack holding it if there is one; else, once everything else
+///   is fetched, the download is refused with `RemoteError.damaged` naming the remote, the object
+///   key and the digest. Verified objects are kept (finished into a local pack), nothing
+///   half-written is.
+/// - `check` finds missing, short (a HEAD per pack) and damaged (reading them) packs; `repair`
+///   sends their objects again from a clone that has them.
 ///
 /// `cacheDirectory` keeps copies of the index objects read (`index/`), the packs sent but not yet
 /// named by an index (`pending/`), and temporary pack files (`tmp/`); it is made when needed and
@@ -165,7 +169,8 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Fetches the objects among `digests` that `local` lacks, checking each before storing it.
     /// Throws `RemoteError.notFound` when no index object lists one of them (naming it), and
-    /// `RemoteError.damaged` for wrong bytes, a truncated pack or an index naming a missing pack.
+    /// `RemoteError.damaged` for wrong bytes, a truncated pack or an index naming a missing pack
+    /// (after fetching every object it could, and only when no other pack holds the object).
     /// `progress` runs on the calling thread.
     public func download(_ digests: Set<Digest>, into local: ContentStore, jobs: Int = 8,
                          progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
