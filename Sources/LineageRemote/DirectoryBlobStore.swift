@@ -163,6 +163,31 @@ public final class DirectoryBlobStore: BlobStore {
         return false
     }
 
+    /// Deletes the temporary files of writers that died (`.tmp-*` older than `age` seconds, in the
+    /// root and below: the pid in their name means nothing on another host, so age decides).
+    /// Returns how many were removed. For `gc`; never needed for correctness (they are never listed).
+    @discardableResult
+    public func removeStaleTemporaries(olderThan age: TimeInterval) throws -> Int {
+        try checkRoot()
+        let cutoff = Date().timeIntervalSince1970 - age
+        var removed = 0
+        func sweep(_ dir: String) {
+            guard let names = try? LocalFiles.names(in: dir) else { return }
+            for name in names {
+                let path = dir + "/" + name
+                var st = stat()
+                guard lstat(path, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    if !name.hasPrefix(".") { sweep(path) }
+                } else if name.hasPrefix(Self.temporaryPrefix), Double(st.st_mtim.tv_sec) < cutoff, unlink(path) == 0 {
+                    removed += 1
+                }
+            }
+        }
+        sweep(root)
+        return removed
+    }
+
     // MARK: - Paths and keys
 
     /// The file of a key. Keys are `/`-separated names; empty names, `.`, `..`, NUL and names
@@ -226,10 +251,14 @@ public final class DirectoryBlobStore: BlobStore {
     /// `ifAbsent` (EEXIST means another writer won). Fsyncs the directory.
     private func publish(_ temp: String, as path: String, ifAbsent: Bool) throws -> BlobPutOutcome {
         defer { unlink(temp) }
-        if ifAbsent {
+        published: if ifAbsent {
             if link(temp, path) != 0 {
                 let e = errno
-                if e == EEXIST { return .alreadyPresent }
+                // Over NFS a retransmitted LINK whose first reply was lost answers EEXIST although
+                // the link was made: the temporary file's link count tells (2: it is ours).
+                var st = stat()
+                if e == EEXIST && !(lstat(temp, &st) == 0 && st.st_nlink == 2) { return .alreadyPresent }
+                if e == EEXIST { break published }
                 guard e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EMLINK || e == ENOSYS else {
                     throw RemoteError.io(path: path, operation: "link", errno: e)
                 }

@@ -17,9 +17,13 @@ import Glibc
 /// - `download` reads the index objects it has not seen (listing `index/` from the newest it knows,
 ///   less `clockSkewHours`; the whole of `index/` when something wanted is not found), merges nearby
 ///   objects of a pack into few ranged reads made in parallel, and checks every object (entry
-///   header, zlib stream, SHA-256) before it is written to the local store. A damaged remote is
-///   refused with `RemoteError.damaged` naming the remote, the object key and the digest; objects
-///   verified before that are kept (finished into a local pack), nothing half-written is.
+///   header, zlib stream, SHA-256) before it is written to the local store. An object found
+///   damaged is read from another pack holding it if there is one; else, once everything else
+///   is fetched, the download is refused with `RemoteError.damaged` naming the remote, the object
+///   key and the digest. Verified objects are kept (finished into a local pack), nothing
+///   half-written is.
+/// - `check` finds missing, short (a HEAD per pack) and damaged (reading them) packs; `repair`
+///   sends their objects again from a clone that has them.
 ///
 /// `cacheDirectory` keeps copies of the index objects read (`index/`), the packs sent but not yet
 /// named by an index (`pending/`), and temporary pack files (`tmp/`); it is made when needed and
@@ -76,18 +80,38 @@ public final class RemoteContent: @unchecked Sendable {
     /// `progress` runs on the calling thread.
     public func upload(_ digests: Set<Digest>, from local: ContentStore, jobs: Int = 8,
                        progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        try send(digests, from: local, repairing: false, jobs: jobs, progress: progress)
+    }
+
+    /// Sends again, from `local`, the objects that `problems` (from `check`) say are unreadable on
+    /// the remote, whatever its index objects say: in new packs (one under a damaged pack's name
+    /// replaces it) named by a new index object. Downloads then read them from there (a pack found
+    /// damaged is passed over for another that holds the same objects). Objects `local` lacks are
+    /// left out: the report's `objects` says how many were sent.
+    public func repair(_ problems: [RemoteProblem], from local: ContentStore, jobs: Int = 8,
+                       progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        let unreadable = Set(problems.flatMap(\.objects))
+        let here = Set(local.storedObjects(unreadable).present.map(\.digest))
+        return try send(here, from: local, repairing: true, groups: problems.map { Set($0.objects) }, jobs: jobs, progress: progress)
+    }
+
+    /// `upload`, or with `repairing` `repair`: nothing skipped for being listed, packs replaced,
+    /// and the objects of each group (a damaged pack's) packed on their own — the same objects in
+    /// the same order make the same pack, so a missing pack is put back under its name.
+    private func send(_ digests: Set<Digest>, from local: ContentStore, repairing: Bool, groups: [Set<Digest>] = [],
+                      jobs: Int, progress: ((TransferProgress) -> Void)?) throws -> TransferReport {
         let s = CountingBlobStore(store)
         var report = TransferReport()
         let hasFormat = try checkFormat(s)
         // A remote without a format document has no index objects (the first upload writes it first).
         if hasFormat { try refresh(full: false, via: s, jobs: jobs) }
-        var toSend = digests.filter { !knows($0) }
+        var toSend = repairing ? digests : digests.filter { !knows($0) }
         report.alreadyPresent = digests.count - toSend.count
         guard !toSend.isEmpty else { report.requests = s.requests; return report }
 
         // Packs an interrupted upload sent: name them instead of sending their objects again.
         var packs: [RemotePack] = []
-        for pending in try pendingPacks() {
+        for pending in repairing ? [] : try pendingPacks() {
             guard pending.entries.contains(where: { toSend.contains($0.digest) }) else {
                 unlink(pendingPath(pending.id)); continue
             }
@@ -101,16 +125,26 @@ public final class RemoteContent: @unchecked Sendable {
         let (present, missing) = local.storedObjects(toSend)
         if let first = missing.first { throw StoreError.missingObject(first) }
         if !hasFormat { try createFormat(s) }
-        let plan = planPacks(present)
+        var planned: [PlannedPack] = []
+        if groups.isEmpty {
+            planned = planPacks(present, in: local)
+        } else {
+            var placed = Set<Digest>()
+            for g in groups {
+                let members = present.filter { g.contains($0.digest) && placed.insert($0.digest).inserted }
+                planned += planPacks(members, in: local)
+            }
+        }
+        let plan = planned
         let totalBytes = plan.reduce(UInt64(0)) { $0 + $1.size }
         let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: present.count, bytes: 0, totalBytes: totalBytes))
         let sent = ResultSlots<RemotePack>(count: plan.count)
         let jobsRunner = ParallelJobs()
         try LocalFiles.makeDirectories(cacheDirectory + "/tmp")
         try LocalFiles.makeDirectories(cacheDirectory + "/pending")
-        removeTemporaryPacksOfDeadProcesses()
+        removeTemporaryFilesOfDeadProcesses()
         try jobsRunner.run(count: plan.count, jobs: jobs, work: { [self] i in
-            let pack = try self.sendPack(plan[i].objects, from: local, via: s)
+            let pack = try self.sendPack(plan[i].objects, from: local, replacing: repairing, via: s)
             sent.set(i, pack)
             tracker.add(objects: pack.entries.count, bytes: pack.size)
             jobsRunner.reportProgress()
@@ -135,7 +169,8 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Fetches the objects among `digests` that `local` lacks, checking each before storing it.
     /// Throws `RemoteError.notFound` when no index object lists one of them (naming it), and
-    /// `RemoteError.damaged` for wrong bytes, a truncated pack or an index naming a missing pack.
+    /// `RemoteError.damaged` for wrong bytes, a truncated pack or an index naming a missing pack
+    /// (after fetching every object it could, and only when no other pack holds the object).
     /// `progress` runs on the calling thread.
     public func download(_ digests: Set<Digest>, into local: ContentStore, jobs: Int = 8,
                          progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
@@ -156,28 +191,68 @@ public final class RemoteContent: @unchecked Sendable {
             throw RemoteError.notFound(location: location, key: "content object sha256:\(first.hex)\(more), which no index object lists")
         }
 
-        let ranges = planRanges(wanted)
-        let totalBytes = ranges.reduce(UInt64(0)) { $0 + UInt64($1.range.count) }
-        let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: wanted.count, bytes: 0, totalBytes: totalBytes))
+        // Rounds: an object found damaged in one pack is read from another pack holding it (two
+        // uploads of the same content, a repair); the objects no other pack holds are fetched
+        // around, and the first damage is thrown at the end.
+        let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: wanted.count))
         let sink = LocalSink(store: local, finishEvery: options.localPackBytes)
-        let jobsRunner = ParallelJobs()
-        do {
-            try jobsRunner.run(count: ranges.count, jobs: jobs, work: { [self] i in
-                let stored = try self.fetch(ranges[i], into: sink, via: s)
-                tracker.add(objects: stored, bytes: UInt64(ranges[i].range.count))
-                jobsRunner.reportProgress()
-            }, onProgress: { progress?(tracker.current) })
-            try sink.finish()
-        } catch {
-            // Keep what was verified (a rerun then fetches only the rest); a failure here changes nothing.
-            try? sink.finish()
-            throw error
+        let unreadable = UnreadableObjects()
+        var firstDamage: RemoteError? = nil
+        var readKeys = Set<String>()
+        while true {
+            let still = wanted.filter { !local.contains($0) }
+            let (locations, impossible) = choose(still, avoiding: unreadable)
+            if locations.isEmpty {
+                if let firstDamage, impossible > 0 { throw firstDamage }
+                break
+            }
+            let ranges = planRanges(locations)
+            tracker.addTotal(bytes: ranges.reduce(UInt64(0)) { $0 + UInt64($1.range.count) })
+            readKeys.formUnion(ranges.map(\.key))
+            let jobsRunner = ParallelJobs()
+            do {
+                try jobsRunner.run(count: ranges.count, jobs: jobs, work: { [self] i in
+                    let stored = try self.fetch(ranges[i], into: sink, via: s, unreadable: unreadable)
+                    tracker.add(objects: stored, bytes: UInt64(ranges[i].range.count))
+                    jobsRunner.reportProgress()
+                }, onProgress: { progress?(tracker.current) })
+                try sink.finish()
+            } catch let error as RemoteError {
+                // Keep what was verified (a rerun then fetches only the rest).
+                try? sink.finish()
+                guard case .damaged = error else { throw error }
+                firstDamage = firstDamage ?? error
+            } catch {
+                try? sink.finish()
+                throw error
+            }
         }
         report.objects = wanted.count
-        report.bytes = totalBytes
-        report.packs = Set(ranges.map(\.key)).count
+        report.bytes = tracker.current.totalBytes
+        report.packs = readKeys.count
         report.requests = s.requests
         return report
+    }
+
+    /// Where to read each object: the first pack listing it that has not shown it unreadable, and
+    /// how many objects have no such pack left.
+    private func choose(_ digests: Set<Digest>, avoiding unreadable: UnreadableObjects) -> (locations: [KnownContent.Location], impossible: Int) {
+        let bad = unreadable.snapshot
+        return lock.withLock {
+            var out: [KnownContent.Location] = []
+            var impossible = 0
+            out.reserveCapacity(digests.count)
+            for d in digests {
+                guard let first = known.objects[d] else { impossible += 1; continue }
+                let candidates = [first] + (known.alternates[d] ?? [])
+                if let usable = candidates.first(where: { !(bad[RemoteLayout.packKey(id: known.packs[Int($0.pack)].id)]?.contains(d) ?? false) }) {
+                    out.append(usable)
+                } else {
+                    impossible += 1
+                }
+            }
+            return (out, impossible)
+        }
     }
 
     // MARK: - Format
@@ -186,7 +261,12 @@ public final class RemoteContent: @unchecked Sendable {
     private func checkFormat(_ s: CountingBlobStore) throws -> Bool {
         if lock.withLock({ formatSeen }) { return true }
         let bytes: [UInt8]
-        do { bytes = try s.get(RemoteLayout.formatKey) } catch RemoteError.notFound { return false }
+        do { bytes = try s.get(RemoteLayout.formatKey) } catch RemoteError.notFound {
+            // No format document: a new (or emptied) remote, whose index objects, if any, were
+            // left by a writer that had not finished its first upload. Forget what the cache says.
+            try forgetCachedIndexes()
+            return false
+        }
         guard let version = RemoteLayout.parseFormat(bytes) else {
             throw RemoteError.damaged(location: location, key: RemoteLayout.formatKey,
                                       detail: "not a lineage format document (expected {\"format\": <number>})")
@@ -240,6 +320,11 @@ public final class RemoteContent: @unchecked Sendable {
         let startAfter = full ? nil : newest.flatMap { RemoteLayout.indexKey($0, minusHours: options.clockSkewHours) }
         let listed = try s.list(prefix: RemoteLayout.indexPrefix, startAfter: startAfter)
         let listedKeys = Set(listed.map(\.key))
+        // The newest index object known is gone: the remote lost objects (emptied, recreated, or
+        // rolled back). Do not trust the cache; see what is really there.
+        if !full, let newest, !listedKeys.contains(newest) {
+            return try refresh(full: true, via: s, jobs: jobs)
+        }
         if full {
             let gone = lock.withLock { known.indexKeys.subtracting(listedKeys) }
             if !gone.isEmpty {
@@ -262,6 +347,13 @@ public final class RemoteContent: @unchecked Sendable {
             }
             try remember(try RemoteIndex.decode(bytes, key: key, location: location), bytes: bytes, key: key)
         }
+    }
+
+    /// Empties the cache of index objects and what was learnt from them.
+    private func forgetCachedIndexes() throws {
+        let dir = cacheDirectory + "/index"
+        for name in try LocalFiles.names(in: dir) { unlink(dir + "/" + name) }
+        lock.withLock { known = KnownContent(); cacheLoaded = true }
     }
 
     /// Adds an index object to what is known and to the cache.
@@ -289,20 +381,32 @@ public final class RemoteContent: @unchecked Sendable {
         return out
     }
 
-    /// Temporary pack files (`tmp/pack-<pid>-<random>`) left by uploads whose process is gone.
-    private func removeTemporaryPacksOfDeadProcesses() {
-        let dir = cacheDirectory + "/tmp"
-        for name in (try? LocalFiles.names(in: dir)) ?? [] {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "pack", let pid = pid_t(parts[1]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+    /// Temporary files left in the cache by transfers whose process is gone: packs being built
+    /// (`tmp/pack-<pid>-<random>`) and atomic writes (`index/` and `pending/.tmp-<pid>-<random>`).
+    private func removeTemporaryFilesOfDeadProcesses() {
+        for (sub, prefix) in [("tmp", "pack-"), ("index", ".tmp-"), ("pending", ".tmp-")] {
+            let dir = cacheDirectory + "/" + sub
+            for name in (try? LocalFiles.names(in: dir)) ?? [] where name.hasPrefix(prefix) {
+                let parts = name.dropFirst(prefix.count).split(separator: "-")
+                guard parts.count == 2, let pid = pid_t(parts[0]) else { continue }
+                if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+            }
         }
     }
 
     private struct PlannedPack: Sendable { var objects: [StoredObjectInfo]; var size: UInt64 }
 
-    /// Cuts the objects (in local storage order) into packs of about `packSize`.
-    private func planPacks(_ objects: [StoredObjectInfo]) -> [PlannedPack] {
+    /// Cuts the objects into packs of about `packSize`: chunk lists first, then the rest, each in
+    /// local storage order (a file's chunks side by side). A clone reads every chunk list before the
+    /// chunks they name, so lists kept together are read in few ranged reads, not one per file.
+    private func planPacks(_ stored: [StoredObjectInfo], in local: ContentStore) -> [PlannedPack] {
+        var lists: [StoredObjectInfo] = [], others: [StoredObjectInfo] = []
+        for o in stored {
+            // A chunk list: "LCL1" and 36 bytes per chunk (stored raw: digests do not compress).
+            let maybeList = o.storedLength == o.rawLength && o.rawLength >= 4 && (o.rawLength - 4) % 36 == 0
+            if maybeList, local.storedPrefix(o.digest, count: 4) == ChunkList.magic { lists.append(o) } else { others.append(o) }
+        }
+        let objects = lists + others
         var plan: [PlannedPack] = []
         var current = PlannedPack(objects: [], size: UInt64(RemoteLayout.packHeaderSize))
         for o in objects {
@@ -320,7 +424,8 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Builds one pack from the local store (each object read as stored and checked) and sends it
     /// with `ifAbsent`; remembers it as pending until an index names it.
-    private func sendPack(_ objects: [StoredObjectInfo], from local: ContentStore, via s: CountingBlobStore) throws -> RemotePack {
+    private func sendPack(_ objects: [StoredObjectInfo], from local: ContentStore, replacing: Bool,
+                          via s: CountingBlobStore) throws -> RemotePack {
         let expected = objects.reduce(UInt64(RemoteLayout.packHeaderSize)) { $0 + UInt64(RemoteLayout.entryHeaderSize) + UInt64($1.storedLength) }
         let builder = try PackBuilder(inMemory: expected <= options.memoryPackLimit, directory: cacheDirectory + "/tmp")
         defer { builder.discard() }
@@ -339,9 +444,9 @@ public final class RemoteContent: @unchecked Sendable {
         }
         let pack = RemotePack(entries: entries)
         if let path = try builder.finishFile() {
-            _ = try s.put(pack.key, file: path, ifAbsent: true)
+            _ = try s.put(pack.key, file: path, ifAbsent: !replacing)
         } else {
-            _ = try s.put(pack.key, bytes: builder.bytes, ifAbsent: true)
+            _ = try s.put(pack.key, bytes: builder.bytes, ifAbsent: !replacing)
         }
         // Losing this note only means a rerun sends the pack again (ifAbsent makes that harmless).
         try? LocalFiles.writeAtomically(RemoteIndex(packs: [pack]).encoded(), to: pendingPath(pack.id))
@@ -360,10 +465,10 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Groups the wanted objects by pack and merges neighbours (gap ≤ `mergeGap`, total ≤
     /// `maxRangeSize`) into ranges.
-    private func planRanges(_ wanted: Set<Digest>) -> [PlannedRange] {
+    private func planRanges(_ locations: [KnownContent.Location]) -> [PlannedRange] {
         lock.withLock {
             var byPack: [Int: [RemotePackEntry]] = [:]
-            for d in wanted { if let l = known.objects[d] { byPack[Int(l.pack), default: []].append(l.entry) } }
+            for l in locations { byPack[Int(l.pack), default: []].append(l.entry) }
             var out: [PlannedRange] = []
             for number in byPack.keys.sorted() {
                 let pack = known.packs[number]
@@ -393,40 +498,145 @@ public final class RemoteContent: @unchecked Sendable {
     }
 
     /// Reads one range and stores each object in it once checked. Returns the objects stored.
-    private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore) throws -> Int {
+    /// On damage, notes in `unreadable` what this pack cannot give (the bad object; the rest of
+    /// the range when the pack is short or missing) before throwing.
+    private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore, unreadable: UnreadableObjects) throws -> Int {
         let got: [UInt8]
-        do {
-            got = try s.get(r.key, ranges: [r.range]).first ?? []
-        } catch RemoteError.notFound {
-            throw RemoteError.damaged(location: location, key: r.key,
-                detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+        do { got = try read(r, via: s) } catch let error as RemoteError {
+            if case .damaged = error { unreadable.add(r.entries.map(\.digest), in: r.key) }
+            throw error
         }
         var stored = 0
-        for e in r.entries {
-            let start = Int(e.offset - r.range.lowerBound)
-            let payloadStart = start + RemoteLayout.entryHeaderSize
-            let end = Int(e.end - r.range.lowerBound)
-            guard end <= got.count else {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "the pack is truncated: object sha256:\(e.digest.hex) ends at byte \(e.end), the remote served bytes up to \(r.range.lowerBound + UInt64(got.count)) (the index object \(r.indexKey) gives the pack \(r.packSize) bytes)")
+        for (i, e) in r.entries.enumerated() {
+            switch examine(e, in: got, of: r) {
+            case .success(let object):
+                try sink.put(object)
+                stored += 1
+            case .failure(let error):
+                let truncated = Int(e.end - r.range.lowerBound) > got.count
+                unreadable.add(truncated ? r.entries[i...].map(\.digest) : [e.digest], in: r.key)
+                throw error
             }
-            guard got[start..<payloadStart].elementsEqual(e.entryHeader) else {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "object sha256:\(e.digest.hex) at offset \(e.offset): the pack's entry header disagrees with the index object \(r.indexKey)")
-            }
-            let object: VerifiedObject
-            do {
-                object = try VerifiedObject.check(payload: got[payloadStart..<end], compressed: e.compressed,
-                                                  rawLength: Int(e.rawLength), digest: e.digest, source: r.key)
-            } catch {
-                throw RemoteError.damaged(location: location, key: r.key,
-                    detail: "object sha256:\(e.digest.hex) at offset \(e.offset) does not hash to its name (wrong bytes\(e.compressed ? " or a damaged zlib stream" : ""))")
-            }
-            try sink.put(object)
-            stored += 1
         }
         return stored
     }
+
+    /// The bytes of a planned range; a pack that is not there is damage (an index names it).
+    private func read(_ r: PlannedRange, via s: CountingBlobStore) throws -> [UInt8] {
+        do {
+            return try s.get(r.key, ranges: [r.range]).first ?? []
+        } catch RemoteError.notFound {
+            throw RemoteError.damaged(location: location, key: r.key,
+                detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+        } catch RemoteError.damaged(let where_, let key, let detail) {
+            // The store saw the damage itself (S3: a range past the end of a truncated pack): say
+            // which objects it hides and which index names them.
+            throw RemoteError.damaged(location: where_, key: key,
+                detail: "\(detail); the index object \(r.indexKey) gives the pack \(r.packSize) bytes, with object sha256:\(r.entries[0].digest.hex) at offset \(r.entries[0].offset)")
+        }
+    }
+
+    /// Checks one object of a range read: it was served whole, its entry header is the one the
+    /// index gives, its bytes (inflated when compressed) hash to its digest.
+    private func examine(_ e: RemotePackEntry, in got: [UInt8], of r: PlannedRange) -> Result<VerifiedObject, RemoteError> {
+        let start = Int(e.offset - r.range.lowerBound)
+        let payloadStart = start + RemoteLayout.entryHeaderSize
+        let end = Int(e.end - r.range.lowerBound)
+        guard end <= got.count else {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "the pack is truncated: object sha256:\(e.digest.hex) ends at byte \(e.end), the remote served bytes up to \(r.range.lowerBound + UInt64(got.count)) (the index object \(r.indexKey) gives the pack \(r.packSize) bytes)"))
+        }
+        guard got[start..<payloadStart].elementsEqual(e.entryHeader) else {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "object sha256:\(e.digest.hex) at offset \(e.offset): the pack's entry header disagrees with the index object \(r.indexKey)"))
+        }
+        do {
+            return .success(try VerifiedObject.check(payload: got[payloadStart..<end], compressed: e.compressed,
+                                                     rawLength: Int(e.rawLength), digest: e.digest, source: r.key))
+        } catch {
+            return .failure(.damaged(location: location, key: r.key,
+                detail: "object sha256:\(e.digest.hex) at offset \(e.offset) does not hash to its name (wrong bytes\(e.compressed ? " or a damaged zlib stream" : ""))"))
+        }
+    }
+
+    // MARK: - Checking the remote
+
+    /// Checks that every pack the remote's index objects name is there with the size they give (a
+    /// HEAD each, after reading every index object not seen yet) and, with `readPacks`, reads every
+    /// pack (in ranges of at most `maxRangeSize`) and checks every object in it as a download would.
+    /// Lists no data. Returns what is wrong, by key (empty when all is well); throws only when the
+    /// remote cannot be read (unreachable, denied, a damaged index object, a newer format).
+    /// `progress` (packs' objects and bytes checked) runs on the calling thread.
+    public func check(readPacks: Bool = false, jobs: Int = 8,
+                      progress: ((TransferProgress) -> Void)? = nil) throws -> [RemoteProblem] {
+        let s = CountingBlobStore(store)
+        guard try checkFormat(s) else { return [] }
+        try refresh(full: true, via: s, jobs: jobs)
+        // Every pack with its whole chunk table (the cached index objects have them all).
+        var byID: [String: (pack: RemotePack, indexKey: String)] = [:]
+        for key in lock.withLock({ known.indexKeys }).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let bytes = try LocalFiles.readIfPresent(cachePath(indexKey: key)) else { continue }
+            for p in try RemoteIndex.decode(bytes, key: key, location: location).packs where byID[p.id] == nil { byID[p.id] = (p, key) }
+        }
+        let packs = byID.values.sorted { $0.pack.id < $1.pack.id }
+        let total = packs.reduce(TransferProgress()) {
+            TransferProgress(objects: 0, totalObjects: $0.totalObjects + $1.pack.entries.count, bytes: 0, totalBytes: $0.totalBytes + $1.pack.size)
+        }
+        let tracker = ProgressTracker(total)
+        let problems = ResultSlots<[RemoteProblem]>(count: packs.count)
+        let runner = ParallelJobs()
+        try runner.run(count: packs.count, jobs: jobs, work: { [self] i in
+            let (pack, indexKey) = packs[i]
+            problems.set(i, try self.check(pack, namedBy: indexKey, readingIt: readPacks, via: s))
+            tracker.add(objects: pack.entries.count, bytes: pack.size)
+            runner.reportProgress()
+        }, onProgress: { progress?(tracker.current) })
+        return problems.values.flatMap { $0 ?? [] }
+    }
+
+    private func check(_ pack: RemotePack, namedBy indexKey: String, readingIt: Bool, via s: CountingBlobStore) throws -> [RemoteProblem] {
+        guard let info = try s.head(pack.key) else {
+            return [RemoteProblem(key: pack.key, objects: pack.entries.map(\.digest),
+                                  detail: "the index object \(indexKey) names this pack but the remote has no such pack")]
+        }
+        guard info.size == pack.size else {
+            return [RemoteProblem(key: pack.key, objects: pack.entries.map(\.digest),
+                                  detail: "the pack has \(info.size) bytes, the index object \(indexKey) gives \(pack.size)")]
+        }
+        guard readingIt else { return [] }
+        var problems: [RemoteProblem] = []
+        var first = 0
+        while first < pack.entries.count {
+            var last = first
+            while last + 1 < pack.entries.count && pack.entries[last + 1].end - pack.entries[first].offset <= options.maxRangeSize { last += 1 }
+            let entries = Array(pack.entries[first...last])
+            let r = PlannedRange(key: pack.key, packSize: pack.size, indexKey: indexKey,
+                                 range: entries[0].offset..<entries[entries.count - 1].end, entries: entries)
+            let got = try read(r, via: s)
+            for e in entries {
+                if case .failure(let error) = examine(e, in: got, of: r), case .damaged(_, _, let detail) = error {
+                    problems.append(RemoteProblem(key: pack.key, objects: [e.digest], detail: detail))
+                }
+            }
+            first = last + 1
+        }
+        return problems
+    }
+}
+
+/// Something `RemoteContent.check` found wrong on a remote.
+public struct RemoteProblem: Sendable, Equatable, CustomStringConvertible {
+    /// The pack (or other object) at fault.
+    public let key: String
+    /// The objects it makes unreadable.
+    public let objects: [Digest]
+    public let detail: String
+
+    public init(key: String, objects: [Digest], detail: String) {
+        self.key = key; self.objects = objects; self.detail = detail
+    }
+
+    public var description: String { "\(key): \(detail)" }
 }
 
 // MARK: - Helpers
@@ -439,6 +649,8 @@ struct KnownContent {
     var packs: [Pack] = []
     var packNumbers: [String: Int32] = [:]
     var objects: [Digest: Location] = [:]
+    /// Other packs holding an object (concurrent uploads of the same content, repairs).
+    var alternates: [Digest: [Location]] = [:]
     var indexKeys: Set<String> = []
     var newestKey: String?
 
@@ -450,11 +662,24 @@ struct KnownContent {
                 packs.append(Pack(id: p.id, size: p.size, indexKey: key))
                 packNumbers[p.id] = number
             }
-            for e in p.entries where objects[e.digest] == nil { objects[e.digest] = Location(pack: number, entry: e) }
+            for e in p.entries {
+                guard let first = objects[e.digest] else { objects[e.digest] = Location(pack: number, entry: e); continue }
+                if first.pack != number && !(alternates[e.digest]?.contains { $0.pack == number } ?? false) {
+                    alternates[e.digest, default: []].append(Location(pack: number, entry: e))
+                }
+            }
         }
         indexKeys.insert(key)
         if newestKey.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true { newestKey = key }
     }
+}
+
+/// Objects packs turned out unable to give (damaged, short, missing), by pack key.
+final class UnreadableObjects: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byPack: [String: Set<Digest>] = [:]
+    func add(_ digests: [Digest], in key: String) { lock.withLock { byPack[key, default: []].formUnion(digests) } }
+    var snapshot: [String: Set<Digest>] { lock.withLock { byPack } }
 }
 
 /// One result slot per work item, filled from worker threads.
@@ -472,6 +697,7 @@ final class ProgressTracker: @unchecked Sendable {
     private var progress: TransferProgress
     init(_ start: TransferProgress) { progress = start }
     func add(objects: Int, bytes: UInt64) { lock.withLock { progress.objects += objects; progress.bytes += bytes } }
+    func addTotal(bytes: UInt64) { lock.withLock { progress.totalBytes += bytes } }
     var current: TransferProgress { lock.withLock { progress } }
 }
 

@@ -20,7 +20,14 @@ import LineageCore
 //                                         uint32 stored length | uint32 raw length | uint8 flags
 //
 // All integers big-endian. A pack's entries are contiguous from offset 8 to its size; flags 0 means
-// stored length = raw length, flags 1 (zlib) means stored length < raw length.
+// stored length = raw length, flags 1 (zlib) means stored length < raw length. A reader ignores
+// other keys in format.json and objects under index/ whose names are not index keys.
+//
+// Conventions of this writer (not needed to read): packs are cut at about 64 MiB; chunk lists go
+// ahead of chunks, each in local storage order; the index object is written only after every pack
+// it names was stored, so an index never names a pack that is not wholly there. Readers list index/
+// from the newest index object they know, less 24 hours (writers' clocks), and all of it when an
+// object they want is not found or the newest they know is gone.
 
 /// Names and constants of the remote layout.
 public enum RemoteLayout {

@@ -29,7 +29,7 @@ public struct RemoteContentOptions: Sendable, Equatable {
 }
 
 /// Where a transfer is (for a progress line).
-public struct TransferProgress: Sendable, Equatable {
+public struct TransferProgress: Sendable, Equatable, Codable {
     /// Objects sent (in finished packs) or received and verified.
     public var objects: Int
     public var totalObjects: Int
@@ -43,7 +43,7 @@ public struct TransferProgress: Sendable, Equatable {
 }
 
 /// What a transfer did.
-public struct TransferReport: Sendable, Equatable {
+public struct TransferReport: Sendable, Equatable, Codable {
     /// Objects moved: packed and sent (upload; including those in packs an interrupted upload had
     /// already sent and this one named in its index), or verified and stored locally (download).
     public var objects: Int = 0

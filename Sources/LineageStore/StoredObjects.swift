@@ -82,6 +82,18 @@ extension ContentStore {
         return (located.map(\.info), missing.sorted())
     }
 
+    /// The first `count` bytes of an object as its pack stores them (of the zlib stream when it is
+    /// stored compressed), unchecked: for sorting objects by kind before they are properly read,
+    /// never for trusting them. Nil when the store lacks the object or it is shorter.
+    public func storedPrefix(_ digest: Digest, count: Int) -> [UInt8]? {
+        guard let (pack, entry) = locate(digest), Int(entry.storedLength) >= count else { return nil }
+        var out = [UInt8](repeating: 0, count: count)
+        let start = entry.offset + UInt64(PackFormat.entryHeaderSize)
+        guard let n = try? out.withUnsafeMutableBytes({ try preadFull(pack.fd, $0.baseAddress!, count, start, path: pack.packPath) }),
+              n == count else { return nil }
+        return out
+    }
+
     /// An object as its pack stores it (compressed or not), checked like `read`: the entry header
     /// agrees with the index, and the bytes (inflated when compressed) hash to `digest`.
     /// Throws `missingObject` when no pack has it, `corruptObject` when it is damaged.

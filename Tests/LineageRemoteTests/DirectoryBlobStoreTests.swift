@@ -123,4 +123,18 @@ import Glibc
         }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/x"))
     }
+
+    @Test func staleTemporaryFilesAreSweptByAge() throws {
+        let dir = ScratchDir()
+        let store = DirectoryBlobStore(root: dir.subdirectory("remote"))
+        _ = try store.put("packs/a.pack", bytes: [1], ifAbsent: true)
+        let old = dir.path + "/remote/packs/.tmp-999-dead", fresh = dir.path + "/remote/.tmp-998-live"
+        FileManager.default.createFile(atPath: old, contents: Data([1]))
+        FileManager.default.createFile(atPath: fresh, contents: Data([1]))
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
+        #expect(try store.removeStaleTemporaries(olderThan: 3600) == 1)
+        #expect(!FileManager.default.fileExists(atPath: old) && FileManager.default.fileExists(atPath: fresh))
+        #expect(try store.get("packs/a.pack") == [1])
+    }
 }

@@ -20,6 +20,10 @@ import LineageCore
         #expect(!n.compressed && n.payload == noise)
         let absent = Digest.of([1, 2, 3])
         #expect(throws: StoreError.missingObject(absent)) { try store.readStored(absent) }
+        #expect(store.storedPrefix(Digest.of(noise), count: 5) == Array(noise.prefix(5)))
+        #expect(store.storedPrefix(Digest.of(text), count: 5) == Array(t.payload.prefix(5)))
+        #expect(store.storedPrefix(Digest.of(noise), count: 50_001) == nil)
+        #expect(store.storedPrefix(absent, count: 1) == nil)
 
         // A damaged pack is caught, as by `read`.
         let pack = try #require(packFiles(store, ext: "pack").first)
