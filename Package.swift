@@ -55,7 +55,11 @@ let package = Package(
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
-        .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
+        // Test fixtures shared by test targets: moto_server, free ports, a fault-injecting proxy.
+        .target(name: "LineageTestSupport", path: "Tests/LineageTestSupport"),
+        .testTarget(name: "LineageRemoteTests", dependencies: [
+            "LineageRemote", "LineageStore", "LineageCore", "LineageTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
     ]
 )
