@@ -291,24 +291,7 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
             throw RemoteError.protocolError(location: location, detail: "CreateMultipartUpload for \(key) answered without an UploadId")
         }
         do {
-            var parts: [(number: Int, etag: String, md5: [UInt8])] = []
-            var offset: UInt64 = 0
-            var number = 1
-            while offset < size {
-                let length = min(options.partSize, size - offset)
-                let digests = try Self.digests(of: path, offset: offset, length: length)
-                let response = try execute(S3Call(method: "PUT", key: key,
-                                                  query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                                  headers: [("Content-MD5", Data(digests.md5).base64EncodedString())],
-                                                  body: .file(path: path, offset: offset, length: length), sha256: digests.sha256))!
-                guard response.status == 200 else { throw failure(response, key: key) }
-                guard let etag = response.header("ETag") else {
-                    throw RemoteError.protocolError(location: location, detail: "UploadPart \(number) of \(key) answered without an ETag")
-                }
-                parts.append((number, etag, digests.md5))
-                offset += length
-                number += 1
-            }
+            let parts = try uploadParts(key, path: path, size: size, uploadID: uploadID)
             var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             for part in parts { xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag></Part>" }
             xml += "</CompleteMultipartUpload>"
@@ -343,6 +326,40 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
             abort(key, uploadID: uploadID)
             throw error
         }
+    }
+
+    /// Uploads the parts of `path`, `options.partConcurrency` at a time, each streamed from its
+    /// slice of the file; the first failure stops the others from starting and is thrown.
+    private func uploadParts(_ key: String, path: String, size: UInt64, uploadID: String) throws -> [(number: Int, etag: String, md5: [UInt8])] {
+        let partSize = options.partSize
+        let count = Int((size + partSize - 1) / partSize)
+        let work = PartWork(count: count)
+        let upload: @Sendable (Int) throws -> (etag: String, md5: [UInt8]) = { [self] index in
+            let offset = UInt64(index) * partSize
+            let length = min(partSize, size - offset)
+            let digests = try Self.digests(of: path, offset: offset, length: length)
+            let response = try execute(S3Call(method: "PUT", key: key,
+                                              query: [("partNumber", String(index + 1)), ("uploadId", uploadID)],
+                                              headers: [("Content-MD5", Data(digests.md5).base64EncodedString())],
+                                              body: .file(path: path, offset: offset, length: length), sha256: digests.sha256))!
+            guard response.status == 200 else { throw failure(response, key: key) }
+            guard let etag = response.header("ETag") else {
+                throw RemoteError.protocolError(location: location, detail: "UploadPart \(index + 1) of \(key) answered without an ETag")
+            }
+            return (etag, digests.md5)
+        }
+        let group = DispatchGroup()
+        for _ in 0..<min(options.partConcurrency, count) {
+            group.enter()
+            Thread {
+                while let index = work.next() {
+                    do { work.finish(index, with: try upload(index)) } catch { work.fail(error) }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return try work.results().enumerated().map { (number: $0.offset + 1, etag: $0.element.etag, md5: $0.element.md5) }
     }
 
     /// Best effort: a failed abort leaves parts that a bucket lifecycle rule cleans up.
@@ -496,5 +513,35 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The shared state of a multipart upload's worker threads.
+private final class PartWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    private var done: [(etag: String, md5: [UInt8])?]
+    private var error: Error?
+
+    init(count: Int) { self.count = count; done = Array(repeating: nil, count: count) }
+
+    /// The next part to send, or nil when all are taken or one failed.
+    func next() -> Int? {
+        lock.withLock {
+            guard error == nil, nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    func finish(_ index: Int, with result: (etag: String, md5: [UInt8])) { lock.withLock { done[index] = result } }
+    func fail(_ e: Error) { lock.withLock { if error == nil { error = e } } }
+
+    func results() throws -> [(etag: String, md5: [UInt8])] {
+        try lock.withLock {
+            if let error { throw error }
+            return done.map { $0! }
+        }
     }
 }

@@ -13,6 +13,8 @@ public struct S3Options: Sendable, Equatable {
     public var multipartThreshold: UInt64
     /// Size of each part but the last (S3 wants at least 5 MiB).
     public var partSize: UInt64
+    /// Parts of one multipart upload sent at the same time.
+    public var partConcurrency: Int
     /// Keys asked for per ListObjectsV2 page (at most 1,000).
     public var listPageSize: Int
     /// Keys per DeleteObjects request (at most 1,000).
@@ -20,7 +22,7 @@ public struct S3Options: Sendable, Equatable {
 
     public init(maxAttempts: Int = 5, backoffBase: Double = 0.25, backoffCap: Double = 8,
                 timeouts: HTTPTimeouts = HTTPTimeouts(),
-                multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 16 << 20,
+                multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 16 << 20, partConcurrency: Int = 4,
                 listPageSize: Int = 1000, deleteBatchSize: Int = 1000) {
         self.maxAttempts = max(1, maxAttempts)
         self.backoffBase = max(0, backoffBase)
@@ -28,6 +30,7 @@ public struct S3Options: Sendable, Equatable {
         self.timeouts = timeouts
         self.partSize = max(1, partSize)
         self.multipartThreshold = multipartThreshold
+        self.partConcurrency = max(1, partConcurrency)
         self.listPageSize = min(1000, max(1, listPageSize))
         self.deleteBatchSize = min(1000, max(1, deleteBatchSize))
     }

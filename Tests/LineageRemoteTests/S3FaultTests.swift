@@ -97,6 +97,19 @@ struct S3FaultTests {
         #expect(proxy.appliedFaults.count == 2)
     }
 
+    @Test func failedMultipartUploadIsAborted() throws {
+        let (s, proxy) = try storeBehindProxy()
+        defer { proxy.stop() }
+        let bytes = pseudoRandomBytes((10 << 20) + 1, seed: 17)
+        proxy.inject(.respond(status: 403, code: "AccessDenied"), method: "PUT")
+        guard case .denied? = remoteError({ try s.put("packs/f.pack", file: try writeScratchFile(bytes), ifAbsent: true) }) else {
+            Issue.record("a refused part did not fail the upload"); return
+        }
+        let aborts = proxy.requestLines.filter { $0.hasPrefix("DELETE ") && $0.contains("/pre/packs/f.pack?uploadId=") }
+        #expect(aborts.count == 1)
+        #expect(try s.head("packs/f.pack") == nil)
+    }
+
     @Test func listAndDeleteRetry() throws {
         let (s, proxy) = try storeBehindProxy()
         defer { proxy.stop() }
