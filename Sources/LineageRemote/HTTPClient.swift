@@ -54,6 +54,8 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     public let isTransient: Bool
     /// The request timed out (connect timeout or below the low-speed limit).
     public let isTimeout: Bool
+    /// The answer ended before the length it announced (`CURLE_PARTIAL_FILE`).
+    public var isShortBody = false
     public var description: String { message }
 }
 
@@ -206,7 +208,8 @@ public final class HTTPClient: @unchecked Sendable {
                 code: Int(code.rawValue),
                 message: detail.isEmpty ? summary : "\(summary): \(detail)",
                 isTransient: Self.transientCodes.contains(code.rawValue),
-                isTimeout: code == CURLE_OPERATION_TIMEDOUT)
+                isTimeout: code == CURLE_OPERATION_TIMEDOUT,
+                isShortBody: code == CURLE_PARTIAL_FILE)
         }
         var status = 0
         _ = lineage_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -427,21 +427,21 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
                 stats.byMethod[call.method, default: 0] += 1
                 stats.bytesSent += call.body.length
             }
-            let failureDetail: String
             do {
                 let response = try client.send(HTTPRequest(method: call.method, url: String(url), headers: headers, body: call.body))
                 lock.withLock { stats.bytesReceived += UInt64(response.body.count) }
                 guard response.status >= 500 || response.status == 429 else { return response }
                 guard attempt < options.maxAttempts else { return response }
-                failureDetail = "HTTP \(response.status)"
             } catch let error as HTTPTransportError {
                 guard error.isTransient, attempt < options.maxAttempts else {
+                    if error.isShortBody, call.method == "GET", let key = call.key {
+                        // Every attempt ended short of the length the server announced.
+                        throw RemoteError.damaged(location: location, key: key, detail: "the server sent fewer bytes than it announced, \(attempt) times: \(error.message)")
+                    }
                     let after = attempt > 1 ? " (after \(attempt) attempts)" : ""
                     throw RemoteError.unreachable(location: location, detail: "\(call.method) \(baseURL): \(error.message)\(after)")
                 }
-                failureDetail = error.message
             }
-            _ = failureDetail
             let ceiling = min(options.backoffCap, options.backoffBase * pow(2, Double(attempt - 1)))
             if ceiling > 0 { Thread.sleep(forTimeInterval: Double.random(in: 0...ceiling)) }
             if let beforeRetry, try beforeRetry() { return nil }

@@ -134,6 +134,18 @@ struct S3FaultTests {
         #expect(s.statistics.requests == 1)
     }
 
+    @Test func answersCutShortEveryTimeAreDamaged() throws {
+        let (s, proxy) = try storeBehindProxy()
+        defer { proxy.stop() }
+        _ = try s.put("packs/g.pack", bytes: pseudoRandomBytes(100_000, seed: 18), ifAbsent: false)
+        for _ in 0..<5 { proxy.inject(.dropResponse(afterBodyBytes: 50_000), method: "GET") }
+        guard case .damaged(_, let key, _)? = remoteError({ try s.get("packs/g.pack") }) else {
+            Issue.record("five short answers were not damaged"); return
+        }
+        #expect(key == "packs/g.pack")
+        #expect(proxy.pendingFaults == 0)
+    }
+
     @Test func persistent503EndsUnreachable() throws {
         let (s, proxy) = try storeBehindProxy()
         defer { proxy.stop() }
