@@ -6,25 +6,6 @@ import LineageTestSupport
 
 let motoAvailable = MotoServer.isAvailable
 
-/// One moto_server per suite: started before the suite's first test, stopped after its last.
-struct MotoSuiteTrait: SuiteTrait, TestScoping {
-    var isRecursive: Bool { false }
-
-    @TaskLocal static var current: MotoServer?
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        guard motoAvailable else { try await function(); return }
-        let server = try MotoServer.start()
-        defer { server.stop() }
-        try await Self.$current.withValue(server) { try await function() }
-    }
-}
-
-extension Trait where Self == MotoSuiteTrait {
-    /// Runs the suite against its own moto_server.
-    static var motoServer: Self { MotoSuiteTrait() }
-}
-
 /// The suite's server; fails the test when the suite was not given `.motoServer`.
 func moto() throws -> MotoServer {
     try #require(MotoSuiteTrait.current, "the suite needs the .motoServer trait")
