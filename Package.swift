@@ -56,7 +56,12 @@ let package = Package(
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
-        .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
-        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Test fixtures shared by test targets: moto_server, free ports, a fault-injecting proxy.
+        .target(name: "LineageTestSupport", path: "Tests/LineageTestSupport"),
+        .testTarget(name: "LineageRemoteTests", dependencies: [
+            "LineageRemote", "LineageStore", "LineageCore", "LineageTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", "LineageTestSupport",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
