@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
-        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore", "LineageGit", "LineageSigning"]),
         .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
         .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
     ]
