@@ -69,6 +69,8 @@ extension Repository {
             if let first = reach.missing.first {
                 throw LineageError.missingContent(path: first.path, detail: "chunk list \(first.digest.hex) is not in the local store, so it cannot be pushed; \(reach.missing.count) file version(s) lack their bytes — fetch them first")
             }
+            let transport = try GitTransport(repository: git, name: name, url: remote.url, ssh: ssh)
+            try transport.createIfMissing(contentDirectory: Repository.defaultContentDirectory)
             if !reach.isEmpty {
                 guard let location = remote.effectiveContent else { throw RemoteFailure.noContentLocation(remote: name, objects: reach.all.count) }
                 guard let mover = try transfer ?? contentTransfer(for: remote) else {
@@ -78,7 +80,6 @@ extension Repository {
                 result.chunkLists = reach.chunkLists.count
                 result.chunks = reach.chunks.count
             }
-            let transport = try GitTransport(repository: git, name: name, url: remote.url, ssh: ssh)
             try transport.push([PushUpdate(commit: local, remoteRef: remoteRef, expected: expected)])
             try git.updateReference(trackingRef, to: local, expected: expected, message: "lineage push \(name)")
             return result

@@ -208,11 +208,7 @@ public final class GitTransport {
     /// (`push_update_reference`) become errors. A local path that does not exist yet is created as a
     /// bare repository first.
     public func push(_ updates: [PushUpdate]) throws {
-        if let path = localPath, !FileManager.default.fileExists(atPath: path) {
-            do { _ = try GitRepository.createBare(at: path) } catch {
-                throw TransportError.unreachable(remote: name, url: url, detail: "cannot create a bare repository at \(path): \(error)")
-            }
-        }
+        try createIfMissing()
         let session = Session(self)
         session.leases = Dictionary(updates.map { ($0.remoteRef, $0.expected) }, uniquingKeysWith: { a, _ in a })
         let remote = try makeRemote()
@@ -245,12 +241,37 @@ public final class GitTransport {
         let unmanaged = Unmanaged.passRetained(session)
         defer { unmanaged.release() }
         options.callbacks.payload = unmanaged.toOpaque()
-        let specs = updates.map { "\($0.commit.hex):\($0.remoteRef)" }
+        // libgit2 pushes from references, not ids: each commit gets a short-lived local reference.
+        var specs: [String] = []
+        var outgoing: [String] = []
+        defer { for ref in outgoing { try? repository.deleteReference(ref) } }
+        for (i, u) in updates.enumerated() {
+            let ref = "refs/lineage/outgoing/\(getpid())-\(i)"
+            try? repository.deleteReference(ref)
+            try repository.updateReference(ref, to: u.commit, expected: nil, message: "lineage push")
+            outgoing.append(ref)
+            specs.append("\(ref):\(u.remoteRef)")
+        }
         try withStrings(specs) { strings in
             try check(git_remote_push(remote, &strings, &options), "git_remote_push", session)
         }
         if let (ref, why) = session.rejections.first {
             throw TransportError.rejected(remote: name, ref: ref, reason: why)
+        }
+    }
+
+    /// For a path remote: creates the bare repository when the path does not exist, or is a
+    /// directory holding nothing but the default content directory (a push's bytes arrive first).
+    public func createIfMissing(contentDirectory: String = "lineage-content") throws {
+        guard let path = localPath else { return }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) {
+            guard !fm.fileExists(atPath: path + "/HEAD"), !fm.fileExists(atPath: path + "/.git"),
+                  let entries = try? fm.contentsOfDirectory(atPath: path),
+                  entries.allSatisfy({ $0 == contentDirectory }) else { return }
+        }
+        do { _ = try GitRepository.createBare(at: path) } catch {
+            throw TransportError.unreachable(remote: name, url: url, detail: "cannot create a bare repository at \(path): \(error)")
         }
     }
 
