@@ -47,6 +47,7 @@ let package = Package(
         .executableTarget(name: "lineage-bench-graph", dependencies: ["Lineage", "LineageCore", "LineageGraph"], path: "Benchmarks/GraphGenerator"),
 
         .executableTarget(name: "lineage-bench-validators", dependencies: ["LineageValidators", "LineageCore"], path: "Benchmarks/ValidatorBench"),
+        .executableTarget(name: "lineage-bench-remote", dependencies: ["LineageRemote", "LineageStore", "LineageCore"], path: "Benchmarks/RemoteBench"),
 
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
@@ -56,6 +57,6 @@ let package = Package(
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
         .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore", "LineageGit", "LineageSigning"]),
         .testTarget(name: "LineageRemoteTests", dependencies: ["LineageRemote", "LineageStore", "LineageCore"]),
-        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning"]),
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

@@ -20,6 +20,8 @@ public struct AddResult: Codable, Sendable {
     public var skipped: [String] = []
     /// Bytes the content store did not have before.
     public var newBytes: UInt64 = 0
+    /// Set when the `.gitignore` block could not be rewritten (the add itself succeeded).
+    public var gitignoreProblem: String? = nil
 }
 
 extension ArtifactKind {
@@ -187,7 +189,11 @@ extension Repository {
                 try index.remove(path: p)
                 result.files.append(AddedFile(path: p, status: .removed, size: nil, sha256: nil, kind: nil))
             }
-            if !staging.isEmpty || !removals.isEmpty { try index.write() }
+            if !staging.isEmpty || !removals.isEmpty {
+                try index.write()
+                // The data paths go into the .gitignore block so git does not show them.
+                do { try updateGitignore() } catch { result.gitignoreProblem = "\(error)" }
+            }
             clock.mark("staging index")
             // Maintenance, like git's auto gc: failing it loses nothing.
             _ = try? store.consolidate()

@@ -36,7 +36,7 @@ extension Repository {
 
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs) plus what the commit changes.
-    func commitIndex(message: String, records: [String: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
+    func commitIndex(message: String, records: [PathKey: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
                      hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -67,8 +67,8 @@ extension Repository {
             let pendingRights = try stagedRights()
             let headRights = try head.map { try rightsRecords(inTree: try git.commit($0).tree) } ?? [:]
             let rights = try rightsForCommit(head: headRights, staged: pendingRights) { path in
-                if let id = stagedIDs[PathKey(path)] { return try pointer(id).sha256 }
-                let prefix = path + "/"
+                if let id = stagedIDs[path] { return try pointer(id).sha256 }
+                let prefix = path.string + "/"
                 let below = try stagedIDs.filter { $0.key.string.bytesHavePrefix(prefix) }
                     .map { (String(decoding: $0.key.string.utf8.dropFirst(prefix.utf8.count), as: UTF8.self), try pointer($0.value).sha256) }
                 return below.isEmpty ? nil : DirectoryDigest.of(below)
@@ -86,7 +86,7 @@ extension Repository {
             var records = records
             var removing: [String] = rights.removing
             for (path, bytes) in rights.records { records[path] = bytes }
-            if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[ProjectConfig.recordPath] = config.bytes }
+            if config.bytes.isEmpty { removing.append(ProjectConfig.recordPath) } else { records[PathKey(ProjectConfig.recordPath)] = config.bytes }
             var hooks: HooksReport? = nil
             var checks: [CheckRecord] = []
             if noVerify {
@@ -101,13 +101,27 @@ extension Repository {
                 // A run's hooks see its outputs and every version this commit newly records (an input
                 // changed since HEAD, or never committed, is checked like any staged change).
                 let hookPaths = hooksOnly.map { $0.union(changedList) }
-                let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, now: stamp, progress: progress)
+                let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, runOutputs: runInputs.isEmpty ? [] : hooksOnly ?? [],
+                                                   now: stamp, progress: progress)
                 if report.failed { throw HooksBlocked(report: report) }
                 hooks = report
                 checks = report.outcomes.map(\.record)
             }
-            for check in checks { records[CheckRecord.recordPath(check.id)] = try check.encoded() }
+            for check in checks { records[PathKey(CheckRecord.recordPath(check.id))] = try check.encoded() }
             clock.mark("hooks")
+            // Versions made by a run whose own commit was blocked carry that run's record, so their
+            // provenance names the run and what blocked it (a run's own outputs are its to claim).
+            var newlyRecorded: [PathKey: Digest] = [:]
+            let changedKeys = Set(changedList.map(PathKey.init))
+            for entry in staged where changedKeys.contains(PathKey(entry.path)) && !(runs.isEmpty ? false : hooksOnly?.contains(entry.path) == true) {
+                newlyRecorded[PathKey(entry.path)] = try pointer(entry.id).sha256
+            }
+            let carriedBlocked = blockedRuns(producing: newlyRecorded)
+            var runs = runs
+            for blocked in carriedBlocked {
+                records[PathKey(Repository.runRecordPath(blocked.record.id))] = try blocked.record.encoded()
+                runs.append(blocked.record.id)
+            }
             let tree = try index.writeTree()
             clock.mark("write tree")
             let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
@@ -115,8 +129,9 @@ extension Repository {
             clock.mark("sign and write commit")
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))
-            // The staged rights are in the commit now.
+            // The staged rights are in the commit now, and so are the blocked runs it carries.
             if !pendingRights.isEmpty { try? writeStagedRights([:]) }
+            for blocked in carriedBlocked { try? FileManager.default.removeItem(atPath: blocked.file) }
             // Remember that this exact staging index is this commit's files, so `status` can skip comparing them.
             try? openLineageIndex().setMeta(Repository.cleanIndexKey, "\(index.checksum) \(try git.commit(id).tree.hex)")
             // Extend the lineage graph by this commit (derived state: if this fails, the next

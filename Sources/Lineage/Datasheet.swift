@@ -30,7 +30,7 @@ extension Repository {
             }
         }
         var (graph, _) = try rightsGraph()
-        facts.rights = try rightsRecords(inTree: tree)[path]
+        facts.rights = try rightsRecords(inTree: tree)[PathKey(path)]
         facts.effective = graph.effective(ref)
         facts.commits = try log(paths: [path], cwd: root).map {
             DatasheetCommit(id: $0.commit, author: "\($0.author.name) <\($0.author.email)>", date: $0.author.date, message: $0.message)

@@ -120,7 +120,7 @@ extension Repository {
                 let id: ObjectID
                 do {
                     id = try writeSignedCommit(userTree: try git.commit(head).tree, parent: head, message: message,
-                                               records: [Repository.erasureRecordPath(p.sha256): try record.encoded()], signer: key, now: stamp)
+                                               records: [PathKey(Repository.erasureRecordPath(p.sha256)): try record.encoded()], signer: key, now: stamp)
                     try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: "erase \(path)")
                 } catch {
                     endErasure()

@@ -282,58 +282,124 @@ extension Repository {
         }
     }
 
-    static let consentHookVersion = "1"
+    static let consentHookVersion = "2"
 
-    /// Blocks artifacts of the required kinds that have no rights record, and outputs derived from
-    /// data whose consent was withdrawn (a run's inputs and everything upstream of them).
+    /// Audit findings that block the commit of an artifact whatever the hook's `path` says: data
+    /// whose consent was withdrawn, whose retention passed, or whose licence or consent scope
+    /// excludes the declared `use` — own or inherited through recorded runs.
+    static let consentBlockingCodes: Set<AuditCode> = [.consentWithdrawn, .upstreamConsentWithdrawn, .retentionPassed,
+                                                       .licenceIncompatibleWithUse, .consentScopeExcludesUse]
+    /// Audit findings reported as warnings (they never block).
+    static let consentWarningCodes: Set<AuditCode> = [.licenceUnclearForUse, .licenceConflict]
+
+    /// The consent hook, on every artifact version this commit newly records (a run's outputs and
+    /// inputs included), with effective rights: own records plus what flows in through recorded
+    /// runs (and through the run being committed).
+    ///
+    /// - `require-rights: [kinds]` — an artifact of those kinds (restricted by `path`, when given)
+    ///   needs rights: its own record, or inherited ones: built by recorded runs from data that all
+    ///   has records. A derived dataset of a clean pipeline passes; a file added by hand does not.
+    /// - Withdrawn consent, passed retention and (with `use:`) a licence or consent scope that
+    ///   excludes the use block the commit of anything they reach, whatever `path` selects.
+    /// - `allow: [{ finding: <code>, path: <glob>, reason: <text> }]` turns matching findings into
+    ///   recorded warnings: the override is in lineage.yaml, which every commit records.
     func planConsent(_ entry: HookEntry, context: HookContext) throws -> HookPlan? {
         let kinds = Set(try entry.strings("require-rights") ?? [])
-        let candidates = try selected(entry, context: context, required: false) ?? []
-        // Only what this commit adds or changes (or a run's outputs), as git's hooks look at staged changes.
-        let artifacts = try candidates.map { try context.artifact($0) }.filter { context.only != nil || $0.status != "unchanged" }
-        let missing = artifacts.filter { kinds.contains($0.kind.rawValue) && context.rightsRecord(for: $0.path) == nil }
-        // Upstream of the run's inputs, with the rights records in force now.
-        var upstream: [ArtifactRef] = context.runInputs
-        for input in context.runInputs {
-            if let graph = try? trace("sha256:" + input.sha256.hex, cwd: root) {
-                for node in graph.nodes where node.kind == .artifact {
-                    if let path = node.attributes["path"], let hex = node.attributes["sha256"], let d = Digest(hex: hex) { upstream.append(ArtifactRef(path: path, sha256: d)) }
+        let use = try entry.choice("use", DataUse.allCases.map(\.rawValue)).flatMap(DataUse.init(rawValue:))
+        let overrides = try entry.consentOverrides()
+        let today = CalendarDay.today()
+        // What this commit newly records (or a run's outputs and inputs), as git's hooks look at staged changes.
+        func newlyRecorded(_ path: PathKey) -> Bool {
+            if let only = context.only { return only.contains(path.string) }
+            return context.head[path]?.sha256 != context.staged[path]?.sha256
+        }
+        let recorded = context.staged.filter { newlyRecorded($0.key) }.sorted { $0.key < $1.key }
+        let scoped: Set<PathKey>? = try entry.strings("path").map { patterns in
+            var out: Set<PathKey> = []
+            for pattern in patterns { out.formUnion(context.paths(matching: PathGlob(pattern)).map(PathKey.init)) }
+            return out
+        }
+        // Effective rights: HEAD's runs and records (staged records over them), plus this run's edges.
+        var graph = try rightsGraph(includeStaged: true).graph
+        for (path, pointer) in recorded {
+            let ref = ArtifactRef(path: path.string, sha256: pointer.sha256)
+            graph.kinds[ref] = pointer.kind
+            if context.runOutputs.contains(path) { graph.inputs[ref] = context.runInputs }
+        }
+        var missing: [(path: String, kind: ArtifactKind)] = []
+        var findings: [ValidationFinding] = []
+        for (path, pointer) in recorded {
+            let ref = ArtifactRef(path: path.string, sha256: pointer.sha256)
+            let effective = graph.effective(ref)
+            let inherits = !effective.inputs.isEmpty && effective.unrecorded.isEmpty
+            if kinds.contains(pointer.kind.rawValue), scoped?.contains(path) ?? true, effective.own == nil, !inherits {
+                missing.append((path.string, pointer.kind))
+            }
+            for f in RightsAudit.findings(effective, use: use, at: today) {
+                // Licence and scope bind what is built from data; the source itself may be kept for other uses.
+                if effective.inputs.isEmpty, [.licenceIncompatibleWithUse, .consentScopeExcludesUse, .licenceUnclearForUse].contains(f.code) { continue }
+                let blocking = Repository.consentBlockingCodes.contains(f.code)
+                guard blocking || Repository.consentWarningCodes.contains(f.code) else { continue }
+                var finding = ValidationFinding(check: f.code.rawValue, severity: blocking ? .error : .warning, message: f.message, file: path.string)
+                if blocking, let o = overrides.first(where: { $0.finding == f.code.rawValue && PathGlob($0.path).matches(path.string) }) {
+                    finding.severity = .warning
+                    finding.message += " — allowed by lineage.yaml:\(o.line) (\(o.reason))"
                 }
+                findings.append(finding)
             }
         }
-        var withdrawn: [(ArtifactRef, RightsRecord)] = []
-        for ref in Set(upstream).sorted() {
-            // A withdrawal dated in the future does not block yet.
-            if let r = context.rightsRecord(for: ref.path), r.facts.consent?.status == .withdrawn,
-               r.facts.consent?.withdrawnAt.map({ $0 <= CalendarDay.today() }) ?? true { withdrawn.append((ref, r)) }
+        guard !recorded.isEmpty else { return nil }
+        for m in missing {
+            var finding = ValidationFinding(check: "no-rights-record",
+                message: "\(m.path) is a \(m.kind.rawValue) with no rights record of its own and none it inherits through a recorded run, and lineage.yaml requires rights for \(kinds.sorted().joined(separator: ", ")) (option require-rights); record them with `lineage add \(m.path) --meta FILE` (or --license, --legal-basis, …), or produce it with `lineage run` from data that has them",
+                file: m.path)
+            if let o = overrides.first(where: { $0.finding == "no-rights-record" && PathGlob($0.path).matches(m.path) }) {
+                finding.severity = .warning
+                finding.message += " — allowed by lineage.yaml:\(o.line) (\(o.reason))"
+            }
+            findings.append(finding)
         }
-        guard !artifacts.isEmpty || !withdrawn.isEmpty else { return nil }
-        var digestText = entry.configDigest.hex
-        for a in artifacts { digestText += "\n\(a.path) " + (context.rightsRecord(for: a.path).map { (try? $0.encoded()).map { Digest.of($0).hex } ?? "?" } ?? "-") }
-        for (ref, _) in withdrawn { digestText += "\nwithdrawn \(ref)" }
+        var digestText = entry.configDigest.hex + "\n" + today.description
+        for f in findings { digestText += "\n\(f.check) \(f.severity.rawValue) \(f.file ?? "") \(f.message)" }
+        for (path, pointer) in recorded { digestText += "\n\(path.string) \(pointer.sha256.hex)" }
         let configDigest = Digest.of(Array(digestText.utf8))
-        let outputs = context.runInputs.isEmpty ? [] : artifacts
+        let counts = ["artifacts": recorded.count, "withoutRights": missing.count,
+                      "blocking": findings.filter { $0.severity == .error }.count, "allowed": findings.filter { $0.message.contains("allowed by lineage.yaml") }.count]
         return HookPlan(version: Repository.consentHookVersion, configDigest: configDigest,
-                        artifacts: artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }
-                            + context.runInputs.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256, role: "input") }, reusable: true) {
-            var report = ValidationReport(validator: "consent", version: Repository.consentHookVersion,
-                                          counts: ["artifacts": artifacts.count, "withoutRights": missing.count, "withdrawnUpstream": withdrawn.count])
-            for a in missing {
-                report.findings.append(ValidationFinding(check: "no-rights-record",
-                    message: "\(a.path) is a \(a.kind.rawValue) and lineage.yaml requires rights for \(kinds.sorted().joined(separator: ", ")); record them with `lineage add \(a.path) --meta FILE` (or --license, --legal-basis, …)",
-                    file: a.path))
-            }
-            for (ref, record) in withdrawn {
-                let c = record.facts.consent
-                let when = c?.withdrawnAt.map { " on \($0)" } ?? ""
-                let commit = c?.withdrawalCommit.map { " (commit \($0.prefix(12)))" } ?? ""
-                for o in outputs {
-                    report.findings.append(ValidationFinding(check: "consent-withdrawn",
-                        message: "\(o.path) is derived from \(ref) whose consent was withdrawn\(when)\(commit)\(c?.withdrawalReason.map { ": \($0)" } ?? ""); do not build on it — remove that input",
-                        file: o.path))
-                }
-            }
+                        artifacts: recorded.map { CheckRecord.Artifact(path: $0.key.string, sha256: $0.value.sha256) }
+                            + context.runInputs.filter { r in !recorded.contains { $0.key == PathKey(r.path) } }
+                                .map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256, role: "input") }, reusable: true) {
+            var report = ValidationReport(validator: "consent", version: Repository.consentHookVersion, counts: counts)
+            report.findings = findings
             return (report, nil)
+        }
+    }
+}
+
+extension HookEntry {
+    /// The `allow:` overrides of a consent hook: each names a finding code, a path glob and a reason.
+    func consentOverrides() throws -> [(finding: String, path: String, reason: String, line: Int)] {
+        guard let value = value("allow") else { return [] }
+        let example = "e.g. `allow: [{ finding: upstream-consent-withdrawn, path: \"models/**\", reason: \"DPO ticket 42\" }]`"
+        guard case .list(let items, _) = value else { throw error("allow", "expected a list of overrides, \(example)") }
+        let codes = Repository.consentBlockingCodes.map(\.rawValue) + ["no-rights-record"]
+        return try items.map { item in
+            guard case .map(let pairs, let line) = item else { throw error("allow", "expected a mapping with finding, path and reason, \(example)", line: item.line) }
+            var fields: [String: String] = [:]
+            for pair in pairs {
+                guard ["finding", "path", "reason"].contains(pair.key) else {
+                    throw error("allow.\(pair.key)", "unknown key; an override has finding, path and reason", line: pair.value.line)
+                }
+                guard case .scalar(let s, _) = pair.value, !s.isEmpty else { throw error("allow.\(pair.key)", "expected a text value", line: pair.value.line) }
+                fields[pair.key] = s
+            }
+            guard let finding = fields["finding"], codes.contains(finding) else {
+                throw error("allow", "an override names the finding it allows: one of \(codes.sorted().joined(separator: ", "))", line: line)
+            }
+            guard let path = fields["path"], let reason = fields["reason"] else {
+                throw error("allow", "an override needs a path (glob) and a reason, so the decision is recorded — \(example)", line: line)
+            }
+            return (finding, path, reason, line)
         }
     }
 }

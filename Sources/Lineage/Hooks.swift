@@ -111,7 +111,7 @@ extension Repository {
         return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds(), progress: progress)
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], now: Int64,
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<String> = [], now: Int64,
                            progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
@@ -127,6 +127,7 @@ extension Repository {
         }
         let context = try HookContext(repository: self, only: only)
         context.runInputs = runInputs
+        context.runOutputs = Set(runOutputs.map(PathKey.init))
         defer { context.cleanUp() }
         let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
         defer { progress.finish() }
@@ -188,9 +189,11 @@ final class HookContext {
     let headRecords: ObjectID?
     private let worktreeClean: Set<PathKey>
     /// Rights records as the commit will carry them: HEAD's with staged ones over them.
-    let rights: [String: RightsRecord]
+    let rights: [PathKey: RightsRecord]
     /// For `lineage run`: the run's inputs, which every output derives from.
     var runInputs: [ArtifactRef] = []
+    /// For `lineage run`: its outputs (the only artifacts its inputs flow into).
+    var runOutputs: Set<PathKey> = []
     private var scratch: String?
     private var materialized: [String: String] = [:]
     let only: Set<String>?
@@ -218,7 +221,7 @@ final class HookContext {
     func rightsRecord(for path: String) -> RightsRecord? {
         var p = path
         while true {
-            if let r = rights[p] { return r }
+            if let r = rights[PathKey(p)] { return r }
             guard let slash = p.lastIndex(of: "/") else { return nil }
             p = String(p[..<slash])
         }

@@ -12,7 +12,7 @@ extension Repository {
     /// (lineage's or git's `user.signingkey`) when it is a usable Ed25519 key, otherwise the user's
     /// lineage key under `$XDG_CONFIG_HOME/lineage/keys/`, created on first use.
     @discardableResult
-    public static func initialize(at directory: String) throws -> Repository {
+    public static func initialize(at directory: String, gitignore: Bool = true) throws -> Repository {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         if let existing = findRoot(from: root) { throw LineageError.alreadyARepository(existing) }
         let fm = FileManager.default
@@ -33,6 +33,7 @@ extension Repository {
             let config = try GitConfig.open(path: temp + "/config")
             try config.set("lineage.formatVersion", String(formatVersion))
             try config.set(repositoryIDKey, UUID().uuidString.lowercased())
+            if !gitignore { try config.set(gitignoreSetting, "false") }
             try AtomicFile.write(Array("\(formatVersion)\n".utf8), to: temp + "/format")
             let signer = arrangeSigningKey(config: config)
             if let key = signer.key {
@@ -54,6 +55,9 @@ extension Repository {
         // The key choice is this user's, kept outside the repository (a copy must not carry it).
         if let path = report?.keyPath, report?.fingerprint != nil, path == SigningKeys.defaultKeyPath() {
             try repository.setUserSetting("user.signingkey", path)
+        }
+        if gitignore, (try? repository.updateGitignore()) != nil, (try? CodeWorkTree.enclosing(root)) != nil {
+            report?.gitignore = root + "/.gitignore"
         }
         repository.initReport = report
         return repository

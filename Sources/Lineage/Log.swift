@@ -27,8 +27,9 @@ public struct LogEntry: Codable, Sendable {
 
 extension Repository {
     /// Commits reachable from `revision` (default HEAD), newest first; with `paths`, only commits that
-    /// changed a file at or below one of them (compared with the first parent).
-    public func log(revision: String? = nil, paths: [String] = [], cwd: String? = nil, limit: Int? = nil) throws -> [LogEntry] {
+    /// changed a file at or below one of them (compared with the first parent); with `code`, only
+    /// commits recording a run made at that commit of the code's git repository.
+    public func log(revision: String? = nil, paths: [String] = [], cwd: String? = nil, limit: Int? = nil, code: String? = nil) throws -> [LogEntry] {
         let start: ObjectID
         if let revision { start = try resolveRevision(revision) } else {
             guard let head = try headCommit() else { return [] }
@@ -38,6 +39,15 @@ extension Repository {
             if let cwd { return try resolve(p, cwd: realPath(cwd) ?? cwd).relative }
             return p
         }
+        var codeCommit: String? = nil
+        if let code {
+            guard let tree = try CodeWorkTree.enclosing(cwd.map { realPath($0) ?? $0 } ?? root) else {
+                throw LineageError.invalidArgument("--code needs the code's git repository: run it inside the code's work tree")
+            }
+            do { codeCommit = try tree.resolveCommit(code) } catch {
+                throw LineageError.invalidArgument("'\(code)' is not a commit of the code repository at \(tree.workdir); give a commit, branch or tag of it")
+            }
+        }
         var out: [LogEntry] = []
         if let limit, limit <= 0 { return out }
         for id in try git.walk(from: [start]) {
@@ -46,6 +56,10 @@ extension Repository {
                 let parentTree = try info.parents.first.map { try git.commit($0).tree }
                 let changed = try changedPaths(from: parentTree, to: info.tree)
                 guard changed.contains(where: { path in prefixes.contains { path.isPath(within: $0) } }) else { continue }
+            }
+            if let codeCommit {
+                let runs = try commitRecord(of: info)?.runs ?? []
+                guard try runs.contains(where: { try runRecord($0, inTree: info.tree).code?.commit == codeCommit }) else { continue }
             }
             out.append(LogEntry(info))
             if let limit, out.count >= limit { break }

@@ -110,6 +110,7 @@ public struct HookEntry: Sendable, Equatable {
                 let splits = try stringMap(option.key) ?? []
                 if splits.count < 2 { throw error(option.key, "name at least two splits, e.g. `{ train: data/train.csv, test: data/test.csv }`") }
             case "drift": _ = try choice(option.key, ["warn", "fail", "off"])
+            case "use": _ = try choice(option.key, DataUse.allCases.map(\.rawValue))
             case "case-fold": _ = try boolean(option.key)
             case "max-missing": _ = try number(option.key, in: 0...1)
             case "max-row-change", "psi-warn", "psi-fail": _ = try number(option.key, in: 0...Double.greatestFiniteMagnitude)
@@ -120,6 +121,7 @@ public struct HookEntry: Sendable, Equatable {
             default: break
             }
         }
+        if validator == "consent" { _ = try consentOverrides() }
         if validator == "consent", let kinds = try strings("require-rights") {
             for kind in kinds where ArtifactKind(rawValue: kind) == nil {
                 throw error("require-rights", "unknown artifact kind '\(kind)'; kinds are \(ArtifactKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -135,6 +137,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public static let recordPath = "lineage.yaml"
 
     public var preCommit: [HookEntry] = []
+    /// `run: { require-clean-code: true }`: `lineage run` refuses a dirty code tree or none.
+    public var requireCleanCode = false
     /// The file's bytes (empty when there is none).
     public var bytes: [UInt8] = []
 
@@ -151,7 +155,7 @@ public struct ProjectConfig: Sendable, Equatable {
         "quality": ["path": true, "max-missing": false, "max-duplicate-rows": false, "max-row-change": false,
                     "psi-warn": false, "psi-fail": false, "psi-bins": false],
         "pii": ["path": true],
-        "consent": ["require-rights": false, "path": false],
+        "consent": ["require-rights": false, "path": false, "use": false, "allow": false],
         "command": ["run": true, "args": false, "timeout": false, "path": false],
     ]
 
@@ -198,8 +202,21 @@ public struct ProjectConfig: Sendable, Equatable {
                     }
                     config.preCommit = try parseHooks(list, stage: stage, file: file)
                 }
+            case "run":
+                guard case .map(let options, _) = value else {
+                    throw ConfigError(file: file, line: value.line, key: "run", message: "must be a mapping, e.g. `run: { require-clean-code: true }`")
+                }
+                for option in options {
+                    guard option.key == "require-clean-code" else {
+                        throw ConfigError(file: file, line: option.keyLine, key: "run.\(option.key)", message: "unknown option" + suggest(option.key, ["require-clean-code"]) + "; run takes: require-clean-code")
+                    }
+                    guard case .scalar(let s, _) = option.value, ["true", "false"].contains(s) else {
+                        throw ConfigError(file: file, line: option.value.line, key: "run.require-clean-code", message: "expected true or false")
+                    }
+                    config.requireCleanCode = s == "true"
+                }
             default:
-                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks"]) + "; lineage.yaml has `hooks:`")
+                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks", "run"]) + "; lineage.yaml has `hooks:` and `run:`")
             }
         }
         return config

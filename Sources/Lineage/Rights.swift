@@ -21,15 +21,15 @@ struct RightsGraph {
     var inputs: [ArtifactRef: [ArtifactRef]] = [:]
     var kinds: [ArtifactRef: ArtifactKind] = [:]
     /// Own facts by path (HEAD's records; a withdrawal applies to every version of the data).
-    var facts: [String: RightsFacts] = [:]
+    var facts: [PathKey: RightsFacts] = [:]
     private var memo: [ArtifactRef: EffectiveRights] = [:]
 
     /// The own record covering a path: its own, or its nearest directory's.
     func ownFacts(_ path: String) -> RightsFacts? {
         var p = path
         while true {
-            if let f = facts[p] { return f }
-            guard let slash = p.lastIndex(of: "/") else { return nil }
+            if let f = facts[PathKey(p)] { return f }
+            guard let slash = p.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
             p = String(p[..<slash])
         }
     }
@@ -51,7 +51,11 @@ extension Repository {
     /// recorded run's inputs and outputs, and the commit in which each withdrawal was recorded.
     func rightsGraph(includeStaged: Bool = false) throws -> (graph: RightsGraph, head: [PathKey: Pointer]) {
         var graph = RightsGraph()
-        guard let head = try headCommit() else { return (graph, [:]) }
+        guard let head = try headCommit() else {
+            // Before the first commit only staged records exist.
+            if includeStaged { for (p, r) in try stagedRights() { graph.facts[p] = r.facts } }
+            return (graph, [:])
+        }
         let tree = try git.commit(head).tree
         var records = try rightsRecords(inTree: tree)
         if includeStaged { for (p, r) in try stagedRights() { records[p] = r } }
@@ -75,14 +79,14 @@ extension Repository {
 
     /// For each path whose HEAD record says consent is withdrawn: the oldest commit of the unbroken
     /// run of first-parent commits (ending at HEAD) whose record says so — the withdrawal commit.
-    func withdrawalCommits(records: [String: RightsRecord], from head: ObjectID) throws -> [String: String] {
+    func withdrawalCommits(records: [PathKey: RightsRecord], from head: ObjectID) throws -> [PathKey: String] {
         var open = Set(records.filter { $0.value.facts.consent?.status == .withdrawn }.keys)
-        var found: [String: String] = [:]
+        var found: [PathKey: String] = [:]
         var commit: ObjectID? = head
         while let id = commit, !open.isEmpty {
             let info = try git.commit(id)
             for path in open {
-                let blob = try git.entry(inTree: info.tree, path: RecordTree.directory + "/" + Repository.rightsRecordPath(path))
+                let blob = try git.entry(inTree: info.tree, path: RecordTree.directory + "/" + Repository.rightsRecordPath(path.string))
                 let withdrawn = try blob.map { try RightsRecord.decode(try git.readBlob($0)).facts.consent?.status == .withdrawn } ?? false
                 if withdrawn { found[path] = id.hex } else { open.remove(path) }
             }
@@ -95,14 +99,14 @@ extension Repository {
     public func rightsShow(_ argument: String, cwd: String) throws -> RightsView {
         let path = try resolve(argument, cwd: cwd).relative
         var (graph, head) = try rightsGraph()
-        let staged = try stagedRights()[path]
+        let staged = try stagedRights()[PathKey(path)]
         let headRecords = try headRightsRecords()
         let sha: Digest
         let kind: ArtifactKind
         if let p = head[PathKey(path)] {
             sha = p.sha256; kind = p.kind
         } else if let d = Repository.artifactDigest(path, in: head.mapValues(\.sha256)) {
-            sha = d; kind = headRecords[path].map { _ in ArtifactKind.dataset } ?? .other
+            sha = d; kind = headRecords[PathKey(path)].map { _ in ArtifactKind.dataset } ?? .other
         } else if let s = staged {
             sha = s.sha256; kind = .dataset
         } else {
@@ -110,11 +114,11 @@ extension Repository {
         }
         let ref = ArtifactRef(path: path, sha256: sha)
         if graph.kinds[ref] == nil { graph.kinds[ref] = kind }
-        return RightsView(path: path, sha256: sha, kind: kind, record: headRecords[path], staged: staged, effective: graph.effective(ref))
+        return RightsView(path: path, sha256: sha, kind: kind, record: headRecords[PathKey(path)], staged: staged, effective: graph.effective(ref))
     }
 
     /// Commits record changes on top of HEAD's files (the staging index is left alone), signed.
-    func commitRecordChange(message: String, records: [String: [UInt8]], now: Int64? = nil) throws -> String {
+    func commitRecordChange(message: String, records: [PathKey: [UInt8]], now: Int64? = nil) throws -> String {
         try withWriteLock {
             guard let head = try headCommit() else { throw LineageError.noCommits }
             let stamp = now ?? nowSeconds()
@@ -138,7 +142,7 @@ extension Repository {
         guard !path.isEmpty, let digest = Repository.artifactDigest(path, in: digests) else {
             throw LineageError.notTracked(argument, suggestions: closest(path, among: head.keys.map(\.string)))
         }
-        var record = try headRightsRecords()[path] ?? RightsRecord(path: path, sha256: digest)
+        var record = try headRightsRecords()[PathKey(path)] ?? RightsRecord(path: path, sha256: digest)
         record.sha256 = digest
         return record
     }
@@ -151,7 +155,7 @@ extension Repository {
         let check = record.facts.validate(today: CalendarDay.today())
         if !check.errors.isEmpty { throw LineageError.invalidArgument(check.errors.map(\.description).joined(separator: "\n")) }
         guard record != before else { throw LineageError.invalidArgument("the rights of \(record.path) already say that; nothing to commit") }
-        let commit = try commitRecordChange(message: "rights: set \(record.path)", records: [Repository.rightsRecordPath(record.path): try record.encoded()])
+        let commit = try commitRecordChange(message: "rights: set \(record.path)", records: [PathKey(Repository.rightsRecordPath(record.path)): try record.encoded()])
         return (record, commit)
     }
 
@@ -162,7 +166,7 @@ extension Repository {
             throw LineageError.invalidArgument("\(record.path): \(e)")
         }
         let commit = try commitRecordChange(message: "consent withdrawn: \(record.path)\n\n\(reason)",
-                                            records: [Repository.rightsRecordPath(record.path): try record.encoded()])
+                                            records: [PathKey(Repository.rightsRecordPath(record.path)): try record.encoded()])
         return (record, commit)
     }
 

@@ -19,13 +19,13 @@ extension Repository {
     var stagedRightsFile: String { layout.dotLineage + "/staged-rights.json" }
 
     /// Rights records of a commit's tree, by path.
-    func rightsRecords(inTree tree: ObjectID) throws -> [String: RightsRecord] {
+    func rightsRecords(inTree tree: ObjectID) throws -> [PathKey: RightsRecord] {
         let prefix = Repository.rightsDirectory + "/"
-        var out: [String: RightsRecord] = [:]
+        var out: [PathKey: RightsRecord] = [:]
         for file in try git.records(inTree: tree) where file.path.hasPrefix(prefix) && file.path.hasSuffix(".json") {
             do {
                 let record = try RightsRecord.decode(try git.readBlob(file.id))
-                out[record.path] = record
+                out[PathKey(record.path)] = record
             } catch {
                 throw LineageError.damagedRepository("rights record .lineage/\(file.path) is not valid: \(error)")
             }
@@ -34,44 +34,44 @@ extension Repository {
     }
 
     /// Rights records at HEAD (none before the first commit).
-    func headRightsRecords() throws -> [String: RightsRecord] {
+    func headRightsRecords() throws -> [PathKey: RightsRecord] {
         guard let head = try headCommit() else { return [:] }
         return try rightsRecords(inTree: try git.commit(head).tree)
     }
 
     /// Records waiting for the next commit.
-    func stagedRights() throws -> [String: RightsRecord] {
+    func stagedRights() throws -> [PathKey: RightsRecord] {
         guard let data = FileManager.default.contents(atPath: stagedRightsFile) else { return [:] }
         do {
             let list = try JSONDecoder().decode([RightsRecord].self, from: data)
-            return Dictionary(list.map { ($0.path, $0) }, uniquingKeysWith: { _, b in b })
+            return Dictionary(list.map { (PathKey($0.path), $0) }, uniquingKeysWith: { _, b in b })
         } catch {
             throw LineageError.damagedRepository("\(stagedRightsFile) is not valid (\(error)); remove it and stage the rights again")
         }
     }
 
-    func writeStagedRights(_ records: [String: RightsRecord]) throws {
+    func writeStagedRights(_ records: [PathKey: RightsRecord]) throws {
         if records.isEmpty { try? FileManager.default.removeItem(atPath: stagedRightsFile); return }
-        let list = records.values.sorted { $0.path < $1.path }
+        let list = records.values.sorted { $0.path.bytesPrecede($1.path) }
         try AtomicFile.write(try CanonicalJSON.encode(list), to: stagedRightsFile)
     }
 
     /// The rights records the next commit carries: HEAD's, then staged ones over them, each moved
     /// to the version its path has in the new tree; records of paths no longer tracked are dropped.
     /// `artifacts` maps each tracked path (and each directory with a record) to its digest.
-    func rightsForCommit(head: [String: RightsRecord], staged: [String: RightsRecord],
-                         digestOf: (String) throws -> Digest?) throws -> (records: [String: [UInt8]], removing: [String]) {
+    func rightsForCommit(head: [PathKey: RightsRecord], staged: [PathKey: RightsRecord],
+                         digestOf: (PathKey) throws -> Digest?) throws -> (records: [PathKey: [UInt8]], removing: [String]) {
         var merged = head
         for (path, record) in staged { merged[path] = record }
-        var records: [String: [UInt8]] = [:]
+        var records: [PathKey: [UInt8]] = [:]
         var removing: [String] = []
         for (path, var record) in merged {
             guard let digest = try digestOf(path) else {
-                if head[path] != nil { removing.append(Repository.rightsRecordPath(path)) }
+                if head[path] != nil { removing.append(Repository.rightsRecordPath(path.string)) }
                 continue
             }
             if record.sha256 != digest { record.sha256 = digest }
-            if head[path] != record || staged[path] != nil { records[Repository.rightsRecordPath(path)] = try record.encoded() }
+            if head[path] != record || staged[path] != nil { records[PathKey(Repository.rightsRecordPath(path.string))] = try record.encoded() }
         }
         return (records, removing)
     }
@@ -148,10 +148,10 @@ extension Repository {
                 guard let digest = Repository.artifactDigest(path, in: digests) else {
                     throw LineageError.notTracked(argument, suggestions: closest(path, among: entries.map(\.path)))
                 }
-                let base = staged[path] ?? head[path] ?? RightsRecord(path: path, sha256: digest)
+                let base = staged[PathKey(path)] ?? head[PathKey(path)] ?? RightsRecord(path: path, sha256: digest)
                 var record = RightsRecord(path: path, sha256: digest, facts: base.facts.applying(facts))
                 record.sha256 = digest
-                staged[path] = record
+                staged[PathKey(path)] = record
                 out.append(record)
             }
             try writeStagedRights(staged)

@@ -17,9 +17,12 @@ public struct RunRequest: Sendable {
     public var message: String?
     /// Skip the pre-commit hooks on the outputs (recorded in the signed commit).
     public var noVerify: Bool
+    /// Refuse to run on a dirty code tree or outside a git repository; nil: lineage.yaml's `run: { require-clean-code }`.
+    public var requireCleanCode: Bool? = nil
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
-                noVerify: Bool = false) {
+                noVerify: Bool = false, requireCleanCode: Bool? = nil) {
+        self.requireCleanCode = requireCleanCode
         self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
         self.noVerify = noVerify
     }
@@ -33,6 +36,8 @@ public struct RunOutcome: Sendable {
     public let commit: String?
     /// What the pre-commit hooks concluded on the outputs.
     public var hooks: HooksReport? = nil
+    /// Things the user should know about what was recorded (e.g. an input that differs from its committed version).
+    public var notes: [String] = []
 }
 
 extension Repository {
@@ -71,6 +76,20 @@ extension Repository {
         let who = try identity(now: startSeconds)
         let principals = try checkSigner(key, parent: try headCommit(), now: startSeconds)
 
+        // The code that runs is the code as it is now: captured before the command, and refused
+        // here (before anything runs) when a clean code tree is required.
+        let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
+        let requireClean = try request.requireCleanCode ?? projectConfig().requireCleanCode
+        if let code, code.dirty {
+            let what = "the code has uncommitted changes: the run records commit \(code.commit.map { String($0.prefix(12)) } ?? "(none yet)") plus the digest of `git diff HEAD` (sha256:\(code.diffSHA256?.hex.prefix(12) ?? "?")), not the diff itself"
+            if requireClean { throw LineageError.invalidArgument(what + " — commit the code first (require-clean-code is set)") }
+            warn(what + "; commit the code first to make this run reproducible")
+        } else if code == nil {
+            let what = "\(cwd) is not inside a git repository: no code version is recorded, only the command line"
+            if requireClean { throw LineageError.invalidArgument(what + " — run it from the code's git work tree (require-clean-code is set)") }
+            warn(what + "; run it from the code's git work tree to record which code ran")
+        }
+
         var before: [PathKey: (stat: FileStat, digest: Digest)] = [:]
         for f in inputs { before[PathKey(f.path)] = (f.stat, try hashFile(root + "/" + f.path)) }
 
@@ -94,17 +113,16 @@ extension Repository {
                 throw LineageError.invalidArgument("the command succeeded but did not produce the declared output '\(o)'; nothing was committed — check the path given with -o")
             }
         }
-        var records: [String: [UInt8]] = [:]
+        var records: [PathKey: [UInt8]] = [:]
         var environment = RunEnvironment.capture()
         if request.envCapture.contains("pip") {
             let frozen: [UInt8]
             do { frozen = try RunEnvironment.pipFreeze() } catch let e as RunSupportError { throw LineageError.invalidArgument(e.description) }
             let digest = Digest.of(frozen)
             let path = "environments/\(digest.hex).txt"
-            records[path] = frozen
+            records[PathKey(path)] = frozen
             environment.captures.append(EnvironmentCapture(kind: "pip", sha256: digest, size: UInt64(frozen.count), record: RecordTree.directory + "/" + path))
         }
-        let code = try? CodeVersion.capture(from: cwd, excluding: [layout.dotLineage])
 
         // Stage inputs and outputs; put the staging index back if anything below fails.
         let savedIndex = FileManager.default.contents(atPath: layout.stagingIndex)
@@ -124,14 +142,35 @@ extension Repository {
                 startedAt: Timestamp.rfc3339(started), endedAt: Timestamp.rfc3339(ended), exitStatus: outcome.exitCode,
                 inputs: recordedInputs, outputs: recordedOutputs, code: code, environment: environment,
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
-            records[Repository.runRecordPath(record.id)] = try record.encoded()
+            records[PathKey(Repository.runRecordPath(record.id))] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
-            // The same pre-commit hooks as `commit`, on the run's outputs.
-            let result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
+            // An input whose version is not the committed one is recorded by this commit: the hooks
+            // check it (commitIndex runs them on everything the commit changes), and the user is told.
+            let committed = try headFiles()
+            var notes: [String] = []
+            for input in recordedInputs {
+                guard let id = committed[PathKey(input.path)] else {
+                    notes.append("input \(input.path) was not committed before; this run records it (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
+                    continue
+                }
+                if try pointer(id).sha256 != input.sha256 {
+                    notes.append("input \(input.path) differs from its committed version; this run records the new version (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
+                }
+            }
+            // The same pre-commit hooks as `commit`, on the run's outputs and every version it newly records.
+            let result: CommitResult
+            do {
+                result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
                                          hooksOnly: Set(recordedOutputs.map(\.path)),
                                          runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
                                          progress: progress)
-            return RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
+            } catch let blocked as HooksBlocked {
+                rememberBlockedRun(record, report: blocked.report, at: nowSeconds())
+                throw blocked
+            }
+            var outcome = RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
+            outcome.notes = notes
+            return outcome
         } catch {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }

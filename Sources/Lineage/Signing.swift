@@ -78,6 +78,8 @@ public struct InitReport: Codable, Sendable {
     public let fingerprint: String?
     /// Set when no usable key could be arranged; the user must configure one before committing.
     public let keyProblem: String?
+    /// The `.gitignore` lineage keeps its block in, when the project is inside a git work tree.
+    public var gitignore: String? = nil
 }
 
 extension Repository {
@@ -182,22 +184,22 @@ extension Repository {
     /// working trust file, `records` (paths below `.lineage/`), and last the commit record holding
     /// the SHA-256 digest of all of that. The signer must be trusted by the parent's trust (the first
     /// commit bootstraps: by its own), so nobody can add their own key silently.
-    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [String: [UInt8]] = [:], removing: [String] = [],
+    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [PathKey: [UInt8]] = [:], removing: [String] = [],
                            runs: [String] = [], noVerify: Bool? = nil, checks: [String] = [], signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
         let trustText = try workingTrustText()
         let principals = signer == nil ? try checkSigner(key, parent: parent, now: now)
             : try trustedPrincipals(key.publicKey, parent: parent, working: try Repository.parseTrust(trustText, source: trustFile), now: now)
-        var updates: [String: ObjectID?] = [Repository.trustRecord: try git.writeBlob(Array(trustText.utf8))]
+        var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
         for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
-        for path in removing { updates[path] = .some(nil) }
+        for path in removing { updates[PathKey(path)] = .some(nil) }
         let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
         let recordsTree = try git.tree(updating: parentRecords, with: updates)
         let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
         let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
         let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
-        let final = try git.tree(updating: withRecords, with: [Repository.commitRecordPath: try git.writeBlob(try record.encoded())])
+        let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
         let id = try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
             var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
             // git stores the armor without its final newline; with it the object would not be

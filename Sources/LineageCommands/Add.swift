@@ -34,6 +34,9 @@ struct Add: RepositoryCommand {
         }
         func count(_ s: AddedFile.Status) -> Int { result.files.filter { $0.status == s }.count }
         Output.line("Staged \(count(.new)) new, \(count(.modified)) modified, \(count(.removed)) removed file(s); \(count(.unchanged)) unchanged; \(formatBytes(result.newBytes)) new in the store.")
+        if let problem = result.gitignoreProblem {
+            Output.warn("could not update the lineage block of .gitignore (\(problem)); git may show the data paths — fix the file's permissions and add again")
+        }
         if !result.skipped.isEmpty {
             Output.warn("skipped \(result.skipped.count) symbolic link(s), special file(s) or name(s) lineage cannot record (a newline, a backslash, or bytes that are not UTF-8 — rename them to track them), e.g. \(result.skipped.prefix(3).joined(separator: ", "))")
         }

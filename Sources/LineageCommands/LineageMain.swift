@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import LineageCore
 
 /// The root command. `run(arguments:)` maps every error to one message and a documented exit code.
 public struct LineageMain: ParsableCommand {
@@ -35,8 +36,17 @@ public struct LineageMain: ParsableCommand {
     /// Runs one command line in-process and returns its exit code.
     public static func run(arguments: [String]) -> Int32 {
         defer { Output.flush() }
+        let hoisted = hoistingDirectoryOption(arguments)
+        if let verb = hoisted.first, !verb.hasPrefix("-"), unknownVerb(verb) {
+            let names = configuration.subcommands.map { $0._commandName } + ["help"]
+            let near: [String] = Suggest.closest(to: verb, among: names, limit: 2, maxDistance: 2)
+            let quoted: [String] = near.map { "'" + $0 + "'" }
+            let hint: String = near.isEmpty ? "" : "; did you mean " + quoted.joined(separator: " or ") + "?"
+            Output.error("'" + verb + "' is not a lineage command" + hint + " — `lineage --help` lists them")
+            return ExitCode32.usage
+        }
         do {
-            var command = try parseAsRoot(hoistingDirectoryOption(arguments))
+            var command = try parseAsRoot(hoisted)
             try command.run()
             return 0
         } catch let signal as ExitSignal {
@@ -55,6 +65,11 @@ public struct LineageMain: ParsableCommand {
             return code == 1 ? ExitCode32.usage : code
         }
     }
+}
+
+/// True when `word`, in the verb's place, names no command (the parser would blame an option instead).
+func unknownVerb(_ word: String) -> Bool {
+    !(LineageMain.configuration.subcommands.map { $0._commandName } + ["help"]).contains(word)
 }
 
 /// `lineage -C dir verb ...` (git's order) becomes `lineage verb -C dir ...`, where the parser expects it.

@@ -7,6 +7,7 @@ struct Log: RepositoryCommand {
     @OptionGroup var output: JSONOption
     @Option(name: [.customShort("n"), .long], help: "Show at most this many commits.") var maxCount: Int?
     @Flag(name: .long, help: "One line per commit.") var oneline = false
+    @Option(help: ArgumentHelp("Only commits recording a run made at this commit of the code's git repository.", valueName: "git-rev")) var code: String?
     @Argument(help: "A revision to start from (default HEAD).") var revision: String?
     @Argument(parsing: .postTerminator, help: "Paths to follow.") var paths: [String] = []
 
@@ -15,7 +16,7 @@ struct Log: RepositoryCommand {
     }
 
     func run(in repository: Repository) throws {
-        let entries = try repository.log(revision: revision, paths: paths, cwd: global.cwd, limit: maxCount)
+        let entries = try repository.log(revision: revision, paths: paths, cwd: global.cwd, limit: maxCount, code: code)
         if output.json { return try Output.json(entries) }
         for (i, e) in entries.enumerated() {
             if oneline {

@@ -18,6 +18,7 @@ struct Run: RepositoryCommand {
     @Option(help: ArgumentHelp("Also record the environment with: pip (stores `pip freeze`).", valueName: "kind")) var envCapture: [String] = []
     @Option(name: .shortAndLong, help: "The commit message (default: run <name>: <command>).") var message: String?
     @Flag(name: .long, help: "Skip the pre-commit hooks on the outputs; the signed commit records that they were skipped and by whom.") var noVerify = false
+    @Flag(inversion: .prefixedNo, help: "Refuse to run when the code has uncommitted changes or is not in a git repository (default: lineage.yaml's run: { require-clean-code }).") var requireCleanCode: Bool? = nil
     @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
 
     func run(in repository: Repository) throws {
@@ -25,12 +26,13 @@ struct Run: RepositoryCommand {
         do {
             outcome = try repository.run(
                 RunRequest(name: name, inputs: inputs, outputs: outputs, envCapture: envCapture, argv: command, cwd: global.cwd, message: message,
-                           noVerify: noVerify),
+                           noVerify: noVerify, requireCleanCode: requireCleanCode),
                 progress: TerminalProgress.make(quiet: global.quiet))
         } catch let blocked as HooksBlocked {
             HookReportText.print(blocked.report, quiet: false)
             throw blocked
         }
+        for note in outcome.notes { Output.warn(note) }
         if let hooks = outcome.hooks { HookReportText.print(hooks, quiet: global.quiet) }
         guard outcome.exitCode == 0, let record = outcome.record, let commit = outcome.commit else {
             Output.error("the command exited with status \(outcome.exitCode); nothing was committed")

@@ -71,6 +71,10 @@ struct Show: RepositoryCommand {
         Output.line("  command:  \(run.argv.joined(separator: " "))  (in \(run.workingDirectory), exit \(run.exitStatus))")
         Output.line("  time:     \(run.startedAt) → \(run.endedAt)")
         Output.line("  agent:    \(run.agent.principal) (\(run.agent.keyFingerprint))")
+        if let b = run.blocked {
+            Output.line("  blocked:  its own commit was blocked at \(b.blockedAt) by " + (b.hooks.isEmpty ? "the pre-commit hooks" : b.hooks.joined(separator: "; "))
+                        + "; these outputs were recorded later")
+        }
         for i in run.inputs { Output.line("  input:    \(i.path)  sha256:\(i.sha256.hex)") }
         for o in run.outputs { Output.line("  output:   \(o.path)  sha256:\(o.sha256.hex)") }
         if let c = run.code {

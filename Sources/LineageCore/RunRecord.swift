@@ -26,6 +26,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var code: CodeVersion?
     public var environment: EnvironmentInfo
     public var agent: RunAgent
+    /// Set when the run's own commit was blocked by pre-commit hooks and its outputs were recorded
+    /// later by another commit (`--no-verify`, or after the hooks changed): provenance then says
+    /// which run made those bytes and what blocked it, instead of ending at "added by hand".
+    public var blocked: RunBlock?
 
     public init(id: String, name: String, argv: [String], workingDirectory: String, startedAt: String, endedAt: String,
                 exitStatus: Int32, inputs: [RunArtifact], outputs: [RunArtifact], code: CodeVersion?,
@@ -50,6 +54,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
         }
         return r
     }
+}
+
+/// Why a run's own commit did not happen: the hooks that failed on it, and when.
+public struct RunBlock: Codable, Sendable, Equatable {
+    /// RFC 3339 UTC time the hooks blocked the run's commit.
+    public var blockedAt: String
+    /// One line per failed hook: `validator (lineage.yaml:line): finding ×count, …`.
+    public var hooks: [String]
+    public init(blockedAt: String, hooks: [String]) { self.blockedAt = blockedAt; self.hooks = hooks }
 }
 
 /// A file a run read or wrote, named by the digest of its bytes.

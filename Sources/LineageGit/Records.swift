@@ -47,14 +47,16 @@ extension GitRepository {
     /// A new tree: `base` (nil = empty) with each `path` set to a regular-file blob, or removed when
     /// the blob is nil. Only the directories on the changed paths are rewritten (git treebuilders),
     /// so carrying thousands of records forward costs nothing per commit.
-    public func tree(updating base: ObjectID?, with updates: [String: ObjectID?]) throws -> ObjectID {
-        var groups: [String: [String: ObjectID?]] = [:]
-        var direct: [String: ObjectID?] = [:]
-        for (path, blob) in updates {
-            if let slash = path.firstIndex(of: "/") {
-                groups[String(path[..<slash]), default: [:]][String(path[path.index(after: slash)...])] = blob
+    /// Keys are paths compared as bytes, so canonically equivalent names stay two entries.
+    public func tree(updating base: ObjectID?, with updates: [PathKey: ObjectID?]) throws -> ObjectID {
+        var groups: [PathKey: [PathKey: ObjectID?]] = [:]
+        var direct: [PathKey] = []
+        for (key, blob) in updates {
+            let path = key.string
+            if let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) {
+                groups[PathKey(String(path[..<slash])), default: [:]][PathKey(String(path[path.utf8.index(after: slash)...]))] = blob
             } else {
-                direct[path] = blob
+                direct.append(key)
             }
         }
         var baseTree: OpaquePointer?
@@ -63,14 +65,16 @@ extension GitRepository {
         var builder: OpaquePointer?
         try GitError.check(git_treebuilder_new(&builder, handle.pointer, baseTree), "git_treebuilder_new")
         defer { git_treebuilder_free(builder) }
-        for (name, blob) in direct {
+        for key in direct {
+            let name = key.string, blob = updates[key]!
             if var oid = blob?.raw {
                 try GitError.check(git_treebuilder_insert(nil, builder, name, &oid, GIT_FILEMODE_BLOB), "git_treebuilder_insert")
             } else if git_treebuilder_get(builder, name) != nil {
                 try GitError.check(git_treebuilder_remove(builder, name), "git_treebuilder_remove")
             }
         }
-        for (name, sub) in groups {
+        for (nameKey, sub) in groups {
+            let name = nameKey.string
             var existing: ObjectID? = nil
             if let e = git_treebuilder_get(builder, name), git_tree_entry_type(e) == GIT_OBJECT_TREE { existing = ObjectID(git_tree_entry_id(e)!) }
             let child = try tree(updating: existing, with: sub)

@@ -168,7 +168,7 @@ public final class ContentStore: @unchecked Sendable {
 
     /// The loaded packs, loading them first if no `reload` has run yet. A failure to load is not
     /// thrown here: the object then looks absent, and `read` (which reloads on a miss) throws it.
-    private func snapshot() -> [PackIndex] {
+    func snapshot() -> [PackIndex] {
         if let loaded = lock.withLock({ isLoaded ? packs : nil }) { return loaded }
         try? reload()
         return lock.withLock { packs }
@@ -179,7 +179,7 @@ public final class ContentStore: @unchecked Sendable {
         snapshot().compactMap { p in p.damage.map { (p.indexPath, $0) } }
     }
 
-    private func locate(_ digest: Digest) -> (PackIndex, PackEntry)? {
+    func locate(_ digest: Digest) -> (PackIndex, PackEntry)? {
         for p in snapshot() { if let e = p.find(digest) { return (p, e) } }
         return nil
     }

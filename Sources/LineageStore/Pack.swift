@@ -291,18 +291,36 @@ public final class PackWriter: @unchecked Sendable {
             throw StoreError.io(path: tempPath, operation: "put (object larger than 1 GiB)", errno: EFBIG)
         }
         let compressed = sampleSaysCompress(bytes) ? Zlib.compress(bytes, limit: bytes.count) : nil
-        let flags = compressed == nil ? PackFormat.flagRaw : PackFormat.flagZlib
-        let storedLength = compressed?.count ?? bytes.count
-        let header = PackFormat.entryHeader(flags: flags, rawLength: bytes.count, storedLength: storedLength, digest: digest)
-        try header.withUnsafeBytes { try append($0) }
         if let compressed {
-            try compressed.withUnsafeBytes { try append($0) }
-        } else {
-            try append(bytes)
+            return try compressed.withUnsafeBytes { try appendEntry(flags: PackFormat.flagZlib, rawLength: bytes.count, payload: $0, digest: digest) }
         }
-        entries.append(PackEntry(digest: digest, offset: offset, storedLength: UInt32(storedLength), rawLength: UInt32(bytes.count)))
+        return try appendEntry(flags: PackFormat.flagRaw, rawLength: bytes.count, payload: bytes, digest: digest)
+    }
+
+    /// Appends an object that was checked elsewhere (`VerifiedObject.check`) exactly as it was stored
+    /// there, compressed or not: no recompression. Skipped, like `put`, when the store or this pack
+    /// already has it. Returns the bytes appended to the pack (0 when skipped). Thread-safe like `put`.
+    @discardableResult
+    public func put(_ object: VerifiedObject) throws -> UInt64 {
+        putLock.lock()
+        defer { putLock.unlock() }
+        precondition(!closed, "PackWriter used after finish() or abandon()")
+        if pending.contains(object.digest) { return 0 }
+        if dedupAgainstStore && store.contains(object.digest) { return 0 }
+        return try object.payload.withUnsafeBytes {
+            try appendEntry(flags: object.compressed ? PackFormat.flagZlib : PackFormat.flagRaw,
+                            rawLength: Int(object.rawLength), payload: $0, digest: object.digest)
+        }
+    }
+
+    /// Appends one entry (header, then payload as given). Call with `putLock` held.
+    private func appendEntry(flags: UInt8, rawLength: Int, payload: UnsafeRawBufferPointer, digest: Digest) throws -> UInt64 {
+        let header = PackFormat.entryHeader(flags: flags, rawLength: rawLength, storedLength: payload.count, digest: digest)
+        try header.withUnsafeBytes { try append($0) }
+        try append(payload)
+        entries.append(PackEntry(digest: digest, offset: offset, storedLength: UInt32(payload.count), rawLength: UInt32(rawLength)))
         pending.insert(digest)
-        let written = UInt64(header.count + storedLength)
+        let written = UInt64(header.count + payload.count)
         offset += written
         return written
     }

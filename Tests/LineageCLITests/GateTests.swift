@@ -55,4 +55,35 @@ struct GateTests {
         #expect(run.out.contains("row-overlap") || run.out.contains("also occur"), "\(run.out)")
         #expect(try p.git("rev-parse", "HEAD").out == head)
     }
+
+    /// A run blocked by the hooks leaves its outputs in the working tree; when a later commit records
+    /// them (here another run with --no-verify), their provenance names the blocked run and why,
+    /// instead of ending at "added by hand". The later run also says its input was never committed.
+    @Test func aBlockedRunStaysTheProducerOfItsOutputs() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("lineage.yaml", "hooks:\n  pre-commit:\n    - quality: { path: \"data/prepared/*.csv\", max-missing: 0 }\n")
+        try p.write("data/raw.csv", "id,x\n1,a\n2,b\n")
+        try p.expectOK(["add", "lineage.yaml", "data/raw.csv"])
+        try p.expectOK(["commit", "-m", "raw data"])
+        let prepare = try p.run(["run", "--name", "prepare", "-i", "data/raw.csv", "-o", "data/prepared/train.csv", "--",
+                                 "/bin/sh", "-c", "mkdir -p data/prepared && printf 'id,x\\n1,\\n2,b\\n' > data/prepared/train.csv"])
+        #expect(prepare.code != 0, "\(prepare.out)\(prepare.err)")
+        #expect(prepare.out.contains("quality"), "\(prepare.out)")
+
+        let train = try p.run(["run", "--name", "train", "--no-verify", "-i", "data/prepared/train.csv", "-o", "model.txt", "--",
+                               "/bin/sh", "-c", "wc -l data/prepared/train.csv > model.txt"])
+        #expect(train.code == 0, "\(train.out)\(train.err)")
+        #expect(train.err.contains("input data/prepared/train.csv was not committed before"), "\(train.err)")
+
+        let shown = try p.expectOK(["show", "--provenance", "HEAD:data/prepared/train.csv"]).out
+        #expect(shown.contains("run prepare") && shown.contains("blocked") && shown.contains("quality"), "\(shown)")
+        #expect(!shown.contains("added by hand"), "\(shown)")
+        let doc = try JSONSerialization.jsonObject(with: try p.expectOK(["show", "--provenance", "HEAD:data/prepared/train.csv", "--json"]).outData) as! [String: Any]
+        let producer = doc["producedBy"] as? [String: Any]
+        #expect(producer?["name"] as? String == "prepare")
+        #expect(((producer?["blocked"] as? [String: Any])?["hooks"] as? [String])?.first?.hasPrefix("quality") == true)
+        // The note was carried into history, so it is gone locally.
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: p.dir + "/.lineage/blocked-runs"))?.isEmpty ?? true)
+    }
 }

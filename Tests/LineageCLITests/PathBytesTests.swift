@@ -71,6 +71,23 @@ struct PathBytesTests {
         try p.expectOK(["verify"])
     }
 
+    /// Rights records are keyed by path bytes too: each of two equivalent names keeps its own.
+    @Test func canonicallyEquivalentNamesKeepTheirOwnRightsRecords() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("d/\(Self.nfc).csv", "a\n1\n")
+        try p.write("d/\(Self.nfd).csv", "a\n2\n")
+        try p.expectOK(["add", "d/\(Self.nfc).csv", "--license", "CC0-1.0", "--source", "https://example.org/nfc"])
+        try p.expectOK(["add", "d/\(Self.nfd).csv", "--license", "CC-BY-4.0", "--source", "https://example.org/nfd"])
+        try p.expectOK(["commit", "-m", "two equivalent names, two records"])
+        let records = try p.git("ls-tree", "-r", "--name-only", "HEAD", ".lineage/rights").out.split(separator: "\n")
+        #expect(records.count == 2, "\(records)")
+        let nfc = try p.expectOK(["rights", "show", "d/\(Self.nfc).csv", "--json"]).out
+        let nfd = try p.expectOK(["rights", "show", "d/\(Self.nfd).csv", "--json"]).out
+        #expect(nfc.contains("example.org/nfc") && !nfc.contains("example.org/nfd"), "\(nfc)")
+        #expect(nfd.contains("example.org/nfd") && !nfd.contains("example.org/nfc"), "\(nfd)")
+    }
+
     @Test func namesThatAreNotUTF8() throws {
         let p = try Project()
         defer { p.remove() }

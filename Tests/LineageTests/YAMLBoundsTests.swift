@@ -55,4 +55,25 @@ import Testing
             return e.file == "bomb.meta.yaml" && e.message.contains("aliases")
         }
     }
+
+    /// An alias used as a mapping key made Yams hash the whole expansion for its duplicate-key check:
+    /// it ran for ever (flat memory) before any limit was counted.
+    @Test func anAliasAsAMappingKeyIsRefusedAtOnce() {
+        for key in ["? *l5\n  : x", "*l5 : x"] {
+            let text = Self.bomb(under: "bombs") + "hooks:\n  " + key + "\n"
+            #expect {
+                _ = try ProjectConfig.parse(Array(text.utf8))
+            } throws: { error in
+                guard let e = error as? ConfigError else { return false }
+                return e.message.contains("mapping key")
+            }
+        }
+        let flow = Self.bomb(under: "pii") + "x: { *l5 : y }\n"
+        #expect {
+            _ = try RightsMeta.parse(flow, file: "k.meta.yaml")
+        } throws: { ($0 as? RightsMetaError)?.message.contains("mapping key") == true }
+        // A `*` that is not an alias, and aliases as values (merge keys), still work.
+        let ok = "hooks:\n  pre-commit:\n    - command: { run: \"ls *.csv\" }\n    - pii: { path: \"data/ *.csv\" }\n"
+        do { _ = try ProjectConfig.parse(Array(ok.utf8)) } catch { Issue.record("refused a valid file: \(error)") }
+    }
 }
