@@ -106,8 +106,8 @@ extension Repository {
         var result = CloneResult(root: root, remote: "origin", url: url, branch: branch.branch, commit: tip.hex, trustRoot: signer,
                                  contentLocation: origin.effectiveContent, commitsVerified: fetched.commitsVerified)
         guard !noContent else { return result }
-        if let mover = try transfer ?? contentTransfer(for: origin) {
-            try fetchContent(ofCommit: tip, using: mover)
+        if let mover = try transfer ?? contentTransfer(for: origin, progress: progress) {
+            try withWriteLock { try fetchContent(ofCommit: tip, using: mover) }
             let checkout = try self.checkout(branch.branch, cwd: root, force: true, progress: progress)
             result.filesWritten = checkout.written.count
             result.contentFetched = true

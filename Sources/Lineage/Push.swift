@@ -21,13 +21,6 @@ public struct PushResult: Codable, Sendable {
 }
 
 extension Repository {
-    /// The content transfer for a remote's content location, once the pack layout is available.
-    /// Until then there is none, and a push that has bytes to send refuses (the remote's history
-    /// must never name bytes the remote lacks).
-    func contentTransfer(for remote: RemoteConfig) throws -> ContentTransfer? {
-        nil
-    }
-
     /// `lineage push [remote] [branch]`: sends a local branch to `refs/lineage/heads/<branch>` on the
     /// remote. Refused unless the branch verifies and is a fast-forward of the remote branch as last
     /// fetched; the bytes it reaches go to the content location first; then the remote reference
@@ -73,7 +66,7 @@ extension Repository {
             try transport.createIfMissing(contentDirectory: Repository.defaultContentDirectory)
             if !reach.isEmpty {
                 guard let location = remote.effectiveContent else { throw RemoteFailure.noContentLocation(remote: name, objects: reach.all.count) }
-                guard let mover = try transfer ?? contentTransfer(for: remote) else {
+                guard let mover = try transfer ?? contentTransfer(for: remote, progress: progress) else {
                     throw RemoteFailure.contentTransferUnavailable(remote: name, location: location, objects: reach.all.count)
                 }
                 try mover.upload(reach.all, from: store)

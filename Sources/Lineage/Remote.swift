@@ -80,7 +80,7 @@ public enum RemoteFailure: Error, CustomStringConvertible, Equatable {
         case .noContentLocation(let r, let n):
             return "remote '\(r)' has no content location, so the \(n) content objects this push needs cannot go anywhere — set one: `lineage remote set-content \(r) <s3://bucket/prefix | directory>`"
         case .contentTransferUnavailable(let r, let loc, let n):
-            return "remote '\(r)': \(n) content objects must reach \(loc) before the history may move, but this build of lineage cannot transfer content yet; nothing was pushed"
+            return "remote '\(r)': content location \(loc) needs the S3 client, which this build of lineage does not have yet" + (n > 0 ? " (\(n) content objects must reach it before the history may move)" : "") + "; nothing was transferred — use a directory content location (`lineage remote set-content \(r) <directory>`) meanwhile"
         }
     }
 }
@@ -216,7 +216,7 @@ extension Repository {
         let bytes = try CanonicalJSON.encode(Record(content: url, type: "lineage.content-location", version: 1))
         let tree = try git.commit(head).tree
         let id = try writeSignedCommit(userTree: tree, parent: head, message: "Content location: \(url)",
-                                       records: [Repository.contentRecord: bytes], now: now)
+                                       records: [PathKey(Repository.contentRecord): bytes], now: now)
         try git.updateReference(try git.headBranchRef(), to: id, expected: head, message: "lineage remote set-content")
         return id
     }

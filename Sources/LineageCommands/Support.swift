@@ -4,6 +4,7 @@ import Lineage
 import LineageCore
 import LineageGit
 import LineageGraph
+import LineageRemote
 import LineageStore
 
 /// Flags every command accepts.
@@ -192,6 +193,13 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         case .leaseBroken, .rejected, .changedHostKey: return (e.description, ExitCode32.conflict)
         case .unreachable: return (e.description, ExitCode32.system)
         default: return (e.description, ExitCode32.userError)
+        }
+    case let e as RemoteError:
+        switch e {
+        case .unreachable, .io, .protocolError: return (e.description, ExitCode32.system)
+        case .newerFormat: return (e.description, ExitCode32.conflict)
+        case .notFound, .damaged: return (e.description, ExitCode32.damaged)
+        case .denied, .noSuchStore, .badURL: return (e.description, ExitCode32.userError)
         }
     case let e as IndexError:
         return (e.description, ExitCode32.system)
