@@ -18,6 +18,9 @@ public struct PushResult: Codable, Sendable {
     public var chunkLists = 0
     public var chunks = 0
     public var contentLocation: String?
+    /// Set when the remote's configured content location is not the one recorded in the pushed
+    /// history (`.lineage/content.json`), so a clone would not find the bytes.
+    public var contentNotRecorded: String?
 }
 
 extension Repository {
@@ -72,6 +75,9 @@ extension Repository {
                 try mover.upload(reach.all, from: store)
                 result.chunkLists = reach.chunkLists.count
                 result.chunks = reach.chunks.count
+            }
+            if let configured = remote.content, try contentLocation(inCommit: local) != configured {
+                result.contentNotRecorded = "the history does not record the content location \(configured), so a clone would not know where the bytes are — run `lineage remote set-content \(name) \(configured)` and push again"
             }
             try transport.push([PushUpdate(commit: local, remoteRef: remoteRef, expected: expected)])
             try git.updateReference(trackingRef, to: local, expected: expected, message: "lineage push \(name)")

@@ -12,6 +12,7 @@ struct Push: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let r = try repository.push(remote: remote, branch: branch, progress: TerminalProgress.make(quiet: global.quiet || output.json))
+        if let warning = r.contentNotRecorded { Output.warn(warning) }
         if output.json { return try Output.json(r) }
         if global.quiet { return }
         if r.upToDate { return Output.line("\(r.remote) \(r.branch): already up to date (\(r.new.prefix(12)))") }

@@ -374,10 +374,13 @@ func bytes(_ count: Int, seed: UInt64) -> Data {
         let w = try RemoteWorld()
         let (alice, bare, transfer) = try aliceWithRemote(w)
         let location = w.base + "/shared-content"
+        // Configured but not yet in the history: push says a clone would not find the bytes.
+        try alice.remoteAdd(name: "second", url: w.base + "/second.git", content: location, cwd: alice.root)
+        #expect(try alice.push(remote: "second", transfer: DirectoryTransfer(location)).contentNotRecorded?.contains("set-content") == true)
         let set = try alice.remoteSetContent(name: "origin", content: location, cwd: alice.root)
         #expect(set.commit != nil)
         #expect(set.config.effectiveContent == location)
-        _ = try alice.push(remote: "origin", transfer: transfer)
+        #expect(try alice.push(remote: "origin", transfer: transfer).contentNotRecorded == nil)
         #expect(try w.git(bare, "show", "refs/lineage/heads/main:.lineage/content.json").out.contains(location))
         let clone = try Repository.clone(url: bare, into: w.base + "/c", cwd: w.base, trustRoot: try w.defaultFingerprint, noContent: true)
         #expect(clone.contentLocation == location)
