@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
-        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore", "LineageGit", "LineageSigning"]),
         // Test fixtures shared by test targets: moto_server, free ports, a fault-injecting proxy.
         .target(name: "LineageTestSupport", path: "Tests/LineageTestSupport"),
         .testTarget(name: "LineageRemoteTests", dependencies: [

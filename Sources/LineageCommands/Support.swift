@@ -4,6 +4,7 @@ import Lineage
 import LineageCore
 import LineageGit
 import LineageGraph
+import LineageRemote
 import LineageStore
 
 /// Flags every command accepts.
@@ -181,6 +182,25 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", ExitCode32.conflict) }
         if e.isOSError { return ("\(e.message) (\(e.function)) — the operating system refused a write or read in .lineage: free disk space or fix permissions, then retry; nothing was changed", ExitCode32.system) }
         return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)
+    case let e as RemoteFailure:
+        switch e {
+        case .notFastForward, .rewritten, .contentTransferUnavailable, .untrustedHistory, .foreignRoot, .rootUnsigned, .severalRoots:
+            return (e.description, ExitCode32.conflict)
+        default: return (e.description, ExitCode32.userError)
+        }
+    case let e as TransportError:
+        switch e {
+        case .leaseBroken, .rejected, .changedHostKey: return (e.description, ExitCode32.conflict)
+        case .unreachable: return (e.description, ExitCode32.system)
+        default: return (e.description, ExitCode32.userError)
+        }
+    case let e as RemoteError:
+        switch e {
+        case .unreachable, .io, .protocolError: return (e.description, ExitCode32.system)
+        case .newerFormat: return (e.description, ExitCode32.conflict)
+        case .notFound, .damaged: return (e.description, ExitCode32.damaged)
+        case .denied, .noSuchStore, .badURL: return (e.description, ExitCode32.userError)
+        }
     case let e as IndexError:
         return (e.description, ExitCode32.system)
     default:

@@ -31,6 +31,9 @@ struct CommitPathsTests {
         "gc": .neverCommits, "config": .neverCommits, "key generate": .neverCommits, "trust list": .neverCommits,
         "attest": .neverCommits, "trace": .neverCommits, "impact": .neverCommits, "reindex": .neverCommits, "report": .neverCommits,
         "hooks list": .neverCommits, "hooks run": .neverCommits, "hooks trust": .neverCommits, "validate": .neverCommits,
+        "remote set-content": .recordsOnly(["remote", "set-content", "origin", "%DIR%"]),
+        "remote add": .neverCommits, "remote list": .neverCommits, "remote remove": .neverCommits,
+        "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits,
         "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .neverCommits, "datasheet": .neverCommits,
     ]
 
@@ -69,7 +72,8 @@ struct CommitPathsTests {
 
         try p.write("data/train.csv", "id,x\n1,a\n2,b\n3,c\n4,d\n5,e\n")
         try p.expectOK(["add", "data/train.csv"])
-        let ordered = ["commit", "run", "trust add", "rights set", "consent withdraw", "trust remove", "erase"]
+        try p.expectOK(["remote", "add", "origin", keyDir + "/remote.git"])
+        let ordered = ["commit", "run", "trust add", "rights set", "consent withdraw", "trust remove", "erase", "remote set-content"]
         #expect(Set(ordered) == Set(Self.table.compactMap { if case .neverCommits = $0.value { return nil } else { return $0.key } }))
         for verb in ordered {
             let head = try p.git("rev-parse", "HEAD").out
@@ -80,7 +84,7 @@ struct CommitPathsTests {
                 #expect(r.out.contains("leakage"), "lineage \(verb) did not report the hook: \(r.out)\(r.err)")
                 #expect(try p.git("rev-parse", "HEAD").out == head)
             case .recordsOnly(let argv):
-                let r = try p.run(argv.map { $0 == "%KEY%" ? keyDir + "/bob.pub" : $0 })
+                let r = try p.run(argv.map { $0 == "%KEY%" ? keyDir + "/bob.pub" : $0 == "%DIR%" ? keyDir + "/content" : $0 })
                 #expect(r.code == 0, "lineage \(verb): \(r.out)\(r.err)")
                 #expect(try p.git("rev-parse", "HEAD").out != head, "lineage \(verb) wrote no commit")
                 #expect(try p.git("rev-parse", "HEAD:data/train.csv").out == cleanTrain, "lineage \(verb) recorded the staged leak without running the hooks")

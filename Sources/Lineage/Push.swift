@@ -1,0 +1,87 @@
+import Foundation
+import LineageCore
+import LineageGit
+import LineageStore
+
+public struct PushResult: Codable, Sendable {
+    public let remote: String
+    public let url: String
+    public let branch: String
+    public let remoteRef: String
+    /// Where the remote branch was before (nil: it did not exist) and is now.
+    public let old: String?
+    public let new: String
+    public var upToDate = false
+    /// Commits the remote did not have.
+    public var commits = 0
+    /// Content objects sent to the content location before the history moved.
+    public var chunkLists = 0
+    public var chunks = 0
+    public var contentLocation: String?
+    /// Set when the remote's configured content location is not the one recorded in the pushed
+    /// history (`.lineage/content.json`), so a clone would not find the bytes.
+    public var contentNotRecorded: String?
+}
+
+extension Repository {
+    /// `lineage push [remote] [branch]`: sends a local branch to `refs/lineage/heads/<branch>` on the
+    /// remote. Refused unless the branch verifies and is a fast-forward of the remote branch as last
+    /// fetched; the bytes it reaches go to the content location first; then the remote reference
+    /// moves with a lease — only if the remote still holds the value last fetched (else "fetch and
+    /// merge first", and nothing on the remote changed). The tracking ref follows.
+    public func push(remote name: String, branch: String? = nil, transfer: ContentTransfer? = nil, ssh: SSHSettings = .fromEnvironment(),
+                     progress: ProgressReporter = SilentProgress()) throws -> PushResult {
+        let remote = try self.remote(name)
+        return try withWriteLock {
+            let branchName: String
+            if let branch { branchName = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst(11)) : branch }
+            else {
+                let head = try git.headBranchRef()
+                guard head.hasPrefix("refs/heads/") else { throw RemoteFailure.detachedHead }
+                branchName = String(head.dropFirst(11))
+            }
+            guard let local = try git.referenceTarget("refs/heads/" + branchName) else {
+                if branch == nil { throw LineageError.noCommits }
+                throw RemoteFailure.unknownBranch(branchName)
+            }
+            // Never send history that does not verify here.
+            try requireVerified(local)
+            let trackingRef = Repository.trackingPrefix(name) + branchName
+            let remoteRef = Repository.remoteBranchPrefix + branchName
+            let expected = try git.referenceTarget(trackingRef)
+            var result = PushResult(remote: name, url: remote.url, branch: branchName, remoteRef: remoteRef,
+                                    old: expected?.hex, new: local.hex, contentLocation: remote.effectiveContent)
+            if let expected {
+                if expected == local { result.upToDate = true; return result }
+                guard git.contains(expected), try git.isAncestor(expected, of: local) else {
+                    throw RemoteFailure.notFastForward(remote: name, branch: branchName, local: local.hex, remoteAt: expected.hex)
+                }
+            }
+            // Content before ref: every byte the pushed commits reach and the remote's known history
+            // does not is sent first.
+            let known = try git.references(withPrefix: Repository.trackingPrefix(name)).map(\.id)
+            let reach = try contentReach(from: [local], excluding: known)
+            result.commits = reach.commits
+            if let first = reach.missing.first {
+                throw LineageError.missingContent(path: first.path, detail: "chunk list \(first.digest.hex) is not in the local store, so it cannot be pushed; \(reach.missing.count) file version(s) lack their bytes — fetch them first")
+            }
+            let transport = try GitTransport(repository: git, name: name, url: remote.url, ssh: ssh)
+            try transport.createIfMissing(contentDirectory: Repository.defaultContentDirectory)
+            if !reach.isEmpty {
+                guard let location = remote.effectiveContent else { throw RemoteFailure.noContentLocation(remote: name, objects: reach.all.count) }
+                guard let mover = try transfer ?? contentTransfer(for: remote, progress: progress) else {
+                    throw RemoteFailure.contentTransferUnavailable(remote: name, location: location, objects: reach.all.count)
+                }
+                try mover.upload(reach.all, from: store)
+                result.chunkLists = reach.chunkLists.count
+                result.chunks = reach.chunks.count
+            }
+            if let configured = remote.content, try contentLocation(inCommit: local) != configured {
+                result.contentNotRecorded = "the history does not record the content location \(configured), so a clone would not know where the bytes are — run `lineage remote set-content \(name) \(configured)` and push again"
+            }
+            try transport.push([PushUpdate(commit: local, remoteRef: remoteRef, expected: expected)])
+            try git.updateReference(trackingRef, to: local, expected: expected, message: "lineage push \(name)")
+            return result
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LineageCore
+import LineageRemote
+import LineageStore
+
+/// The content step of push, fetch and clone over the pack layout (`RemoteContent`).
+final class RemoteContentTransfer: ContentTransfer {
+    let content: RemoteContent
+    let progress: ProgressReporter
+    var location: String { content.location }
+
+    init(_ content: RemoteContent, progress: ProgressReporter) { self.content = content; self.progress = progress }
+
+    func upload(_ digests: [Digest], from store: ContentStore) throws {
+        _ = try content.upload(Set(digests), from: store) { p in
+            self.progress.update(phase: "Sending content", done: p.bytes, total: p.totalBytes, unit: .bytes)
+        }
+        progress.finish()
+    }
+
+    func download(_ digests: [Digest], into store: ContentStore) throws {
+        _ = try content.download(Set(digests), into: store) { p in
+            self.progress.update(phase: "Fetching content", done: p.bytes, total: p.totalBytes, unit: .bytes)
+        }
+        progress.finish()
+    }
+}
+
+extension Repository {
+    /// Where a remote's transfer remembers index objects and unfinished packs (derived; deletable).
+    func remoteCacheDirectory(_ remote: String) -> String { layout.dotLineage + "/remote-cache/" + remote }
+
+    /// The content transfer for a remote's content location: a directory (the default one beside
+    /// a path remote's history is created on first use; a configured one must exist), or nil when
+    /// the remote has no content location. `s3://` locations need the S3 client, which this build
+    /// does not have yet: refused with a message.
+    func contentTransfer(for remote: RemoteConfig, progress: ProgressReporter = SilentProgress()) throws -> ContentTransfer? {
+        guard let location = remote.effectiveContent else { return nil }
+        if location.hasPrefix("s3://") {
+            throw RemoteFailure.contentTransferUnavailable(remote: remote.name, location: location, objects: 0)
+        }
+        if remote.content == nil, !FileManager.default.fileExists(atPath: location) {
+            try? FileManager.default.createDirectory(atPath: location, withIntermediateDirectories: true)
+        }
+        let store = DirectoryBlobStore(root: location)
+        return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), progress: progress)
+    }
+}
