@@ -54,6 +54,8 @@ public struct PIIOptions: Sendable, Equatable {
     /// Table format; nil guesses from the extension. Files that are not CSV/TSV/JSONL are scanned as
     /// text, line by line; files with a NUL byte in their first 8 KiB are skipped as binary.
     public var format: TableFormat?
+    /// How tables are written (dialect, encoding); RFC 4180 UTF-8 by default.
+    public var layout: TableLayout = TableLayout()
     /// Worker threads for one file (CSV, TSV and text files are cut into that many pieces).
     public var threads: Int
     /// Let column names (`phone`, `mobile`, `ssn` …) admit bare digit strings that would otherwise not count.
@@ -137,7 +139,10 @@ public enum PIIValidator {
     /// and when a table's record is longer than `maxRecordBytes` (see `ReaderLimits`).
     public static func scan(path: String, options: PIIOptions = PIIOptions(), maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
         let format = options.format ?? TableFormat.guess(path: path)
-        if format == .jsonl { return try scanJSONLines(path: path, options: options, maxRecordBytes: maxRecordBytes) }
+        if let format, format == .jsonl || !options.layout.isPlain(path: path, format: format) {
+            // JSON Lines, and tables not read in place (compressed, another encoding or dialect): the shared streaming reader.
+            return try scanRecords(path: path, format: format, options: options, maxRecordBytes: maxRecordBytes)
+        }
         let file = try MappedFile(path: path)
         let bytes = UnsafeBufferPointer(start: file.base, count: file.count)
         if let base = bytes.baseAddress, memchr(base, 0, min(bytes.count, 8192)) != nil {
@@ -275,8 +280,8 @@ public enum PIIValidator {
         header.map { options.columnHints ? ColumnHint(name: $0) : ColumnHint() }
     }
 
-    static func scanJSONLines(path: String, options: PIIOptions, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
-        let reader = try TableReader(path: path, format: .jsonl, maxRecordBytes: maxRecordBytes)
+    static func scanRecords(path: String, format: TableFormat, options: PIIOptions, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
+        let reader = try TableReader(path: path, format: format, layout: options.layout, maxRecordBytes: maxRecordBytes)
         var tally = Tally()
         let matcher = PIIMatcher(categories: options.categories)
         var raw: [RawMatch] = []
