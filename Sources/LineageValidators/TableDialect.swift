@@ -117,7 +117,8 @@ public struct TableDialect: Sendable, Equatable {
             case "caseSensitiveHeader", "csvddfVersion":
                 break   // accepted by the spec; they change nothing lineage reads
             default:
-                let near = TableDialect.keys.first { $0.lowercased() == key.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "") }
+                let near = TableDialect.keys.min { TableDialect.distance($0, key) < TableDialect.distance($1, key) }
+                    .flatMap { TableDialect.distance($0, key) <= max(2, key.count / 4) ? $0 : nil }
                 throw fail("unknown dialect key" + (near.map { " (did you mean '\($0)'?)" } ?? "") + "; keys are \(TableDialect.keys.prefix(10).joined(separator: ", "))")
             }
         }
@@ -184,6 +185,26 @@ extension TableDialect {
             throw TableDialectError(key: "dialect", message: "expected an object, e.g. {\"delimiter\": \";\"}")
         }
         try self.init(description: members.map { ($0.0, Value(json: $0.1)) })
+    }
+}
+
+extension TableDialect {
+    /// Edit distance between two keys, case and `_`/`-` ignored (for "did you mean").
+    static func distance(_ a: String, _ b: String) -> Int {
+        func norm(_ s: String) -> [Character] { Array(s.lowercased().filter { $0 != "_" && $0 != "-" }) }
+        let x = norm(a), y = norm(b)
+        if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+        var row = Array(0...y.count)
+        for i in 1...x.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...y.count {
+                let saved = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (x[i - 1] == y[j - 1] ? 0 : 1))
+                previous = saved
+            }
+        }
+        return row[y.count]
     }
 }
 
