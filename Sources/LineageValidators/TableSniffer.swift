@@ -120,7 +120,7 @@ public enum TableSniffer {
             let cp = table[Int(b) - 0x80]
             if cp != 0xFFFF { text += Array(String(Unicode.Scalar(cp)!).utf8) }
         }
-        return (.singleByte(name), "the file is not UTF-8; its bytes read best as \(name) (a guess from the first \(sample.count >> 10) KiB — check a few accented values)", text)
+        return (.singleByte(name), "the file is not UTF-8; its bytes read best as \(name) (a guess from \(complete ? "the whole file" : "its first \(sample.count >> 10) KiB") — check a few accented values)", text)
     }
 
     /// The single-byte encoding whose letters best explain the sample's non-ASCII bytes.

@@ -128,6 +128,16 @@ func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
         #expect(error?.message.contains("permission") == false)
     }
 
+    @Test func everyValidatorRefusesUndeclaredLatin1() throws {
+        let path = try writeScratch("l.csv", latin1("id,email\n1,josé@example.com\n"))
+        let pii = #expect(throws: TableReadError.self) { _ = try PIIValidator.scan(path: path) }
+        #expect(pii?.line == 2)
+        #expect(throws: TableReadError.self) { _ = try QualityValidator.validate(path: path, previous: nil) }
+        var options = PIIOptions()
+        options.layout = TableLayout(encoding: .singleByte("iso-8859-1"))
+        #expect(try PIIValidator.scan(path: path, options: options).rows == 2)
+    }
+
     @Test func declaredLegacyEncodingsAreDecoded() throws {
         let path = try writeScratch("l.csv", latin1("id,name\n1,café\n2,Müller\n"))
         let read = try readRows(path, layout: TableLayout(encoding: try TableEncoding(name: "latin-1")))
