@@ -4,8 +4,8 @@ import Foundation
 public struct TableSniff: Sendable, Equatable {
     public var format: TableFormat
     /// The layout to declare: the delimiter that reads the sample most consistently, `#` comment
-    /// lines at the start, skipped initial spaces, no header when the first record is all numbers,
-    /// and the encoding.
+    /// lines at the start, narrower preamble lines before the header (`headerRows`), skipped
+    /// initial spaces, no header when the first record is all numbers, and the encoding.
     public var layout: TableLayout
     /// Delimiters that read the sample equally well; more than one: the sniff is ambiguous and the
     /// first is only a guess.
@@ -74,13 +74,22 @@ public enum TableSniffer {
             result.delimiterCandidates = [formatDelimiter]
         }
         let chosen = dialect.delimiter!
-        let records = parse(joined, delimiter: chosen)
+        var records = parse(joined, delimiter: chosen)
+        // Preamble: leading records narrower than the table (a title, an export date) before a
+        // header as wide as the rest; the header is then the record after them.
+        if let width = scores.first(where: { $0.delimiter == chosen })?.width {
+            let lead = records.prefix { $0.count < width }.count
+            if lead > 0 && lead <= 10 && records.count - lead >= 2 && records.dropFirst(lead).allSatisfy({ $0.count == width }) {
+                dialect.headerRows = [lead + 1]
+                records.removeFirst(lead)
+            }
+        }
         // Spaces after every delimiter: skipInitialSpace.
         var after = 0, spaced = 0
         for r in records { for f in r.dropFirst() { after += 1; if f.first == 0x20 { spaced += 1 } } }
         if after > 0 && spaced == after { dialect.skipInitialSpace = true }
         // A first record of numbers only is data: no header.
-        if records.count >= 2, let first = records.first, first.allSatisfy({ isNumber($0) }) {
+        if dialect.headerRows == [1], records.count >= 2, let first = records.first, first.allSatisfy({ isNumber($0) }) {
             dialect.header = false
             dialect.headerRows = []
         }

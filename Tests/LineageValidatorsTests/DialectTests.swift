@@ -314,6 +314,19 @@ func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
         #expect(!numbers.layout.dialect.header)
     }
 
+    @Test func sniffsPreambleLinesBeforeTheHeader() throws {
+        let text = "Relevés de niveau d'eau\nexport 2026-01-01\nstation;date;niveau\nA;2026-01-01;1,5\nB;2026-01-02;2\n"
+        let found = sniff(Array(text.utf8))
+        #expect(found.layout.dialect.delimiter == 0x3B)
+        #expect(found.layout.dialect.headerRows == [3])
+        let path = try writeScratch("niveaux.csv", text)
+        let read = try readRows(path, layout: found.layout)
+        #expect(read.header == ["station", "date", "niveau"])
+        #expect(read.rows.count == 2 && read.numbers == [4, 5])
+        // A ragged body is not mistaken for a preamble.
+        #expect(sniff(Array("a,b\n1,2,3\n4,5\n".utf8)).layout.dialect.headerRows == [1])
+    }
+
     @Test func anAmbiguousSniffNamesTheCandidates() {
         let both = sniff(Array("a,b;c\n1,2;3\n".utf8))
         #expect(both.isAmbiguous)

@@ -402,6 +402,8 @@ struct DialectCase: Sendable {
                     dialect: #"{"delimiter": ";"}"#, encoding: nil, schema: threeFields, describe: true),
         DialectCase(name: "zip", file: "zipped.csv.zip", bytes: Array("id,name,price\n1,a,2\n2,b,x\n".utf8),
                     dialect: nil, encoding: nil, schema: threeFields),
+        DialectCase(name: "preamble", file: "preamble.csv", bytes: Array("Title line\nexport 2026\nid,name,price\n1,a,2\n2,b,x\n".utf8),
+                    dialect: #"{"headerRows": [3]}"#, encoding: nil, schema: threeFields),
         DialectCase(name: "no-header", file: "bare.csv", bytes: Array("1,a,2\n2,b,x\n".utf8),
                     dialect: #"{"header": false}"#, encoding: nil,
                     schema: #"{"fields": [{"name": "field1", "type": "integer"}, {"name": "field2", "type": "string"}, {"name": "field3", "type": "number"}]}"#),
