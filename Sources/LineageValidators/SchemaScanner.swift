@@ -410,6 +410,12 @@ final class SchemaCSVScanner: SchemaRowSource {
                             if p + 1 < end && Int(buf[p + 1]) == q { scratch.append(b); p += 2; continue }
                         }
                         quoted = false; p += 1
+                        // With doubled quotes, the character right after the closing quote is kept as
+                        // it is, even an escape character (Python's csv module: QUOTE_IN_QUOTED_FIELD).
+                        if doubled {
+                            if p >= end && !eof { return .needMore }
+                            if p < end, buf[p] != d, buf[p] != 0x0A, buf[p] != 0x0D { scratch.append(buf[p]); p += 1 }
+                        }
                         continue
                     }
                     if b == 0x0A { lines += 1 }
@@ -427,13 +433,15 @@ final class SchemaCSVScanner: SchemaRowSource {
             }
             let b = buf[p]
             if b == d { p += 1; continue }
+            // An empty line (nothing before its line end, not even skipped spaces) is a record without fields.
+            let blank = n == 1 && p == recordStart
             if b == 0x0D {
                 if p + 1 == end && !eof { return .needMore }
                 p += (p + 1 < end && buf[p + 1] == 0x0A) ? 2 : 1
             } else {
                 p += 1
             }
-            if n == 1 && lengths[0] == 0 && p - recordStart <= 2 { n = 0 }
+            if blank { n = 0 }
             fieldCount = n
             return .record(end: p, lines: lines + 1)
         }
