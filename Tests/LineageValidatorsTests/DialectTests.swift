@@ -171,6 +171,19 @@ func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
         #expect(LegacyEncodingTables.tables.count == 24)
     }
 
+    @Test(.enabled(if: Python.available, "needs python3 to write compressed test files"))
+    func compressedJSONLinesAndLatin1JSONLines() throws {
+        let dir = try leakageScratchDir()
+        let path = dir + "/events.jsonl.gz"
+        try Python.compress(Array("{\"id\": 1, \"name\": \"é\"}\n{\"id\": 2, \"name\": \"b\"}\n".utf8), to: path)
+        #expect(TableFormat.guess(path: path) == .jsonl)
+        let read = try readRows(path)
+        #expect(read.header == ["id", "name"])
+        #expect(read.rows == [["1", "é"], ["2", "b"]])
+        let latin = try writeScratch("l.jsonl", latin1("{\"name\": \"Zoë\"}\n"))
+        #expect(try readRows(latin, layout: TableLayout(encoding: .singleByte("iso-8859-1"))).rows == [["Zoë"]])
+    }
+
     @Test func utf16WithByteOrderMark() throws {
         let text = "id,name\n1,Zoë 😀\n"
         let le = try writeScratch("le.csv", [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
@@ -364,6 +377,8 @@ func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
                 python: "delimiter='|', quotechar=\"'\", escapechar='\\\\', doublequote=False", alphabet: Array("ab|'\\\n x\"".utf8)),
         Variant(dialect: [("skipInitialSpace", "true")], python: "skipinitialspace=True", alphabet: Array("ab,\"\n   é".utf8)),
         Variant(dialect: [("delimiter", "\\t"), ("escapeChar", "\\")], python: "delimiter='\\t', escapechar='\\\\'", alphabet: Array("ab\t\"\\\n x".utf8)),
+        Variant(dialect: [("delimiter", "|"), ("quoteChar", "'")], python: "delimiter='|', quotechar=\"'\"", alphabet: Array("ab|'\r\n x\"".utf8)),
+        Variant(dialect: [("quoteChar", "")], python: "quoting=csv.QUOTE_NONE", alphabet: Array("ab,\"\n x".utf8)),
     ]
 
     @Test(.enabled(if: Python.available, "needs python3 (its csv module is the reference)"))
@@ -380,7 +395,9 @@ func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 let ours: [[String]]
                 do {
-                    let reader = try TableReader(path: path, layout: TableLayout(dialect: try dialect(variant.dialect)))
+                    var d = try dialect(variant.dialect.filter { $0.1 != "" })
+                    if variant.dialect.contains(where: { $0 == ("quoteChar", "") }) { d.quoteChar = nil }
+                    let reader = try TableReader(path: path, layout: TableLayout(dialect: d))
                     var rows = [reader.header]
                     while try reader.next() { rows.append(reader.fields) }
                     ours = rows
