@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Compressed tables (.bz2, .xz); zlib (.gz, .zip) is CZlib. Imported only by LineageValidators' TableDecompression.swift.
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
 
         .target(name: "LineageCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageStore", dependencies: [
@@ -29,7 +32,7 @@ let package = Package(
         .target(name: "LineageGraph", dependencies: [
             "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        .target(name: "LineageValidators", dependencies: ["LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LineageValidators", dependencies: ["LineageCore", "CZlib", "CBzip2", "CLzma", .product(name: "Crypto", package: "swift-crypto")]),
         // Remotes: the object level (S3 over libcurl, directories, memory) and the pack layout on top.
         .target(name: "LineageRemote", dependencies: [
             "LineageCore", "LineageStore", "CCurl", .product(name: "Crypto", package: "swift-crypto"),

@@ -142,6 +142,8 @@ extension Repository {
             throw LineageError.config(entry.error("schema", "\(error)"))
         }
         let drift = try entry.choice("drift", ["warn", "fail", "off"]) ?? "warn"
+        // The hook's dialect/encoding, else the schema's resource description's, else RFC 4180 UTF-8.
+        let layout = try entry.layout() ?? validator.schema.layout ?? TableLayout()
         let artifacts = try paths.map { try context.artifact($0) }
         var previous: [PathKey: (file: String, sha256: Digest)] = [:]
         if drift != "off" { for a in artifacts { previous[PathKey(a.path)] = try context.previousFile(a.path) } }
@@ -151,10 +153,10 @@ extension Repository {
         return HookPlan(version: SchemaValidator.version, configDigest: configDigest, artifacts: recorded, reusable: true) {
             var reports: [ValidationReport] = []
             for a in artifacts {
-                var report = try validator.validate(path: a.file, displayPath: a.path)
+                var report = try validator.validate(path: a.file, layout: layout, displayPath: a.path)
                 // Drift against the previous committed version: both schemas inferred from the data.
-                if let old = previous[PathKey(a.path)], let before = try? TableSchema.infer(path: old.file),
-                   let now = try? TableSchema.infer(path: a.file) {
+                if let old = previous[PathKey(a.path)], let before = try? TableSchema.infer(path: old.file, layout: layout),
+                   let now = try? TableSchema.infer(path: a.file, layout: layout) {
                     report.findings += SchemaDrift.compare(previous: before, current: now)
                         .findings(severity: drift == "fail" ? .fail : .warn, file: a.path)
                 }
@@ -172,6 +174,7 @@ extension Repository {
         for (option, check) in [("max-key-overlap", "key-overlap"), ("max-temporal", "temporal-order"), ("max-target", "target-leakage")] {
             if let n = try entry.integer(option) { options.thresholds[check] = n }
         }
+        options.layout = try entry.layout() ?? TableLayout()
         // Every split must be tracked: a file (table splits) or a directory (file splits).
         var members: [(name: String, path: String, files: [String])] = []
         for (name, path) in splits {
@@ -226,11 +229,12 @@ extension Repository {
         // Tables only: a glob over a folder may also catch READMEs and images.
         let tables = paths.filter { TableFormat.guess(path: $0.string) != nil }.sorted().map(\.string)
         guard !tables.isEmpty else { return nil }
-        let options = QualityOptions(maxMissing: try entry.number("max-missing", in: 0...1), maxDuplicateRows: try entry.integer("max-duplicate-rows"),
+        var options = QualityOptions(maxMissing: try entry.number("max-missing", in: 0...1), maxDuplicateRows: try entry.integer("max-duplicate-rows"),
                                      maxRowChange: try entry.number("max-row-change"),
                                      psiWarn: try entry.number("psi-warn") ?? QualityOptions.defaultPSIWarn,
                                      psiFail: try entry.number("psi-fail") ?? QualityOptions.defaultPSIFail,
                                      psiBins: try entry.integer("psi-bins", minimum: 2) ?? QualityOptions.defaultPSIBins)
+        options.layout = try entry.layout() ?? TableLayout()
         let artifacts = try tables.map { try context.artifact($0) }
         var previous: [PathKey: (file: String, sha256: Digest)] = [:]
         for a in artifacts { previous[PathKey(a.path)] = try context.previousFile(a.path) }
@@ -263,12 +267,14 @@ extension Repository {
         var digestText = entry.configDigest.hex
         for (a, d) in zip(artifacts, declared) { digestText += "\n\(a.path) " + (d.map { $0.joined(separator: ",") } ?? "-") }
         let configDigest = Digest.of(Array(digestText.utf8))
+        var options = PIIOptions()
+        options.layout = try entry.layout() ?? TableLayout()
         return HookPlan(version: PIIValidator.version, configDigest: configDigest,
                         artifacts: artifacts.map { CheckRecord.Artifact(path: $0.path, sha256: $0.sha256) }, reusable: true) {
             var reports: [ValidationReport] = []
             for (a, d) in zip(artifacts, declared) {
                 do {
-                    var scan = try PIIValidator.scan(path: a.file)
+                    var scan = try PIIValidator.scan(path: a.file, options: options)
                     scan.path = a.path
                     var report = PIIValidator.report(scans: [scan], declared: d)
                     // Per file, so `audit` can tell which artifact holds which personal data.

@@ -54,7 +54,7 @@ public enum LineageError: Error, CustomStringConvertible, Equatable {
         case .symlinkEscapes(let p):
             return "'\(p)' goes through a symbolic link that leads outside the working directory — add the real file inside the project instead"
         case .unreadableTable(let p, let line, let why):
-            return "cannot read '\(p)' as a table: \(line > 0 ? "line \(line): " : "")\(why) (lineage reads CSV, TSV and JSON Lines in UTF-8)"
+            return "cannot read '\(p)' as a table: \(line > 0 ? "line \(line): " : "")\(why) (lineage reads CSV, TSV and JSON Lines, compressed or not, in UTF-8 unless an encoding is declared, with the dialect declared for them)"
         case .damagedStagingIndex(let p, let detail):
             return "the staging index \(p) is damaged (\(detail)); it holds only what is staged for the next commit, never history — move it away (`mv \(p) \(p).damaged`) and lineage rebuilds it from HEAD, then add again what you had staged"
         case .brokenSymlink(let p):

@@ -1,5 +1,6 @@
 import Foundation
 import LineageCore
+import LineageValidators
 import Yams
 
 /// A value of lineage.yaml with the line it was written on, so errors can point at it.
@@ -118,6 +119,7 @@ public struct HookEntry: Sendable, Equatable {
             case "psi-bins":
                 if let n = try integer(option.key, minimum: 2), n > 1_000 { throw error(option.key, "expected a whole number between 2 and 1000, not '\(n)'") }
             case "timeout": _ = try seconds(option.key)
+            case "dialect", "encoding": _ = try layout()
             default: break
             }
         }
@@ -149,12 +151,13 @@ public struct ProjectConfig: Sendable, Equatable {
 
     /// Options each built-in hook takes: name → required?
     public static let hookOptions: [String: [String: Bool]] = [
-        "schema": ["path": true, "schema": true, "drift": false],
+        "schema": ["path": true, "schema": true, "drift": false, "dialect": false, "encoding": false],
         "leakage": ["splits": true, "key": false, "columns": false, "label": false, "time": false, "case-fold": false,
-                    "max-overlap": false, "max-key-overlap": false, "max-temporal": false, "max-target": false],
+                    "max-overlap": false, "max-key-overlap": false, "max-temporal": false, "max-target": false,
+                    "dialect": false, "encoding": false],
         "quality": ["path": true, "max-missing": false, "max-duplicate-rows": false, "max-row-change": false,
-                    "psi-warn": false, "psi-fail": false, "psi-bins": false],
-        "pii": ["path": true],
+                    "psi-warn": false, "psi-fail": false, "psi-bins": false, "dialect": false, "encoding": false],
+        "pii": ["path": true, "dialect": false, "encoding": false],
         "consent": ["require-rights": false, "path": false, "use": false, "allow": false],
         "command": ["run": true, "args": false, "timeout": false, "path": false],
     ]
@@ -345,6 +348,34 @@ extension HookEntry {
         guard let s = try string(key) else { return nil }
         guard allowed.contains(s) else { throw error(key, "expected one of \(allowed.joined(separator: ", ")), not '\(s)'") }
         return s
+    }
+
+    /// The table layout the `dialect:` and `encoding:` options declare for the hook's files; nil
+    /// when neither is given (a schema hook then uses its schema's resource description).
+    func layout() throws -> TableLayout? {
+        let dialectValue = value("dialect"), encodingValue = value("encoding")
+        if dialectValue == nil && encodingValue == nil { return nil }
+        var layout = TableLayout()
+        if let dialectValue {
+            guard case .map(let pairs, _) = dialectValue else {
+                throw error("dialect", "expected a mapping, e.g. `{ delimiter: \";\", commentChar: \"#\" }` (quote the characters)")
+            }
+            func raw(_ v: ConfigValue) -> TableDialect.Value {
+                switch v {
+                case .scalar(let s, _): return .text(s)
+                case .list(let items, _): return .list(items.map(raw))
+                case .map: return .text("{…}")
+                }
+            }
+            do { layout.dialect = try TableDialect(description: pairs.map { ($0.key, raw($0.value)) }) } catch let e as TableDialectError {
+                let line = pairs.first { $0.key == e.key }?.keyLine
+                throw error("dialect", "\(e.key): \(e.message)", line: line)
+            }
+        }
+        if encodingValue != nil, let name = try string("encoding") {
+            do { layout.encoding = try TableEncoding(name: name) } catch let e as TableDialectError { throw error("encoding", e.message) }
+        }
+        return layout
     }
 
     /// Duration in seconds: `60`, `90s`, `2m`.

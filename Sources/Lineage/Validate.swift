@@ -24,11 +24,45 @@ public enum AdHocValidation {
 }
 
 extension AdHocValidation {
-    /// `lineage schema infer`: a Table Schema that the table validates against, as pretty JSON.
-    public static func inferSchema(table: String, cwd: String) throws -> String {
+    /// What `schema infer` found: the schema's JSON, and what it says about how the file is written.
+    public struct InferredSchema: Sendable {
+        /// Pretty JSON: a Table Schema, or a resource description (`encoding`, `dialect`, `schema`)
+        /// when the file is not RFC 4180 UTF-8 with its format's delimiter.
+        public var text: String
+        /// Lines for the user: the dialect and encoding read, and that they were written out.
+        public var notes: [String]
+        /// More than one delimiter read the sample equally well (a finding; the first was used).
+        public var ambiguousDelimiters: [String]
+    }
+
+    /// `lineage schema infer`: sniffs the table's dialect and encoding from its start, then infers
+    /// a Table Schema that the table validates against, read with that layout. The layout is
+    /// written into the output whenever it is not the default, so validation reads the file
+    /// exactly so and never guesses.
+    public static func inferSchema(table: String, cwd: String) throws -> InferredSchema {
         let path = absolute(table, cwd: cwd)
         guard FileManager.default.fileExists(atPath: path) else { throw LineageError.notFound(table, suggestions: []) }
-        do { return try TableSchema.infer(path: path).descriptor.pretty() + "\n" } catch let e as TableReadError {
+        do {
+            let format = TableFormat.guess(path: path) ?? .csv
+            let sniff = try TableSniffer.sniff(path: path, format: format)
+            let schema = try TableSchema.infer(path: path, format: format, layout: sniff.layout)
+            var notes: [String] = []
+            var ambiguous: [String] = []
+            if let note = sniff.encodingNote { notes.append("\(table): \(note)") }
+            if format != .jsonl {
+                let what = sniff.layout.dialect.summary(for: format)
+                if sniff.isAmbiguous {
+                    ambiguous = sniff.delimiterCandidates.map { $0 == 0x09 ? "tab" : "'\(Character(Unicode.Scalar($0)))'" }
+                    notes.append("\(table): the delimiter is ambiguous — \(ambiguous.joined(separator: ", ")) read the first rows equally well; "
+                                 + "used \(ambiguous[0]); check the output and correct \"dialect\": {\"delimiter\": …} if it is wrong")
+                }
+                if !sniff.isDefault { notes.append("\(table): read with \(what), encoding \(sniff.layout.encoding); written into the output as a resource description (\"dialect\", \"encoding\") so validation reads it the same way") }
+            } else if !sniff.isDefault {
+                notes.append("\(table): read as \(sniff.layout.encoding); written into the output (\"encoding\") so validation reads it the same way")
+            }
+            let json = sniff.isDefault && !sniff.isAmbiguous ? schema.descriptor : schema.resourceDescriptor(format: format, layout: sniff.layout)
+            return InferredSchema(text: json.pretty() + "\n", notes: notes, ambiguousDelimiters: ambiguous)
+        } catch let e as TableReadError {
             throw tableError(table, e)
         }
     }

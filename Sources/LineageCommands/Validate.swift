@@ -48,17 +48,24 @@ struct Schema: ParsableCommand {
     struct Infer: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a Table Schema for a table (types, required fields), as a starting point for the schema hook.",
-            discussion: "A type is chosen only if every value accepts it, so the table validates against the result.")
+            discussion: "A type is chosen only if every value accepts it, so the table validates against the result. The dialect (delimiter among , ; tab |, '#' comment lines, spaces after delimiters, a header row) and the encoding (UTF-8, UTF-16 with a byte-order mark, else a probable ISO-8859/Windows code page) are sniffed from the first 64 KiB and, when they are not RFC 4180 UTF-8, written into the output as a resource description, and said on stderr. Exits 1 when the delimiter is ambiguous (the output then uses the first candidate).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A CSV, TSV or JSON Lines file.") var path: String
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
 
         func run() throws {
-            let text = try AdHocValidation.inferSchema(table: path, cwd: global.cwd)
-            guard let output else { return Output.write(text) }
-            let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
-            try AdHocValidation.write(Array(text.utf8), to: target)
-            if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
+            let inferred = try AdHocValidation.inferSchema(table: path, cwd: global.cwd)
+            for note in inferred.notes {
+                if note.contains("ambiguous") { Output.warn(note) } else if !global.quiet { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            }
+            if let output {
+                let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
+                try AdHocValidation.write(Array(inferred.text.utf8), to: target)
+                if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
+            } else {
+                Output.write(inferred.text)
+            }
+            if !inferred.ambiguousDelimiters.isEmpty { throw ExitSignal(code: ExitCode32.findings) }
         }
     }
 }

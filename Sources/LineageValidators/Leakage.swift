@@ -27,6 +27,8 @@ public struct LeakageOptions: Sendable, Equatable {
     public var minOneToOneValues: Int
     /// The format of every split; nil guesses from each file's extension.
     public var format: TableFormat?
+    /// How every split is written (dialect, encoding); RFC 4180 UTF-8 by default.
+    public var layout: TableLayout = TableLayout()
     /// Bytes per piece when reading CSV/TSV splits in parallel (small in tests, to exercise the cuts).
     var pieceBytes = 16 << 20
 
@@ -203,7 +205,7 @@ public enum LeakageValidator {
             guard !c.isEmpty else { throw LeakageError("columns is empty; name at least one column or leave it out to compare all") }
             columns = c
         } else {
-            let first = try TableReader(path: splits[0].path, format: options.format)
+            let first = try TableReader(path: splits[0].path, format: options.format, layout: options.layout)
             columns = first.header
         }
         let scans = try readSplits(splits, plan: ScanPlan(columns: columns, options: options), targetIndex: targetIndex)

@@ -2,7 +2,7 @@ import Foundation
 
 // Reading splits for the leakage validator. CSV and TSV files are memory-mapped and cut into pieces
 // of about 16 MiB that are read on every core at once (all splits' pieces share one work list);
-// JSON Lines go through `TableReader`. A piece after the first starts after a line break, assuming
+// JSON Lines, compressed files and files in another encoding or dialect go through `TableReader`. A piece after the first starts after a line break, assuming
 // no quoted field spans it; that holds when the piece before it ended exactly there, and where it
 // does not, the rest of the file is read again in one piece, so the result never depends on the cut.
 // Records read as `TableReader` reads them (RFC 4180 quoting, LF/CRLF/CR, BOM, UTF-8 checked).
@@ -273,7 +273,7 @@ extension LeakageValidator {
             if record.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
             if record.unclosedQuote { throw TableReadError(path: path, line: 1, message: "a quoted field is never closed (missing \")") }
             if firstInvalidUTF8(base, start, dataStart) != nil {
-                throw TableReadError(path: path, line: 1, message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+                throw TableReadError(path: path, line: 1, message: TableReadError.invalidUTF8)
             }
             header = (0..<record.fieldCount).map(record.string)
         }
@@ -324,7 +324,7 @@ extension LeakageValidator {
                     throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" }
                 }
                 if let bad = firstInvalidUTF8(base, pos, next) {
-                    throw TableReadError(path: split.path, line: split.line(at: bad), message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+                    throw TableReadError(path: split.path, line: split.line(at: bad), message: TableReadError.invalidUTF8)
                 }
                 let start = pos
                 let before = result.acc.times.count - result.acc.missingTimes
@@ -346,7 +346,7 @@ extension LeakageValidator {
 
     /// Reads a JSON Lines (or any) split with `TableReader`, rows numbered absolutely.
     static func readWithTableReader(name: String, path: String, plan: ScanPlan, analyseTarget: Bool) throws -> SplitScan {
-        let reader = try TableReader(path: path, format: plan.options.format)
+        let reader = try TableReader(path: path, format: plan.options.format, layout: plan.options.layout)
         let columns = try SplitColumns(header: reader.header, path: path, plan: plan, analyseTarget: analyseTarget)
         var acc = SplitAccumulator(columns: columns, options: plan.options, expectedRows: 1024)
         while try reader.next() {
@@ -366,7 +366,8 @@ extension LeakageValidator {
         let pieceSize = max(1, options.pieceBytes)
         for (i, s) in splits.enumerated() {
             let format = options.format ?? TableFormat.guess(path: s.path) ?? .csv
-            guard format != .jsonl else { sources.append(.reader); work.append(Work(split: i, piece: 0, from: 0, to: 0)); continue }
+            // JSON Lines, and tables not read in place (compressed, another encoding or dialect): the shared streaming reader.
+            guard format != .jsonl && options.layout.isPlain(path: s.path, format: format) else { sources.append(.reader); work.append(Work(split: i, piece: 0, from: 0, to: 0)); continue }
             let mapped = try MappedSplit(name: s.name, path: s.path, delimiter: format == .tsv ? 0x09 : 0x2C)
             let columns = try SplitColumns(header: mapped.header, path: s.path, plan: plan, analyseTarget: i == targetIndex)
             // Pieces start after a line break near each multiple of pieceSize (one piece for the target split).

@@ -54,6 +54,8 @@ public struct PIIOptions: Sendable, Equatable {
     /// Table format; nil guesses from the extension. Files that are not CSV/TSV/JSONL are scanned as
     /// text, line by line; files with a NUL byte in their first 8 KiB are skipped as binary.
     public var format: TableFormat?
+    /// How tables are written (dialect, encoding); RFC 4180 UTF-8 by default.
+    public var layout: TableLayout = TableLayout()
     /// Worker threads for one file (CSV, TSV and text files are cut into that many pieces).
     public var threads: Int
     /// Let column names (`phone`, `mobile`, `ssn` …) admit bare digit strings that would otherwise not count.
@@ -137,7 +139,10 @@ public enum PIIValidator {
     /// and when a table's record is longer than `maxRecordBytes` (see `ReaderLimits`).
     public static func scan(path: String, options: PIIOptions = PIIOptions(), maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
         let format = options.format ?? TableFormat.guess(path: path)
-        if format == .jsonl { return try scanJSONLines(path: path, options: options, maxRecordBytes: maxRecordBytes) }
+        if let format, format == .jsonl || !options.layout.isPlain(path: path, format: format) {
+            // JSON Lines, and tables not read in place (compressed, another encoding or dialect): the shared streaming reader.
+            return try scanRecords(path: path, format: format, options: options, maxRecordBytes: maxRecordBytes)
+        }
         let file = try MappedFile(path: path)
         let bytes = UnsafeBufferPointer(start: file.base, count: file.count)
         if let base = bytes.baseAddress, memchr(base, 0, min(bytes.count, 8192)) != nil {
@@ -275,8 +280,8 @@ public enum PIIValidator {
         header.map { options.columnHints ? ColumnHint(name: $0) : ColumnHint() }
     }
 
-    static func scanJSONLines(path: String, options: PIIOptions, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
-        let reader = try TableReader(path: path, format: .jsonl, maxRecordBytes: maxRecordBytes)
+    static func scanRecords(path: String, format: TableFormat, options: PIIOptions, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> PIIScanResult {
+        let reader = try TableReader(path: path, format: format, layout: options.layout, maxRecordBytes: maxRecordBytes)
         var tally = Tally()
         let matcher = PIIMatcher(categories: options.categories)
         var raw: [RawMatch] = []
@@ -354,6 +359,10 @@ public enum PIIValidator {
         let headerRecord = MappedRecord(base: base, count: bytes.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
         let afterHeader = headerRecord.parse(at: start)
         if headerRecord.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
+        // Tables are UTF-8 (or declared otherwise and read by `TableReader`), as every validator reads them.
+        if firstInvalidUTF8(base, start, afterHeader) != nil {
+            throw TableReadError(path: path, line: 1, message: TableReadError.invalidUTF8)
+        }
         let header = (0..<headerRecord.fieldCount).map(headerRecord.string)
         let hints = hints(header, options: options)
         let categories = options.categories
@@ -364,7 +373,8 @@ public enum PIIValidator {
         // Records are read as `TableReader` reads them. An unquoted field is scanned in the same pass
         // that finds its end; a quoted one after memchr finds its closing quote. A record is read no
         // further than `maxRecordBytes + 1` bytes; a longer one stops the piece (`tooLong` is where it starts).
-        @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int, tooLong: Int?) {
+        @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int, tooLong: Int?, invalid: Int?) {
+            if let bad = firstInvalidUTF8(shared.bytes.baseAddress!, from, to) { return (Tally(), 0, to, nil, bad) }
             var tally = Tally()
             let matcher = PIIMatcher(categories: categories)
             var raw: [RawMatch] = []
@@ -404,11 +414,11 @@ public enum PIIValidator {
                     p = c == 0x0D && p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1
                     break
                 }
-                if p - pos > maxRecordBytes { return (tally, record, pos, pos) }
+                if p - pos > maxRecordBytes { return (tally, record, pos, pos, nil) }
                 record += 1
                 pos = p
             }
-            return (tally, record, pos, nil)
+            return (tally, record, pos, nil, nil)
         }
 
         var results = try! runConcurrently(starts.count) { i in piece(starts[i], ends[i]) }
@@ -418,6 +428,9 @@ public enum PIIValidator {
             results.removeLast(results.count - i)
             results.append(piece(results[i - 1].next, bytes.count))
             break
+        }
+        if let at = results.lazy.compactMap(\.invalid).first {
+            throw TableReadError(path: path, line: physicalLine(base, count: bytes.count, at: at), message: TableReadError.invalidUTF8)
         }
         if let at = results.lazy.compactMap(\.tooLong).first {
             throw TableReadError.recordTooLong(path: path, line: physicalLine(base, count: bytes.count, at: at), limit: maxRecordBytes)

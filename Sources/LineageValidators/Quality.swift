@@ -27,6 +27,8 @@ public struct QualityOptions: Sendable, Equatable {
     /// Values kept per numeric column for the PSI quantiles (a seeded reservoir sample beyond this).
     public var sampleLimit: Int
     public var format: TableFormat?
+    /// How the tables are written (dialect, encoding); RFC 4180 UTF-8 by default.
+    public var layout: TableLayout = TableLayout()
 
     /// Defaults of `psi-warn`, `psi-fail` and `psi-bins`. With 10 decile bins the PSI of a normal
     /// column whose mean moves by d standard deviations is about d² (0.3 sd → 0.09, 0.4 → 0.15,
@@ -312,8 +314,9 @@ struct TableStats {
     /// read with the leakage validator's record reader; JSON Lines with `TableReader`.
     static func read(path: String, options: QualityOptions, current: Bool, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws -> TableStats {
         let format = options.format ?? TableFormat.guess(path: path) ?? .csv
-        if format == .jsonl {
-            let reader = try TableReader(path: path, format: .jsonl, maxRecordBytes: maxRecordBytes)
+        if format == .jsonl || !options.layout.isPlain(path: path, format: format) {
+            // JSON Lines, and tables not read in place (compressed, another encoding or dialect): the shared streaming reader.
+            let reader = try TableReader(path: path, format: format, layout: options.layout, maxRecordBytes: maxRecordBytes)
             var pass = try Pass(header: reader.header, path: path, options: options, current: current)
             while try reader.next() {
                 try pass.add(reader, row: reader.row, blank: reader.fieldCount == 0) { TableReadError(path: path, line: reader.line, message: $0(reader.row)) }
@@ -330,7 +333,7 @@ struct TableStats {
             if record.tooLong { throw TableReadError.recordTooLong(path: path, line: split.line(at: pos), limit: split.maxRecordBytes) }
             if record.unclosedQuote { throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" } }
             if let bad = firstInvalidUTF8(base, pos, next) {
-                throw TableReadError(path: path, line: split.line(at: bad), message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+                throw TableReadError(path: path, line: split.line(at: bad), message: TableReadError.invalidUTF8)
             }
             let start = pos
             try pass.add(record, row: row, blank: record.isBlank) { split.error(at: start, $0) }

@@ -16,14 +16,14 @@ extension TableSchema {
     ///   - sampleRows: read only the first N data rows (nil: the whole file).
     ///   - missingValues: cell texts that mean "no value".
     /// - Throws: `TableReadError` when the file cannot be read (missing, invalid UTF-8, an unclosed quote).
-    public static func infer(path: String, format: TableFormat? = nil, sampleRows: Int? = nil,
+    ///   - layout: how the file is written (dialect, encoding); `TableSniffer` guesses one.
+    public static func infer(path: String, format: TableFormat? = nil, layout: TableLayout = TableLayout(), sampleRows: Int? = nil,
                              missingValues: [String] = [""]) throws -> TableSchema {
         let fmt = format ?? TableFormat.guess(path: path) ?? .csv
         let source: SchemaRowSource
         switch fmt {
-        case .csv: source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: ","))
-        case .tsv: source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: "\t"))
-        case .jsonl: source = try SchemaTableReaderSource(path: path, format: .jsonl)
+        case .csv, .tsv: source = try SchemaCSVScanner(path: path, format: fmt, layout: layout)
+        case .jsonl: source = try SchemaTableReaderSource(path: path, format: .jsonl, layout: layout)
         }
         var names = source.header.map { SchemaNumberParser.pythonStrip($0) }
         for k in names.indices where names[k].isEmpty { names[k] = "field\(k + 1)" }

@@ -85,9 +85,14 @@ public struct TableSchema: Sendable, Equatable {
     public var missingValues: [String]
     public var primaryKey: [String]
     public var foreignKeys: [SchemaForeignKey]
+    /// How the table is written, when the schema came in a resource description
+    /// (`{"dialect": {…}, "encoding": "…", "schema": {…}}`); nil for a bare Table Schema.
+    public var layout: TableLayout?
 
-    public init(fields: [SchemaField], missingValues: [String] = [""], primaryKey: [String] = [], foreignKeys: [SchemaForeignKey] = []) {
+    public init(fields: [SchemaField], missingValues: [String] = [""], primaryKey: [String] = [], foreignKeys: [SchemaForeignKey] = [],
+                layout: TableLayout? = nil) {
         self.fields = fields; self.missingValues = missingValues; self.primaryKey = primaryKey; self.foreignKeys = foreignKeys
+        self.layout = layout
     }
 
     public var fieldNames: [String] { fields.map(\.name) }
@@ -133,8 +138,46 @@ public struct TableSchema: Sendable, Equatable {
     }
 
     /// Reads a Table Schema from a parsed JSON descriptor, checking it as frictionless does.
+    ///
+    /// A Frictionless resource description is read too: its `schema` is the schema, and its
+    /// `dialect` and `encoding` (when given) say how the table is written (`layout`).
     public init(descriptor json: SchemaJSON) throws {
+        if case .object = json, let inner = json["schema"] {
+            guard case .object = inner else {
+                throw TableSchemaError(path: "schema", problem: "\"schema\" is \(inner.typeName), not a JSON object",
+                                       hint: "a resource description holds its Table Schema as {\"schema\": {\"fields\": […]}}")
+            }
+            do {
+                self = try SchemaDescriptorReader.read(inner)
+            } catch var e as TableSchemaError {
+                e.path = e.path.isEmpty ? "schema" : "schema." + e.path
+                throw e
+            }
+            var layout = TableLayout()
+            do {
+                if let d = json["dialect"] { layout.dialect = try TableDialect(json: d) }
+                if let e = json["encoding"] {
+                    guard case .string(let name) = e else { throw TableDialectError(key: "encoding", message: "expected a name such as \"utf-8\" or \"iso-8859-1\"") }
+                    layout.encoding = try TableEncoding(name: name)
+                }
+            } catch let e as TableDialectError {
+                throw TableSchemaError(path: e.key == "encoding" ? "encoding" : "dialect.\(e.key)", problem: e.message,
+                                       hint: "see https://specs.frictionlessdata.io/csv-dialect/ for the dialect's keys")
+            }
+            self.layout = layout
+            return
+        }
         self = try SchemaDescriptorReader.read(json)
+    }
+
+    /// A resource description of this schema with `layout` (`dialect`, `encoding`, `schema`):
+    /// what `schema infer` writes when the table is not RFC 4180 UTF-8.
+    public func resourceDescriptor(format: TableFormat, layout: TableLayout) -> SchemaJSON {
+        var members: [(String, SchemaJSON)] = []
+        members.append(("encoding", .string(layout.encoding.description)))
+        if format != .jsonl { members.append(("dialect", .object(layout.dialect.descriptor(for: format)))) }
+        members.append(("schema", descriptor))
+        return .object(members)
     }
 
     /// The schema as a JSON descriptor (what `frictionless` and `TableSchema(json:)` read).

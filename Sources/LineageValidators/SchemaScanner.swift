@@ -30,8 +30,16 @@ final class SchemaCSVScanner: SchemaRowSource {
     /// Longest record accepted, line end included.
     let maxRecordBytes: Int
 
-    private let fd: Int32
+    private let stream: TableByteStream
     private let delimiter: UInt8
+    private let dialect: TableDialect
+    private let quote: UInt8
+    private let quoteWord: UInt64
+    /// The dialect needs the byte-by-byte parser (no quoting, an escape character, no doubled quotes, initial spaces).
+    private let general: Bool
+    private var pendingFirst = false
+    /// Comment lines skipped so far.
+    private(set) var commentLines = 0
     private let blockSize: Int
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -46,7 +54,7 @@ final class SchemaCSVScanner: SchemaRowSource {
     private var inScratch: UnsafeMutablePointer<Bool>
     private var fieldCapacity = 64
     private(set) var fieldCount = 0
-    private let scratch = SchemaByteBuffer()
+    private let scratch: SchemaByteBuffer
     private var usesScratch = false
 
     /// The delimiter in every byte of a word.
@@ -63,17 +71,23 @@ final class SchemaCSVScanner: SchemaRowSource {
         return p
     }()
 
-    init(path: String, delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 4 << 20, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
+    /// Opens `path` as `format` (CSV or TSV) written in `layout`: decompressed by its extension,
+    /// decoded from the layout's encoding, parsed with its dialect (header rows, comment lines, quoting).
+    init(path: String, format: TableFormat = .csv, layout: TableLayout = TableLayout(), blockSize: Int = 4 << 20,
+         maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
         self.path = path
+        let dialect = layout.dialect
+        let delimiter = dialect.delimiter(for: format)
         self.delimiter = delimiter
+        self.dialect = dialect
+        quote = dialect.quoteChar ?? 0
+        quoteWord = UInt64(dialect.quoteChar ?? 0) &* 0x0101_0101_0101_0101
+        general = dialect.quoteChar == nil || !dialect.doubleQuote || dialect.escapeChar != nil || dialect.skipInitialSpace
         self.maxRecordBytes = max(maxRecordBytes, 1)
         self.blockSize = max(blockSize, 64)
         delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw TableReadError(path: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        self.fd = fd
+        scratch = SchemaByteBuffer(capacity: min(4096, max(blockSize, 64)))
+        stream = try TableInput.open(path: path, encoding: layout.encoding)
         capacity = max(blockSize, 64)
         buffer = .allocate(capacity: capacity)
         offsets = .allocate(capacity: fieldCapacity)
@@ -84,14 +98,33 @@ final class SchemaCSVScanner: SchemaRowSource {
         classes[0x0D] = 3
         _ = try fill()
         if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF { start += 3 }
-        if try readRecord() {
-            header = (0..<fieldCount).map { String(decoding: field($0), as: UTF8.self) }
+        row = 0
+        if dialect.header {
+            // Header rows joined column by column; records before the last that are not listed are skipped.
+            let last = dialect.headerRows.last ?? 1
+            var parts: [[String]] = []
+            var r = 0
+            row = 0
+            while r < last, try readRecord() {
+                r += 1
+                if dialect.headerRows.contains(r) { parts.append((0..<fieldCount).map { String(decoding: field($0), as: UTF8.self) }) }
+            }
+            let width = parts.map(\.count).max() ?? 0
+            header = (0..<width).map { c in
+                parts.compactMap { c < $0.count && !$0[c].isEmpty ? $0[c] : nil }.joined(separator: dialect.headerJoin)
+            }
+            row = max(row + r, 1)
+        } else {
+            // No header: the first record is data, its width names the columns.
+            if try readRecord() {
+                header = (0..<max(fieldCount, 1)).map { "field\($0 + 1)" }
+                pendingFirst = true
+            }
+            row = commentLines
         }
-        row = 1
     }
 
     deinit {
-        close(fd)
         buffer.deallocate()
         offsets.deallocate()
         lengths.deallocate()
@@ -106,8 +139,15 @@ final class SchemaCSVScanner: SchemaRowSource {
     }
 
     func next() throws -> Bool {
+        if pendingFirst { pendingFirst = false; row += 1; return true }
         guard try readRecord() else { return false }
         row += 1
+        return true
+    }
+
+    /// True when every field of the current record is empty (or it has none).
+    var isBlank: Bool {
+        for i in 0..<fieldCount where lengths[i] != 0 { return false }
         return true
     }
 
@@ -134,9 +174,10 @@ final class SchemaCSVScanner: SchemaRowSource {
             buffer = bigger
             capacity = grown
         }
-        var n: Int
-        repeat { n = read(fd, buffer + end, capacity - end) } while n < 0 && errno == EINTR
-        if n < 0 { throw TableReadError(path: path, line: nextLine, message: "read failed: \(String(cString: strerror(errno)))") }
+        let n: Int
+        do { n = try stream.read(into: buffer + end, count: capacity - end) } catch let e as TableStreamError {
+            throw TableReadError(path: path, line: e.line ?? nextLine, message: e.message)
+        }
         if n == 0 { eof = true; return false }
         end += n
         bytesRead += n
@@ -157,7 +198,9 @@ final class SchemaCSVScanner: SchemaRowSource {
 
     private func readRecord() throws -> Bool {
         while true {
-            switch try parse() {
+            // A comment line is skipped but keeps its row number, as frictionless numbers rows.
+            if let c = dialect.commentChar, try skipComment(c) { row += 1; continue }
+            switch try (general ? parseGeneral() : parse()) {
             case let .record(recordEnd, lines):
                 if recordEnd - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
                 let recordStart = start
@@ -187,7 +230,8 @@ final class SchemaCSVScanner: SchemaRowSource {
         let cls = classes
         let delimiter = self.delimiter
         let delimiterWord = self.delimiterWord
-        let quote = UInt8(ascii: "\"")
+        let quote = self.quote
+        let quoteWord = self.quoteWord
         let raw = UnsafeRawPointer(buf)
         var offsets = self.offsets, lengths = self.lengths, inScratch = self.inScratch
         var capacity = fieldCapacity
@@ -214,7 +258,7 @@ final class SchemaCSVScanner: SchemaRowSource {
                     if !copying {
                         while p + 8 <= end {
                             let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                            let m = SchemaCSVScanner.zeroBytes(w ^ 0x2222_2222_2222_2222) | SchemaCSVScanner.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
+                            let m = SchemaCSVScanner.zeroBytes(w ^ quoteWord) | SchemaCSVScanner.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
                             if m != 0 { p += m.trailingZeroBitCount >> 3; break }
                             p += 8
                         }
@@ -300,6 +344,109 @@ final class SchemaCSVScanner: SchemaRowSource {
         }
     }
 
+    /// Skips a comment line at `start` (through its line end); false when the record there is not one.
+    private func skipComment(_ c: UInt8) throws -> Bool {
+        while start == end {
+            if eof { return false }
+            if try !fill() { eof = true }
+        }
+        guard buffer[start] == c else { return false }
+        while true {
+            var p = start
+            while p < end && buffer[p] != 0x0A && buffer[p] != 0x0D { p += 1 }
+            if p - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
+            if p == end || (buffer[p] == 0x0D && p + 1 == end) {
+                if !eof, try fill() { continue }
+                eof = true
+                if p == end { start = end; nextLine += 1; commentLines += 1; return true }
+            }
+            p += buffer[p] == 0x0D && p + 1 < end && buffer[p + 1] == 0x0A ? 2 : 1
+            start = p
+            nextLine += 1
+            commentLines += 1
+            return true
+        }
+    }
+
+    /// Parses the record at `start` byte by byte, every field copied: for dialects without quoting,
+    /// with an escape character, without doubled quotes or with initial spaces skipped (Python's
+    /// csv module's reading of them).
+    private func parseGeneral() throws -> Outcome {
+        if start == end { return eof ? .endOfInput : .needMore }
+        let buf = buffer, end = self.end, eof = self.eof
+        let q = dialect.quoteChar.map(Int.init) ?? -1
+        let e = dialect.escapeChar.map(Int.init) ?? -1
+        let d = delimiter, doubled = dialect.doubleQuote, skipSpace = dialect.skipInitialSpace
+        let recordStart = start
+        var p = recordStart, lines = 0, n = 0
+        scratch.count = 0
+        usesScratch = true
+        while true {
+            if n == fieldCapacity { growFields() }
+            if skipSpace { while p < end && buf[p] == 0x20 { p += 1 } }
+            let fieldStart = scratch.count
+            var quoted = false
+            if p < end && Int(buf[p]) == q { quoted = true; p += 1 }
+            while true {
+                if p >= end {
+                    if !eof { return .needMore }
+                    if quoted { throw TableReadError(path: path, line: nextLine, message: "a quoted field is never closed (missing \(Character(Unicode.Scalar(UInt8(q)))))") }
+                    break
+                }
+                let b = buf[p]
+                if Int(b) == e {
+                    if p + 1 >= end {
+                        if !eof { return .needMore }
+                        throw TableReadError(path: path, line: nextLine, message: "the file ends right after an escape character")
+                    }
+                    if buf[p + 1] == 0x0A { lines += 1 }
+                    scratch.append(buf[p + 1]); p += 2
+                    continue
+                }
+                if quoted {
+                    if Int(b) == q {
+                        if doubled {
+                            if p + 1 >= end && !eof { return .needMore }
+                            if p + 1 < end && Int(buf[p + 1]) == q { scratch.append(b); p += 2; continue }
+                        }
+                        quoted = false; p += 1
+                        // With doubled quotes, the character right after the closing quote is kept as
+                        // it is, even an escape character (Python's csv module: QUOTE_IN_QUOTED_FIELD).
+                        if doubled {
+                            if p >= end && !eof { return .needMore }
+                            if p < end, buf[p] != d, buf[p] != 0x0A, buf[p] != 0x0D { scratch.append(buf[p]); p += 1 }
+                        }
+                        continue
+                    }
+                    if b == 0x0A { lines += 1 }
+                    scratch.append(b); p += 1
+                    continue
+                }
+                if b == d || b == 0x0A || b == 0x0D { break }
+                scratch.append(b); p += 1
+            }
+            offsets[n] = fieldStart; lengths[n] = scratch.count - fieldStart; inScratch[n] = true
+            n += 1
+            if p >= end {
+                fieldCount = n
+                return .record(end: p, lines: lines + 1)
+            }
+            let b = buf[p]
+            if b == d { p += 1; continue }
+            // An empty line (nothing before its line end, not even skipped spaces) is a record without fields.
+            let blank = n == 1 && p == recordStart
+            if b == 0x0D {
+                if p + 1 == end && !eof { return .needMore }
+                p += (p + 1 < end && buf[p + 1] == 0x0A) ? 2 : 1
+            } else {
+                p += 1
+            }
+            if blank { n = 0 }
+            fieldCount = n
+            return .record(end: p, lines: lines + 1)
+        }
+    }
+
     // MARK: - UTF-8
 
     private func checkUTF8(_ lo: Int, _ hi: Int) throws {
@@ -319,7 +466,7 @@ final class SchemaCSVScanner: SchemaRowSource {
         // field, as TableReader does (`"\xC3"\xA9` unescapes to a valid `é`).
         if SchemaCSVScanner.isValidUTF8(UnsafeBufferPointer(start: buffer + i, count: hi - i)) { return }
         for f in 0..<fieldCount where !SchemaCSVScanner.isValidUTF8(field(f)) {
-            throw TableReadError(path: path, line: line, message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+            throw TableReadError(path: path, line: line, message: TableReadError.invalidUTF8)
         }
     }
 
@@ -402,8 +549,8 @@ final class SchemaTableReaderSource: SchemaRowSource {
     private let bytes = SchemaByteBuffer()
     private var bounds: [Int] = [0]
 
-    init(path: String, format: TableFormat, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
-        reader = try TableReader(path: path, format: format, maxRecordBytes: maxRecordBytes)
+    init(path: String, format: TableFormat, layout: TableLayout = TableLayout(), maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
+        reader = try TableReader(path: path, format: format, layout: layout, maxRecordBytes: maxRecordBytes)
     }
 
     var header: [String] { reader.header }

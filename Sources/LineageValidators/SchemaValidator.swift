@@ -65,9 +65,11 @@ public struct SchemaValidator: Sendable {
     ///   - displayPath: the path findings name (defaults to `path`).
     /// - Throws: `TableReadError` only when the file cannot be opened; malformed content (invalid
     ///   UTF-8, an unclosed quote, a bad JSON line) is a finding (`encoding-error`, `source-error`).
-    public func validate(path: String, format: TableFormat? = nil, displayPath: String? = nil) throws -> ValidationReport {
+    ///   - layout: how the file is written (dialect, encoding); nil: the schema's resource
+    ///     description's, else RFC 4180 UTF-8.
+    public func validate(path: String, format: TableFormat? = nil, layout: TableLayout? = nil, displayPath: String? = nil) throws -> ValidationReport {
         var summary = SchemaFindingSummary(file: displayPath ?? path)
-        let stats = try validate(path: path, format: format) { summary.add($0) }
+        let stats = try validate(path: path, format: format, layout: layout) { summary.add($0) }
         var report = ValidationReport(validator: "schema", version: SchemaValidator.version, findings: summary.findings())
         report.counts = ["rows": stats.rows, "bytes": stats.bytes, "errors": stats.violations, "fields": schema.fields.count]
         return report
@@ -76,18 +78,19 @@ public struct SchemaValidator: Sendable {
     /// Validates the table at `path`, calling `onViolation` for every error in row order (foreign-key
     /// errors come last, once the whole table has been seen).
     @discardableResult
-    public func validate(path: String, format: TableFormat? = nil, onViolation: (SchemaViolation) -> Void) throws -> SchemaValidationStats {
+    public func validate(path: String, format: TableFormat? = nil, layout: TableLayout? = nil, onViolation: (SchemaViolation) -> Void) throws -> SchemaValidationStats {
         let fmt = format ?? TableFormat.guess(path: path) ?? .csv
+        let layout = layout ?? schema.layout ?? TableLayout()
         return try withoutActuallyEscaping(onViolation) { sink in
             do {
                 switch fmt {
                 case .csv, .tsv:
                     // One pass on one thread: reading on a second thread (tried) cost more CPU in
                     // copies and hand-offs than it saved on this shared 2-core machine.
-                    let source = try SchemaCSVScanner(path: path, delimiter: UInt8(ascii: fmt == .csv ? "," : "\t"))
+                    let source = try SchemaCSVScanner(path: path, format: fmt, layout: layout)
                     return SchemaRun(schema: schema, source: source, onViolation: sink).run()
                 case .jsonl:
-                    let source = try SchemaTableReaderSource(path: path, format: .jsonl)
+                    let source = try SchemaTableReaderSource(path: path, format: .jsonl, layout: layout)
                     return SchemaRun(schema: schema, source: source, onViolation: sink).run()
                 }
             } catch let e as TableReadError where e.line > 0 {

@@ -4,8 +4,11 @@ import Foundation
 public enum TableFormat: String, Sendable, CaseIterable {
     case csv, tsv, jsonl
 
-    /// By file extension: `.csv`, `.tsv`/`.tab`, `.jsonl`/`.ndjson`; nil for anything else.
+    /// By file extension: `.csv`, `.tsv`/`.tab`, `.jsonl`/`.ndjson`, each possibly followed by a
+    /// compression extension (`.csv.gz`, `.tsv.zip`, …); nil for anything else.
     public static func guess(path: String) -> TableFormat? {
+        var path = path
+        if TableCompression.guess(path: path) != nil { path = (path as NSString).deletingPathExtension }
         switch (path as NSString).pathExtension.lowercased() {
         case "csv": return .csv
         case "tsv", "tab": return .tsv
@@ -37,6 +40,10 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
     public init(path: String, line: Int, message: String) { self.path = path; self.line = line; self.message = message }
     public var description: String { "\(path):\(line): \(message)" }
 
+    /// What an invalid-UTF-8 error says, wherever it is found.
+    static let invalidUTF8 = "invalid UTF-8; if the file is in another encoding, declare it (`encoding: iso-8859-1`, `windows-1252`, … in the hook, "
+        + "or in the schema's resource description — `lineage schema infer` names a probable one), or re-encode the file as UTF-8"
+
     /// A record longer than `limit` bytes starts on `line`.
     static func recordTooLong(path: String, line: Int, limit: Int) -> TableReadError {
         TableReadError(path: path, line: line, message: "a record (line) longer than \(ReaderLimits.describe(limit)) starts here, more than the readers hold; "
@@ -44,75 +51,93 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
     }
 }
 
-/// A streaming reader of CSV/TSV (RFC 4180: quoted fields, embedded newlines, doubled quotes, a
-/// UTF-8 BOM, LF or CRLF line ends) and JSON Lines (one flat object per line; values of nested
-/// objects or arrays are kept as their JSON text, `null` reads as an empty field).
+/// A streaming reader of CSV/TSV and JSON Lines (one flat object per line; values of nested
+/// objects or arrays are kept as their JSON text, `null` reads as an empty field), for the
+/// validators that want fields one record at a time.
 ///
-/// Memory stays bounded by the largest record plus one read block: the file is read in blocks and
-/// each record's fields are unescaped into one reusable byte buffer. A record longer than
-/// `maxRecordBytes` (`ReaderLimits.maxRecordBytes` by default) is an error naming its line, so the
-/// buffers never grow past that plus one block. Every field is checked to be
-/// valid UTF-8; invalid bytes are an error naming the line.
+/// CSV and TSV are read by the one delimited scanner every validator shares (`SchemaCSVScanner`:
+/// the file's dialect, RFC 4180 by default — quoted fields, embedded newlines, doubled quotes, a
+/// UTF-8 BOM, LF/CRLF/CR line ends); JSON Lines from the same byte stream. Both read the file
+/// decompressed by its extension and decoded from the layout's encoding, in blocks.
 ///
-/// Numbering follows `frictionless validate`: the header is row 1, the first data record row 2.
-/// `line` is the physical line a record starts on (they differ once a quoted field spans lines).
+/// Memory stays bounded by the largest record plus one read block. A record longer than
+/// `maxRecordBytes` (`ReaderLimits.maxRecordBytes` by default) is an error naming its line. Every
+/// field is checked to be valid UTF-8; invalid bytes are an error naming the line.
+///
+/// Numbering follows `frictionless validate`: the header is row 1, the first data record row 2
+/// (with header rows declared, the first data record follows the last of them; without a header,
+/// it is row 1). `line` is the physical line a record starts on.
 public final class TableReader {
     public let path: String
     public let format: TableFormat
-    /// Column names: the first CSV/TSV record, or the keys of the first JSON object in their order.
+    public let layout: TableLayout
+    /// Column names: the header record(s), or the keys of the first JSON object in their order.
     public private(set) var header: [String] = []
 
     /// Row number of the current record (header = 1).
-    public private(set) var row: Int = 1
+    public var row: Int { scanner?.row ?? jsonRow }
     /// Physical line the current record starts on.
-    public private(set) var line: Int = 1
-    /// Bytes consumed so far (for progress and throughput).
-    public private(set) var bytesRead: Int = 0
+    public var line: Int { scanner?.line ?? jsonLine }
+    /// Bytes of (decompressed, decoded) text consumed so far.
+    public var bytesRead: Int { scanner?.bytesRead ?? jsonBytesRead }
     /// Longest record accepted, line end included.
     public let maxRecordBytes: Int
 
-    private let fd: Int32
+    private let scanner: SchemaCSVScanner?
+
+    // JSON Lines.
+    private var stream: TableByteStream?
+    private var jsonRow = 1
+    private var jsonLine = 1
+    private var jsonBytesRead = 0
     private let blockSize: Int
-    private var buffer: [UInt8]
+    private var buffer: [UInt8] = []
     private var start = 0          // first unconsumed byte in buffer
     private var end = 0            // one past the last valid byte in buffer
     private var eof = false
     private var nextLine = 1       // physical line the next record starts on
 
-    // The current record: fields unescaped into `fieldBytes`, field i spans fieldStart[i]..<fieldStart[i+1].
+    // The current JSON record: fields in `fieldBytes`, field i spans fieldStart[i]..<fieldStart[i+1].
     private var fieldBytes: [UInt8] = []
     private var fieldStart: [Int] = [0]
     private var jsonKeyIndex: [String: Int] = [:]
-    private var jsonSeen: [Bool] = []
 
-    /// Opens `path`. `format` defaults to the guess from the extension (CSV when there is none).
-    /// `hasHeader: false` names columns `field1`, `field2`, … after the first record's width.
-    public init(path: String, format: TableFormat? = nil, hasHeader: Bool = true, blockSize: Int = 1 << 20,
-                maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
+    /// Opens `path`. `format` defaults to the guess from the extension (CSV when there is none);
+    /// `layout` says how the file is written (dialect and encoding; default RFC 4180 UTF-8).
+    /// `hasHeader: false` is the dialect's `header: false`.
+    public init(path: String, format: TableFormat? = nil, layout: TableLayout = TableLayout(), hasHeader: Bool = true,
+                blockSize: Int = 1 << 20, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
         self.path = path
         self.maxRecordBytes = max(maxRecordBytes, 1)
-        self.format = format ?? TableFormat.guess(path: path) ?? .csv
+        let format = format ?? TableFormat.guess(path: path) ?? .csv
+        self.format = format
+        var layout = layout
+        if !hasHeader { layout.dialect.header = false; layout.dialect.headerRows = [] }
+        self.layout = layout
         self.blockSize = max(blockSize, 64)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw TableReadError(path: path, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
+        switch format {
+        case .csv, .tsv:
+            let scanner = try SchemaCSVScanner(path: path, format: format, layout: layout, blockSize: self.blockSize, maxRecordBytes: self.maxRecordBytes)
+            self.scanner = scanner
+            header = scanner.header
+        case .jsonl:
+            scanner = nil
+            stream = try TableInput.open(path: path, encoding: layout.encoding)
+            buffer = [UInt8](repeating: 0, count: self.blockSize)
+            try readJSONHeader()
         }
-        self.fd = fd
-        buffer = [UInt8](repeating: 0, count: self.blockSize)
-        try readHeader(hasHeader: hasHeader)
     }
 
-    deinit { close(fd) }
-
     /// Number of fields in the current record.
-    public var fieldCount: Int { fieldStart.count - 1 }
+    public var fieldCount: Int { scanner?.fieldCount ?? fieldStart.count - 1 }
 
     /// Bytes the reader holds for reading: its read window and the current record's fields.
-    var windowBytes: Int { buffer.count + fieldBytes.capacity }
+    var windowBytes: Int { scanner?.windowBytes ?? buffer.count + fieldBytes.capacity }
 
     /// The bytes of field `i` of the current record (valid UTF-8, quotes removed).
     @inline(__always)
     public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let scanner { return try body(scanner.field(i)) }
         let lo = fieldStart[i], hi = fieldStart[i + 1]
         return try fieldBytes.withUnsafeBufferPointer { all in
             try body(UnsafeBufferPointer(rebasing: all[lo..<hi]))
@@ -128,47 +153,30 @@ public final class TableReader {
     public var fields: [String] { (0..<fieldCount).map(string) }
 
     /// True when every field of the current record is empty (or it has none).
-    public var isBlank: Bool { fieldBytes.isEmpty }
+    public var isBlank: Bool { scanner?.isBlank ?? fieldBytes.isEmpty }
 
     /// Advances to the next record; false at the end of the file.
     public func next() throws -> Bool {
-        guard try readRecord() else { return false }
-        row += 1
+        if let scanner { return try scanner.next() }
+        guard try readJSONRecord(collectKeys: false) else { return false }
+        jsonRow += 1
         return true
     }
 
-    // MARK: - Header
+    // MARK: - JSON Lines
 
-    private func readHeader(hasHeader: Bool) throws {
+    private var pendingFirstJSON = false
+
+    private func readJSONHeader() throws {
         try fill()
-        // A UTF-8 byte-order mark is not part of the first column's name.
+        // A UTF-8 byte-order mark is not part of the first key.
         if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
             start += 3
         }
-        switch format {
-        case .jsonl:
-            // Columns are the first object's keys; later objects are read against them.
-            guard try readRecord(collectKeys: true) else { return }
-            if hasHeader {
-                // Re-read nothing: the first object is data; keep it as the current record for next().
-                pendingFirstJSON = true
-            }
-        case .csv, .tsv:
-            guard try readRecord() else { return }
-            if hasHeader {
-                header = fields
-                row = 1
-            } else {
-                header = (1...max(fieldCount, 1)).map { "field\($0)" }
-                pendingFirstCSV = true
-            }
-        }
+        // Columns are the first object's keys; the object is data, kept as the current record for next().
+        guard try readJSONRecord(collectKeys: true) else { return }
+        pendingFirstJSON = true
     }
-
-    private var pendingFirstJSON = false
-    private var pendingFirstCSV = false
-
-    // MARK: - Buffering
 
     /// Makes more bytes available, keeping those from `start`. Returns false at end of file.
     @discardableResult
@@ -186,47 +194,34 @@ public final class TableReader {
             start = 0
         }
         if end == buffer.count {
-            // Only a record in progress is kept, and `readRecord` refuses one past the limit.
+            // Only a record in progress is kept, and `readJSONRecord` refuses one past the limit.
             let grown = min(buffer.count * 2, maxRecordBytes + blockSize)
             buffer.append(contentsOf: repeatElement(0, count: max(grown - buffer.count, blockSize)))
         }
-        let n = buffer.withUnsafeMutableBytes { raw -> Int in
-            while true {
-                let r = read(fd, raw.baseAddress! + end, raw.count - end)
-                if r < 0 && errno == EINTR { continue }
-                return r
-            }
-        }
-        if n < 0 {
-            throw TableReadError(path: path, line: nextLine, message: "read failed: \(String(cString: strerror(errno)))")
+        let n: Int
+        do {
+            n = try buffer.withUnsafeMutableBufferPointer { raw in try stream!.read(into: raw.baseAddress! + end, count: raw.count - end) }
+        } catch let e as TableStreamError {
+            throw TableReadError(path: path, line: e.line ?? nextLine, message: e.message)
         }
         if n == 0 { eof = true; return false }
         end += n
-        bytesRead += n
+        jsonBytesRead += n
         return true
     }
 
-    // MARK: - Records
-
     private enum Parse { case record(consumed: Int, lines: Int), needMore, endOfInput }
 
-    private func readRecord(collectKeys: Bool = false) throws -> Bool {
+    private func readJSONRecord(collectKeys: Bool) throws -> Bool {
         if pendingFirstJSON { pendingFirstJSON = false; return true }
-        if pendingFirstCSV { pendingFirstCSV = false; return true }
         while true {
-            let result: Parse
-            switch format {
-            case .csv: result = try parseDelimited(delimiter: UInt8(ascii: ","))
-            case .tsv: result = try parseDelimited(delimiter: UInt8(ascii: "\t"))
-            case .jsonl: result = try parseJSONLine(collectKeys: collectKeys)
-            }
-            switch result {
+            switch try parseJSONLine(collectKeys: collectKeys) {
             case let .record(consumed, lines):
                 if consumed > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
-                line = nextLine
+                jsonLine = nextLine
                 nextLine += lines
                 start += consumed
-                if format == .jsonl, fieldCount == 0, fieldBytes.isEmpty, lines > 0, !collectKeys, isEmptyJSONLine {
+                if fieldCount == 0, fieldBytes.isEmpty, !collectKeys, isEmptyJSONLine {
                     isEmptyJSONLine = false
                     continue   // blank lines between JSON objects are skipped
                 }
@@ -246,83 +241,6 @@ public final class TableReader {
     }
 
     private var isEmptyJSONLine = false
-
-    /// Parses one delimited record starting at `start`.
-    private func parseDelimited(delimiter: UInt8) throws -> Parse {
-        if start == end { return eof ? .endOfInput : .needMore }
-        fieldBytes.removeAll(keepingCapacity: true)
-        fieldStart.removeAll(keepingCapacity: true)
-        fieldStart.append(0)
-        let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        return try buffer.withUnsafeBufferPointer { buf -> Parse in
-            var p = start
-            var lines = 0
-            while true {
-                // One field.
-                if p < end, buf[p] == quote {
-                    p += 1
-                    var closed = false
-                    while p < end {
-                        let b = buf[p]
-                        if b == quote {
-                            if p + 1 < end {
-                                if buf[p + 1] == quote { fieldBytes.append(quote); p += 2; continue }
-                                p += 1; closed = true; break
-                            } else if eof {
-                                p += 1; closed = true; break
-                            } else {
-                                return .needMore
-                            }
-                        }
-                        if b == lf { lines += 1 }
-                        fieldBytes.append(b)
-                        p += 1
-                    }
-                    if !closed {
-                        if eof {
-                            throw TableReadError(path: path, line: nextLine, message: "a quoted field is never closed (missing \")")
-                        }
-                        return .needMore
-                    }
-                    // After the closing quote: a delimiter, a line end, or the end of input. Anything
-                    // else is kept, as Python's csv module does (`"a"b` reads as `ab`).
-                    while p < end, buf[p] != delimiter, buf[p] != lf, buf[p] != cr {
-                        fieldBytes.append(buf[p]); p += 1
-                    }
-                } else {
-                    let fieldBegin = p
-                    while p < end {
-                        let b = buf[p]
-                        if b == delimiter || b == lf || b == cr { break }
-                        p += 1
-                    }
-                    if p > fieldBegin {
-                        fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[fieldBegin..<p]))
-                    }
-                }
-                fieldStart.append(fieldBytes.count)
-                if p == end {
-                    if !eof { return .needMore }
-                    return .record(consumed: p - start, lines: lines + 1)
-                }
-                let b = buf[p]
-                if b == delimiter { p += 1; continue }
-                // Line end: LF, CRLF or a lone CR.
-                if b == cr {
-                    if p + 1 == end && !eof { return .needMore }
-                    p += (p + 1 < end && buf[p + 1] == lf) ? 2 : 1
-                } else {
-                    p += 1
-                }
-                // An empty line is a record with no fields (as Python's csv module reads it).
-                if fieldStart.count == 2 && fieldBytes.isEmpty && p - start <= 2 {
-                    fieldStart.removeAll(keepingCapacity: true)
-                    fieldStart.append(0)
-                }
-                return .record(consumed: p - start, lines: lines + 1)
-            }
-        }
-    }
 
     /// Parses one JSON Lines record: a flat object whose values are placed by column.
     private func parseJSONLine(collectKeys: Bool) throws -> Parse {
@@ -417,7 +335,7 @@ public final class TableReader {
             return true
         }
         if !ok {
-            throw TableReadError(path: path, line: line, message: "invalid UTF-8; re-encode the file as UTF-8 (for example with iconv)")
+            throw TableReadError(path: path, line: jsonLine, message: TableReadError.invalidUTF8)
         }
     }
 }

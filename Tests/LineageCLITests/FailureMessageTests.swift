@@ -84,11 +84,16 @@ struct FailureMessageTests {
         let p = try Project()
         defer { p.remove() }
         try p.write("latin1.csv", Data([0x61, 0x2C, 0x62, 0x0A, 0xE9, 0x2C, 0x31, 0x0A]))
-        for args in [["schema", "infer", "latin1.csv"]] {
-            let r = try p.run(args)
-            #expect(r.code == 2, "\(r.code): \(r.err)")
-            #expect(r.err.contains("UTF-8") && r.err.contains("line 2") && !r.err.contains("permissions"), "\(r.err)")
-        }
+        // `schema infer` names a probable encoding and writes it down (issue 20) …
+        let infer = try p.run(["schema", "infer", "latin1.csv", "-o", "s.json"])
+        #expect(infer.code == 0, "\(infer.code): \(infer.err)")
+        #expect(infer.err.contains("not UTF-8") && infer.err.contains("iso-8859-1") && !infer.err.contains("permissions"), "\(infer.err)")
+        // … while validating against a schema that declares none reports the bytes, on their line, as bad data.
+        try p.write("bare.json", #"{"fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "integer"}]}"#)
+        let r = try p.run(["validate", "latin1.csv", "--schema", "bare.json"])
+        #expect(r.code == 1, "\(r.code): \(r.err)")
+        #expect(r.out.contains("UTF-8") && r.out.contains("line 2") && !(r.out + r.err).contains("permissions"), "\(r.out)")
+        #expect(try p.run(["validate", "latin1.csv", "--schema", "s.json"]).code == 0)
     }
 
     @Test func brokenSymlinksAreNotCalledEscapes() throws {

@@ -316,3 +316,145 @@ enum SchemaRandomTables {
         return DifferentialCase("random-\(seed)", schema, text)
     }
 }
+
+// MARK: - Dialects, encodings, compression (issue 20)
+
+extension Frictionless {
+    /// Runs frictionless with `args` in `directory`; its JSON output.
+    static func json(directory: URL, _ args: [String]) throws -> Any {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path!)
+        p.arguments = args
+        p.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard let json = try? JSONSerialization.jsonObject(with: data) else {
+            throw DifferentialFailure(message: "frictionless \(args.joined(separator: " ")) printed no JSON (exit \(p.terminationStatus)): "
+                                      + String(decoding: data + stderr, as: UTF8.self).suffix(600))
+        }
+        return json
+    }
+
+    /// Every error of `frictionless validate --json <resource.json>` as "type row field".
+    static func resourceErrors(directory: URL, resource: String) throws -> [String] {
+        let json = try self.json(directory: directory, ["validate", "--json", "--limit-errors", "0", resource]) as? [String: Any] ?? [:]
+        var errors = json["errors"] as? [[String: Any]] ?? []
+        for task in json["tasks"] as? [[String: Any]] ?? [] { errors += task["errors"] as? [[String: Any]] ?? [] }
+        return errors.map { e in
+            let row = (e["rowNumber"] as? Int) ?? (e["rowNumbers"] as? [Int])?.first
+            let field = e["fieldNumber"] as? Int
+            return "\(e["type"] as? String ?? "?") \(row.map(String.init) ?? "-") \(field.map(String.init) ?? "-")"
+        }
+    }
+
+    /// The field names `frictionless describe` finds.
+    static func describedNames(directory: URL, table: String) throws -> [String] {
+        let json = try self.json(directory: directory, ["describe", "--json", table]) as? [String: Any] ?? [:]
+        let fields = (json["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []
+        return fields.compactMap { $0["name"] as? String }
+    }
+}
+
+/// One table written in some dialect/encoding/compression, with a resource description of it.
+struct DialectCase: Sendable {
+    var name: String
+    var file: String            // file name, its extension says format and compression
+    var bytes: [UInt8]          // uncompressed content
+    var dialect: String?        // the resource's "dialect" JSON
+    var encoding: String?
+    var schema: String
+    /// Compare `frictionless describe`'s names with what `schema infer` sniffs and reads.
+    var describe = false
+}
+
+@Suite struct DialectDifferentialTests {
+    static func latin1(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8($0.value) } }
+    static func utf16LE(_ s: String) -> [UInt8] { [0xFF, 0xFE] + s.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+    static let threeFields = #"{"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}, {"name": "price", "type": "number"}]}"#
+
+    static let cases: [DialectCase] = [
+        // frictionless's sniffer gives up on this one (a comma in a value, a short row): one column `id;name;price`.
+        DialectCase(name: "semicolon", file: "semicolon.csv", bytes: Array("id;name;price\n1;a, b;2.5\n2;c;x\n3;d\n".utf8),
+                    dialect: #"{"delimiter": ";"}"#, encoding: nil, schema: threeFields),
+        DialectCase(name: "semicolon-plain", file: "semicolon-plain.csv", bytes: Array("id;name;price\n1;a;2.5\n2;c;x\n3;d;4\n".utf8),
+                    dialect: #"{"delimiter": ";"}"#, encoding: nil, schema: threeFields, describe: true),
+        DialectCase(name: "pipe-quote", file: "pipe.csv", bytes: Array("id|name|price\n1|'x|y'|2\n2|'z'|-\n".utf8),
+                    dialect: #"{"delimiter": "|", "quoteChar": "'"}"#, encoding: nil, schema: threeFields),
+        DialectCase(name: "tab-in-csv", file: "tab.csv", bytes: Array("id\tname\tprice\n1\ta\t2\nq\tb\t3\n".utf8),
+                    dialect: #"{"delimiter": "\t"}"#, encoding: nil, schema: threeFields, describe: true),
+        DialectCase(name: "comments", file: "comments.csv", bytes: Array("# clean this data!\nid,name,price\n1,a,2\n# note\n2,b,x\n".utf8),
+                    dialect: ##"{"commentChar": "#"}"##, encoding: nil, schema: threeFields),
+        DialectCase(name: "initial-space", file: "space.csv", bytes: Array("id, \"name\", \"price\"\n1, \"a, b\", 2.5\n2, c, y\n".utf8),
+                    dialect: #"{"skipInitialSpace": true}"#, encoding: nil, schema: threeFields, describe: true),
+        DialectCase(name: "latin-1", file: "latin.csv", bytes: latin1("id;name;price\n1;café;2,5\n2;Müller;3\n"),
+                    dialect: #"{"delimiter": ";"}"#, encoding: "iso-8859-1", schema: threeFields),
+        DialectCase(name: "windows-1252", file: "cp1252.csv", bytes: [0x69, 0x64, 0x2C, 0x6E, 0x61, 0x6D, 0x65, 0x2C, 0x70, 0x72, 0x69, 0x63, 0x65, 0x0A,
+                                                                     0x31, 0x2C, 0x93, 0x80, 0x94, 0x2C, 0x31, 0x0A],
+                    dialect: nil, encoding: "windows-1252", schema: threeFields),
+        DialectCase(name: "utf-16", file: "utf16.csv", bytes: utf16LE("id,name,price\n1,Zoë,2\n2,b,z\n"),
+                    dialect: nil, encoding: "utf-16", schema: threeFields),
+        DialectCase(name: "gzip", file: "gz.csv.gz", bytes: Array("id;name;price\n1;a;2\n2;b;x\n".utf8),
+                    dialect: #"{"delimiter": ";"}"#, encoding: nil, schema: threeFields, describe: true),
+        DialectCase(name: "zip", file: "zipped.csv.zip", bytes: Array("id,name,price\n1,a,2\n2,b,x\n".utf8),
+                    dialect: nil, encoding: nil, schema: threeFields),
+        DialectCase(name: "preamble", file: "preamble.csv", bytes: Array("Title line\nexport 2026\nid,name,price\n1,a,2\n2,b,x\n".utf8),
+                    dialect: #"{"headerRows": [3]}"#, encoding: nil, schema: threeFields),
+        DialectCase(name: "no-header", file: "bare.csv", bytes: Array("1,a,2\n2,b,x\n".utf8),
+                    dialect: #"{"header": false}"#, encoding: nil,
+                    schema: #"{"fields": [{"name": "field1", "type": "integer"}, {"name": "field2", "type": "string"}, {"name": "field3", "type": "number"}]}"#),
+    ]
+
+    @Test(.enabled(if: Frictionless.path != nil && Python.available,
+                   "needs `frictionless` on PATH (pip install frictionless) and python3 to write the compressed cases"))
+    func agreesWithFrictionlessOnDialectsEncodingsAndCompression() throws {
+        let dir = try schemaScratchDir()
+        for c in Self.cases {
+            let path = dir.appendingPathComponent(c.file).path
+            if TableCompression.guess(path: path) != nil {
+                try Python.compress(c.bytes, to: path)
+            } else {
+                try Data(c.bytes).write(to: URL(fileURLWithPath: path))
+            }
+            var resource = #"{"name": "\#(c.name)", "path": "\#(c.file)""#
+            if let d = c.dialect { resource += #", "dialect": \#(d)"# }
+            if let e = c.encoding { resource += #", "encoding": "\#(e)""# }
+            resource += #", "schema": \#(c.schema)}"#
+            try Data(resource.utf8).write(to: dir.appendingPathComponent("\(c.name).resource.json"))
+        }
+        let theirs = SchemaDifferentialResults(count: Self.cases.count)
+        let described = Self.cases.filter(\.describe)
+        let theirNames = SchemaDifferentialResults(count: described.count)
+        DispatchQueue.concurrentPerform(iterations: Self.cases.count + described.count) { k in
+            if k < Self.cases.count {
+                theirs.set(k, Result { try Frictionless.resourceErrors(directory: dir, resource: "\(Self.cases[k].name).resource.json") })
+            } else {
+                let c = described[k - Self.cases.count]
+                theirNames.set(k - Self.cases.count, Result { try Frictionless.describedNames(directory: dir, table: c.file) })
+            }
+        }
+        for (k, c) in Self.cases.enumerated() {
+            let expected = try theirs.get(k).sorted()
+            // Ours reads the same resource description: its dialect and encoding.
+            let schema = try TableSchema(contentsOf: dir.appendingPathComponent("\(c.name).resource.json").path)
+            var ours: [String] = []
+            try SchemaValidator(schema: schema).validate(path: dir.appendingPathComponent(c.file).path) { v in
+                ours.append("\(v.type) \(v.row.map(String.init) ?? "-") \(v.fieldNumber.map(String.init) ?? "-")")
+            }
+            ours.sort()
+            #expect(ours == expected, "case \(c.name): ours \(ours) vs frictionless \(expected)")
+            #expect(!expected.isEmpty || c.name == "windows-1252" || c.name == "zip" || c.name == "utf-16" || c.name == "latin-1",
+                    "case \(c.name) was meant to have errors")
+        }
+        for (k, c) in described.enumerated() {
+            let path = dir.appendingPathComponent(c.file).path
+            let sniff = try TableSniffer.sniff(path: path)
+            let ours = try TableSchema.infer(path: path, layout: sniff.layout).fieldNames
+            #expect(ours == (try theirNames.get(k)), "case \(c.name): sniffed \(sniff.layout.dialect.summary(for: .csv))")
+        }
+    }
+}
