@@ -32,12 +32,14 @@ extension Repository {
 
     /// The content transfer for a remote's content location: a directory (the default one beside
     /// a path remote's history is created on first use; a configured one must exist), or nil when
-    /// the remote has no content location. `s3://` locations need the S3 client, which this build
-    /// does not have yet: refused with a message.
+    /// the remote has no content location. `s3://` locations go through `S3BlobStore`.
     func contentTransfer(for remote: RemoteConfig, progress: ProgressReporter = SilentProgress()) throws -> ContentTransfer? {
         guard let location = remote.effectiveContent else { return nil }
         if location.hasPrefix("s3://") {
-            throw RemoteFailure.contentTransferUnavailable(remote: remote.name, location: location, objects: 0)
+            // Endpoint, region and credentials from the standard AWS environment and files
+            // (AWS_ENDPOINT_URL[_S3], AWS_PROFILE, ~/.aws/credentials, ~/.aws/config); never from the history.
+            let store = try S3BlobStore(url: location)
+            return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), progress: progress)
         }
         if remote.content == nil, !FileManager.default.fileExists(atPath: location) {
             try? FileManager.default.createDirectory(atPath: location, withIntermediateDirectories: true)
