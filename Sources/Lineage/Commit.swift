@@ -39,7 +39,7 @@ extension Repository {
     /// Commits the staging index with extra records (paths below `.lineage/`), e.g. a run's.
     /// `hooksOnly` limits the pre-commit hooks to these paths (a run's outputs) plus what the commit changes.
     func commitIndex(message: String, records: [PathKey: [UInt8]] = [:], runs: [String] = [], noVerify: Bool = false,
-                     hooksOnly: Set<String>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
+                     hooksOnly: Set<PathKey>? = nil, runInputs: [ArtifactRef] = [], requireChanges: Bool, force: Bool = false, now: Int64? = nil,
                      progress: ProgressReporter = SilentProgress()) throws -> CommitResult {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LineageError.emptyMessage }
@@ -97,8 +97,8 @@ extension Repository {
             var checks: [CheckRecord] = []
             if noVerify {
                 let who = try identity(now: stamp)
-                let changedSet = Set(changedList)
-                let artifacts = try staged.filter { changedSet.contains($0.path) || hooksOnly?.contains($0.path) == true }
+                let changedSet = Set(changedList.map(PathKey.init))
+                let artifacts = try staged.filter { changedSet.contains(PathKey($0.path)) || hooksOnly?.contains(PathKey($0.path)) == true }
                     .map { CheckRecord.Artifact(path: $0.path, sha256: try pointer($0.id).sha256) }
                 checks.append(CheckRecord(validator: "*", validatorVersion: "1", configDigest: Digest.of(config.bytes), artifacts: artifacts,
                                           outcome: .skipped, checkedAt: Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(stamp))),
@@ -106,7 +106,7 @@ extension Repository {
             } else if !config.preCommit.isEmpty {
                 // A run's hooks see its outputs and every version this commit newly records (an input
                 // changed since HEAD, or never committed, is checked like any staged change).
-                let hookPaths = hooksOnly.map { $0.union(changedList) }
+                let hookPaths = hooksOnly.map { $0.union(changedList.map(PathKey.init)) }
                 let report = try runPreCommitHooks(config, only: hookPaths, runInputs: runInputs, runOutputs: runInputs.isEmpty ? [] : hooksOnly ?? [],
                                                    now: stamp, progress: progress)
                 if report.failed { throw HooksBlocked(report: report) }
@@ -119,7 +119,7 @@ extension Repository {
             // provenance names the run and what blocked it (a run's own outputs are its to claim).
             var newlyRecorded: [PathKey: Digest] = [:]
             let changedKeys = Set(changedList.map(PathKey.init))
-            for entry in staged where changedKeys.contains(PathKey(entry.path)) && !(runs.isEmpty ? false : hooksOnly?.contains(entry.path) == true) {
+            for entry in staged where changedKeys.contains(PathKey(entry.path)) && !(runs.isEmpty ? false : hooksOnly?.contains(PathKey(entry.path)) == true) {
                 newlyRecorded[PathKey(entry.path)] = try pointer(entry.id).sha256
             }
             let carriedBlocked = blockedRuns(producing: newlyRecorded)

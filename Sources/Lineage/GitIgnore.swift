@@ -13,10 +13,9 @@ extension Repository {
     static let gitignoreEnd = "# <<< lineage"
     static let gitignoreSetting = "lineage.gitignore"
 
-    /// True when this project keeps a block in `.gitignore` (inside a git work tree, not turned off).
+    /// False when `lineage init --no-gitignore` turned the block off.
     func gitignoreEnabled() -> Bool {
-        if let v = try? GitConfig.open(path: layout.configFile).string(Repository.gitignoreSetting), v == "false" { return false }
-        return (try? CodeWorkTree.enclosing(root)) != nil
+        (try? GitConfig.open(path: layout.configFile).string(Repository.gitignoreSetting)) != "false"
     }
 
     /// Rewrites the block from the staging index: `.lineage/` and each tracked path that is not code,

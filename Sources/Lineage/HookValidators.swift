@@ -185,7 +185,7 @@ extension Repository {
         if members.allSatisfy({ $0.files.isEmpty }) == false && members.contains(where: { $0.files.isEmpty }) {
             throw LineageError.config(entry.error("splits", "declare all splits as files (tables) or all as directories (compared file by file)"))
         }
-        if let only = context.only, !members.contains(where: { m in only.contains(m.path) || m.files.contains { only.contains($0) } }) { return nil }
+        if let only = context.only, !members.contains(where: { m in only.contains(PathKey(m.path)) || m.files.contains { only.contains(PathKey($0)) } }) { return nil }
         let byFile = members.allSatisfy { !$0.files.isEmpty }
         var recorded: [CheckRecord.Artifact] = []
         if byFile {
@@ -316,7 +316,7 @@ extension Repository {
         let today = CalendarDay.today()
         // What this commit newly records (or a run's outputs and inputs), as git's hooks look at staged changes.
         func newlyRecorded(_ path: PathKey) -> Bool {
-            if let only = context.only { return only.contains(path.string) }
+            if let only = context.only { return only.contains(path) }
             return context.head[path]?.sha256 != context.staged[path]?.sha256
         }
         let recorded = context.staged.filter { newlyRecorded($0.key) }.sorted { $0.key < $1.key }

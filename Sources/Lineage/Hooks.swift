@@ -106,12 +106,12 @@ extension Repository {
 
     /// Runs the pre-commit hooks of lineage.yaml on the staged artifacts (`only`: just these paths,
     /// as `lineage run` does for its outputs). Nothing is written.
-    public func runPreCommitHooks(only: Set<String>? = nil, now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
+    public func runPreCommitHooks(only: Set<PathKey>? = nil, now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         let config = try projectConfig()
         return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds(), progress: progress)
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<String>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<String> = [], now: Int64,
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<PathKey>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<PathKey> = [], now: Int64,
                            progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
@@ -127,7 +127,7 @@ extension Repository {
         }
         let context = try HookContext(repository: self, only: only)
         context.runInputs = runInputs
-        context.runOutputs = Set(runOutputs.map(PathKey.init))
+        context.runOutputs = runOutputs
         defer { context.cleanUp() }
         let stamp = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(now)))
         defer { progress.finish() }
@@ -196,9 +196,9 @@ final class HookContext {
     var runOutputs: Set<PathKey> = []
     private var scratch: String?
     private var materialized: [String: String] = [:]
-    let only: Set<String>?
+    let only: Set<PathKey>?
 
-    init(repository: Repository, only: Set<String>?) throws {
+    init(repository: Repository, only: Set<PathKey>?) throws {
         self.repository = repository
         self.only = only
         let index = try repository.openIndex()
@@ -229,7 +229,7 @@ final class HookContext {
 
     /// Staged paths a pattern selects (restricted to `only` when set).
     func paths(matching glob: PathGlob) -> [String] {
-        staged.keys.filter { glob.matches($0.string) && (only?.contains($0.string) ?? true) }.sorted().map(\.string)
+        staged.keys.filter { glob.matches($0.string) && (only?.contains($0) ?? true) }.sorted().map(\.string)
     }
 
     func artifact(_ path: String) throws -> HookArtifact {

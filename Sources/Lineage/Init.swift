@@ -56,7 +56,8 @@ extension Repository {
         if let path = report?.keyPath, report?.fingerprint != nil, path == SigningKeys.defaultKeyPath() {
             try repository.setUserSetting("user.signingkey", path)
         }
-        if gitignore, (try? repository.updateGitignore()) != nil, (try? CodeWorkTree.enclosing(root)) != nil {
+        // nil when the project is not inside a git work tree: there is no block to keep then.
+        if gitignore, (try? repository.updateGitignore()) != nil {
             report?.gitignore = root + "/.gitignore"
         }
         repository.initReport = report

@@ -164,7 +164,7 @@ extension Repository {
             let result: CommitResult
             do {
                 result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
-                                         hooksOnly: Set(recordedOutputs.map(\.path)),
+                                         hooksOnly: Set(recordedOutputs.map { PathKey($0.path) }),
                                          runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
                                          progress: progress)
             } catch let blocked as HooksBlocked {

@@ -51,15 +51,7 @@ private struct CodeRepository {
     /// Discovers the repository enclosing `directory` (`git_repository_open_ext`); nil when there is
     /// none, or when it has no work tree.
     static func open(searchingFrom directory: String) throws -> CodeRepository? {
-        var out: OpaquePointer?
-        let rc = git_repository_open_ext(&out, directory, 0, nil)
-        if rc == GIT_ENOTFOUND.rawValue { return nil }
-        try GitError.check(rc, "git_repository_open_ext")
-        let handle = Managed<OpaquePointer>(out!, free: { git_repository_free($0) })
-        guard git_repository_is_bare(handle.pointer) == 0, let dir = git_repository_workdir(handle.pointer) else { return nil }
-        var workdir = String(cString: dir)
-        while workdir.count > 1 && workdir.hasSuffix("/") { workdir.removeLast() }
-        return CodeRepository(handle: handle, workdir: workdir)
+        try CodeWorkTree.discover(from: directory).map { CodeRepository(handle: $0.handle, workdir: $0.workdir) }
     }
 
     /// HEAD's commit (nil when the branch is unborn) and branch short name (nil when detached).

@@ -15,6 +15,12 @@ public final class CodeWorkTree {
     /// The non-bare repository enclosing `directory` (searching upward), or nil when there is none.
     public static func enclosing(_ directory: String) throws -> CodeWorkTree? {
         Libgit2.ensure()
+        return try discover(from: directory).map { CodeWorkTree(handle: $0.handle, workdir: $0.workdir) }
+    }
+
+    /// The non-bare repository enclosing `directory` (`git_repository_open_ext`) and its work tree
+    /// without a trailing slash; nil when there is none or it has no work tree.
+    static func discover(from directory: String) throws -> (handle: Managed<OpaquePointer>, workdir: String)? {
         var out: OpaquePointer?
         let rc = git_repository_open_ext(&out, directory, 0, nil)
         if rc == GIT_ENOTFOUND.rawValue { return nil }
@@ -23,7 +29,7 @@ public final class CodeWorkTree {
         guard git_repository_is_bare(handle.pointer) == 0, let dir = git_repository_workdir(handle.pointer) else { return nil }
         var workdir = String(cString: dir)
         while workdir.count > 1 && workdir.hasSuffix("/") { workdir.removeLast() }
-        return CodeWorkTree(handle: handle, workdir: workdir)
+        return (handle, workdir)
     }
 
     /// The paths (relative to the work tree) among `paths` that git's index holds.

@@ -272,25 +272,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Commits reachable from `starts`, newest first (topological, then time order; `git_revwalk`).
-    public func walk(from starts: [ObjectID]) throws -> [ObjectID] {
-        var walker: OpaquePointer?
-        try GitError.check(git_revwalk_new(&walker, handle.pointer), "git_revwalk_new")
-        defer { git_revwalk_free(walker) }
-        try GitError.check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), "git_revwalk_sorting")
-        for s in starts {
-            var oid = s.raw
-            try GitError.check(git_revwalk_push(walker, &oid), "git_revwalk_push")
-        }
-        var out: [ObjectID] = []
-        var oid = git_oid()
-        while true {
-            let rc = git_revwalk_next(&oid, walker)
-            if rc == GIT_ITEROVER.rawValue { break }
-            try GitError.check(rc, "git_revwalk_next")
-            out.append(ObjectID(oid))
-        }
-        return out
-    }
+    public func walk(from starts: [ObjectID]) throws -> [ObjectID] { try walk(from: starts, hiding: []) }
 
     /// Opens the staging index stored at `indexPath` (a git index file) for this repository.
     public func openIndex(at indexPath: String) throws -> StagingIndex {
