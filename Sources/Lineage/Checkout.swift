@@ -37,85 +37,10 @@ extension Repository {
             for prefix in prefixes where !targetFiles.keys.contains(where: { $0.string.isPath(within: prefix) }) {
                 throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: targetFiles.keys.map(\.string)))
             }
-            let current = try status()
             let index = try openIndex()
-            let staged = Dictionary(index.entries.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
-
-            var toWrite: [(String, ObjectID)] = []
-            var toRemove: [String] = []
-            var dirty: [String] = []
-            var unchanged = 0
-            let statusByPath = Dictionary(current.files.map { (PathKey($0.path), $0) }, uniquingKeysWith: { a, _ in a })
-            for (key, id) in targetFiles where selected(key) {
-                let path = key.string
-                let s = statusByPath[key]
-                let clean = s.map { $0.worktree == .unchanged && $0.staged == .unchanged } ?? true
-                if staged[key] == id, s?.worktree == .unchanged { unchanged += 1; continue }
-                if let s, !clean && !(s.worktree == .deleted && s.staged == .unchanged) { dirty.append(path) }
-                if s == nil, FileStat.lstat(root + "/" + path) != nil { dirty.append(path) }  // an untracked file in the way
-                toWrite.append((path, id))
-            }
-            for key in staged.keys where selected(key) && targetFiles[key] == nil && prefixes.isEmpty {
-                if let s = statusByPath[key], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(key.string) }
-                toRemove.append(key.string)
-            }
-            if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sortedAsPaths()) }
-
-            let lineageIndex = try openLineageIndex()
-            var cacheUpdates: [(path: String, file: CachedFile)] = []
-            var result = CheckoutResult(commit: target.hex, branch: nil)
-            let total = try toWrite.reduce(UInt64(0)) { $0 + (try pointer($1.1)).size }
-            var done: UInt64 = 0
-            for (path, id) in toWrite.sorted(by: { $0.0.bytesPrecede($1.0) }) {
-                let p = try pointer(id)
-                try ensureParentDirectories(of: path)
-                let destination = root + "/" + path
-                // Restored in .lineage/tmp and renamed into place: a kill leaves nothing hidden in the
-                // working tree, and the next writer removes what it left (InterruptedWork.swift).
-                try ensureTemporaryDirectory()
-                var temp = temporaryDirectory + "/" + Leftovers.temporaryName(prefix: Repository.checkoutTempPrefix)
-                do {
-                    // Working files are not fsynced (git does not either); the store stays the durable copy.
-                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { n in
-                        progress.update(phase: "Checking out", done: done + n, total: total, unit: .bytes)
-                    }
-                } catch let e as StoreError {
-                    unlink(temp)
-                    if case .missingObject(let d) = e {
-                        throw erasedError(path, p.sha256) ?? LineageError.missingContent(path: path, detail: "object \(d.hex) is missing")
-                    }
-                    throw e
-                }
-                let recorded = currentTimeNs()
-                killPoint("checkout-before-rename")
-                var moved = rename(temp, destination) == 0
-                if !moved && errno == EXDEV {
-                    // The working tree is on another file system than .lineage: restore beside the file.
-                    unlink(temp)
-                    temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
-                    try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }
-                    moved = rename(temp, destination) == 0
-                }
-                guard moved else {
-                    let why = String(cString: strerror(errno)); unlink(temp)
-                    throw LineageError.unreadable(path, reason: "cannot move the restored file into place: \(why)")
-                }
-                done += p.size
-                try index.add(path: path, id: id, size: p.size)
-                if let st = FileStat.lstat(destination) {
-                    cacheUpdates.append((path, CachedFile(stat: st, sha256: p.sha256, pointer: id.hex, recordedNs: recorded)))
-                }
-                result.written.append(path)
-            }
-            for path in toRemove.sortedAsPaths() {
-                let absolute = root + "/" + path
-                if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
-                    throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
-                }
-                try index.remove(path: path)
-                result.removed.append(path)
-            }
-            progress.finish()
+            let update = try updateWorkingTree(to: targetFiles, selected: selected, removeMissing: prefixes.isEmpty, index: index,
+                                               force: force, progress: progress)
+            var result = CheckoutResult(commit: target.hex, branch: nil, written: update.written, removed: update.removed)
             if prefixes.isEmpty {
                 // Whole checkout: the index becomes the target tree exactly, and HEAD moves.
                 try index.reset(toTree: try git.commit(target).tree)
@@ -128,10 +53,105 @@ extension Repository {
                 }
             }
             try index.write()
-            try? lineageIndex.updateCache(cacheUpdates, removed: result.removed)
-            result.unchanged = unchanged
+            result.unchanged = update.unchanged
             return result
         }
+    }
+
+    /// What `updateWorkingTree` did.
+    struct WorkingTreeUpdate {
+        var written: [String] = []
+        var removed: [String] = []
+        var unchanged = 0
+    }
+
+    /// Makes the working files and the staging index (not written) hold `targetFiles`' versions of
+    /// the selected paths, removing selected staged paths the target lacks when `removeMissing`.
+    /// Files with uncommitted changes that would be overwritten or removed make it refuse before
+    /// anything is written, unless `force`. Shared by checkout, merge and pull (caller holds the lock).
+    func updateWorkingTree(to targetFiles: [PathKey: ObjectID], selected: (PathKey) -> Bool, removeMissing: Bool, index: StagingIndex,
+                           force: Bool, progress: ProgressReporter) throws -> WorkingTreeUpdate {
+        let current = try status()
+        let staged = Dictionary(index.entries.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
+
+        var toWrite: [(String, ObjectID)] = []
+        var toRemove: [String] = []
+        var dirty: [String] = []
+        var unchanged = 0
+        let statusByPath = Dictionary(current.files.map { (PathKey($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+        for (key, id) in targetFiles where selected(key) {
+            let path = key.string
+            let s = statusByPath[key]
+            let clean = s.map { $0.worktree == .unchanged && $0.staged == .unchanged } ?? true
+            if staged[key] == id, s?.worktree == .unchanged { unchanged += 1; continue }
+            if let s, !clean && !(s.worktree == .deleted && s.staged == .unchanged) { dirty.append(path) }
+            if s == nil, FileStat.lstat(root + "/" + path) != nil { dirty.append(path) }  // an untracked file in the way
+            toWrite.append((path, id))
+        }
+        for key in staged.keys where removeMissing && selected(key) && targetFiles[key] == nil {
+            if let s = statusByPath[key], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(key.string) }
+            toRemove.append(key.string)
+        }
+        if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sortedAsPaths()) }
+
+        let lineageIndex = try openLineageIndex()
+        var cacheUpdates: [(path: String, file: CachedFile)] = []
+        var result = WorkingTreeUpdate()
+        let total = try toWrite.reduce(UInt64(0)) { $0 + (try pointer($1.1)).size }
+        var done: UInt64 = 0
+        for (path, id) in toWrite.sorted(by: { $0.0.bytesPrecede($1.0) }) {
+            let p = try pointer(id)
+            try ensureParentDirectories(of: path)
+            let destination = root + "/" + path
+            // Restored in .lineage/tmp and renamed into place: a kill leaves nothing hidden in the
+            // working tree, and the next writer removes what it left (InterruptedWork.swift).
+            try ensureTemporaryDirectory()
+            var temp = temporaryDirectory + "/" + Leftovers.temporaryName(prefix: Repository.checkoutTempPrefix)
+            do {
+                // Working files are not fsynced (git does not either); the store stays the durable copy.
+                try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { n in
+                    progress.update(phase: "Checking out", done: done + n, total: total, unit: .bytes)
+                }
+            } catch let e as StoreError {
+                unlink(temp)
+                if case .missingObject(let d) = e {
+                    throw erasedError(path, p.sha256) ?? LineageError.missingContent(path: path, detail: "object \(d.hex) is missing")
+                }
+                throw e
+            }
+            let recorded = currentTimeNs()
+            killPoint("checkout-before-rename")
+            var moved = rename(temp, destination) == 0
+            if !moved && errno == EXDEV {
+                // The working tree is on another file system than .lineage: restore beside the file.
+                unlink(temp)
+                temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
+                try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }
+                moved = rename(temp, destination) == 0
+            }
+            guard moved else {
+                let why = String(cString: strerror(errno)); unlink(temp)
+                throw LineageError.unreadable(path, reason: "cannot move the restored file into place: \(why)")
+            }
+            done += p.size
+            try index.add(path: path, id: id, size: p.size)
+            if let st = FileStat.lstat(destination) {
+                cacheUpdates.append((path, CachedFile(stat: st, sha256: p.sha256, pointer: id.hex, recordedNs: recorded)))
+            }
+            result.written.append(path)
+        }
+        for path in toRemove.sortedAsPaths() {
+            let absolute = root + "/" + path
+            if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
+                throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
+            }
+            try index.remove(path: path)
+            result.removed.append(path)
+        }
+        progress.finish()
+        try? lineageIndex.updateCache(cacheUpdates, removed: result.removed)
+        result.unchanged = unchanged
+        return result
     }
 
     /// Creates missing parent directories of a tracked path, refusing to go through a symbolic link.

@@ -326,7 +326,7 @@ extension Repository {
             return out
         }
         // Effective rights: HEAD's runs and records (staged records over them), plus this run's edges.
-        var graph = try rightsGraph(includeStaged: true).graph
+        var graph = try context.rightsGraph ?? rightsGraph(includeStaged: true).graph
         for (path, pointer) in recorded {
             let ref = ArtifactRef(path: path.string, sha256: pointer.sha256)
             graph.kinds[ref] = pointer.kind

@@ -111,8 +111,8 @@ extension Repository {
         return try runPreCommitHooks(config, only: only, now: now ?? nowSeconds(), progress: progress)
     }
 
-    func runPreCommitHooks(_ config: ProjectConfig, only: Set<PathKey>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<PathKey> = [], now: Int64,
-                           progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
+    func runPreCommitHooks(_ config: ProjectConfig, only: Set<PathKey>? = nil, runInputs: [ArtifactRef] = [], runOutputs: Set<PathKey> = [],
+                           subject: HookSubject? = nil, now: Int64, progress: ProgressReporter = SilentProgress()) throws -> HooksReport {
         var report = HooksReport()
         guard !config.preCommit.isEmpty else { return report }
         // A command hook naming a missing program is a mistake in lineage.yaml, reported before trust.
@@ -125,7 +125,7 @@ extension Repository {
         if !commandHooksTrusted(config) {
             throw HooksNotTrusted(commands: config.preCommit.filter { $0.validator == "command" }.compactMap { try? $0.string("run") })
         }
-        let context = try HookContext(repository: self, only: only)
+        let context = try HookContext(repository: self, only: only, subject: subject)
         context.runInputs = runInputs
         context.runOutputs = runOutputs
         defer { context.cleanUp() }
@@ -180,16 +180,35 @@ struct HookPlan {
     var execute: () throws -> (ValidationReport, String?)
 }
 
+/// What hooks check when it is not the staging index against HEAD: a merge's result.
+struct HookSubject {
+    /// The versions the commit will record (pointer blobs by path).
+    var files: [PathKey: ObjectID]
+    /// The commit it builds on (statuses `new`/`modified` and previous versions are against it).
+    var base: ObjectID?
+    /// Paths whose working file holds exactly the version in `files`.
+    var worktreeClean: Set<PathKey>
+    /// Rights records as the commit will carry them.
+    var rights: [PathKey: RightsRecord]
+    /// Commits whose identical check records are reused instead of running again.
+    var reuseChecksFrom: [ObjectID]
+    /// The rights graph of the result (records and runs of both sides of a merge).
+    var rightsGraph: RightsGraph
+}
+
 /// The staged state as hooks need it: artifacts by path, the files holding their bytes, HEAD's versions.
 final class HookContext {
     let repository: Repository
     // Keyed by path bytes: NFC and NFD spellings of a name are two artifacts.
     let staged: [PathKey: Pointer]
     let head: [PathKey: Pointer]
-    let headRecords: ObjectID?
+    /// Records of the commits whose identical checks may be reused (HEAD; a merge's two parents).
+    let headRecords: [ObjectID]
     private let worktreeClean: Set<PathKey>
     /// Rights records as the commit will carry them: HEAD's with staged ones over them.
     let rights: [PathKey: RightsRecord]
+    /// The rights graph of an explicit subject (nil: HEAD's with the staged records).
+    let rightsGraph: RightsGraph?
     /// For `lineage run`: the run's inputs, which every output derives from.
     var runInputs: [ArtifactRef] = []
     /// For `lineage run`: its outputs (the only artifacts its inputs flow into).
@@ -198,23 +217,38 @@ final class HookContext {
     private var materialized: [String: String] = [:]
     let only: Set<PathKey>?
 
-    init(repository: Repository, only: Set<PathKey>?) throws {
+    /// The staged state against HEAD, or an explicit `subject` (a merge's result against its first parent).
+    init(repository: Repository, only: Set<PathKey>?, subject: HookSubject? = nil) throws {
         self.repository = repository
         self.only = only
-        let index = try repository.openIndex()
+        let git = repository.git
         var staged: [PathKey: Pointer] = [:]
-        for entry in index.entries { staged[PathKey(entry.path)] = try repository.pointer(entry.id) }
+        if let subject {
+            for (path, id) in subject.files { staged[path] = try repository.pointer(id) }
+        } else {
+            for entry in try repository.openIndex().entries { staged[PathKey(entry.path)] = try repository.pointer(entry.id) }
+        }
         self.staged = staged
         var head: [PathKey: Pointer] = [:]
-        let headCommit = try repository.headCommit()
-        for (path, id) in try repository.headFiles() { head[path] = try repository.pointer(id) }
+        let headCommit: ObjectID? = subject == nil ? try repository.headCommit() : subject!.base
+        if let headCommit {
+            for (path, id) in try repository.files(ofCommit: headCommit) { head[path] = try repository.pointer(id) }
+        }
         self.head = head
-        headRecords = try headCommit.flatMap { try repository.git.subtree(of: try repository.git.commit($0).tree, named: RecordTree.directory) }
-        let status = try repository.status()
-        worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map { PathKey($0.path) })
-        var rights = try repository.headRightsRecords()
-        for (path, record) in try repository.stagedRights() { rights[path] = record }
-        self.rights = rights
+        let reuseFrom = subject?.reuseChecksFrom ?? (headCommit.map { [$0] } ?? [])
+        headRecords = try reuseFrom.compactMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
+        if let subject {
+            worktreeClean = subject.worktreeClean
+            rights = subject.rights
+            rightsGraph = subject.rightsGraph
+        } else {
+            rightsGraph = nil
+            let status = try repository.status()
+            worktreeClean = Set(status.files.filter { $0.worktree == .unchanged }.map { PathKey($0.path) })
+            var rights = try repository.headRightsRecords()
+            for (path, record) in try repository.stagedRights() { rights[path] = record }
+            self.rights = rights
+        }
     }
 
     /// The rights record covering a path: its own, or that of the nearest directory above it that has one.
@@ -271,12 +305,14 @@ final class HookContext {
         return target
     }
 
-    /// The check record HEAD's tree holds under this id, if any.
+    /// The check record HEAD's tree (or a merge parent's) holds under this id, if any.
     func headCheck(_ id: Digest) -> CheckRecord? {
-        guard let tree = headRecords,
-              let blob = (try? repository.git.entry(inTree: tree, path: CheckRecord.recordPath(id))) ?? nil,
-              let bytes = try? repository.git.readBlob(blob) else { return nil }
-        return try? CheckRecord.decode(bytes)
+        for tree in headRecords {
+            guard let blob = (try? repository.git.entry(inTree: tree, path: CheckRecord.recordPath(id))) ?? nil,
+                  let bytes = try? repository.git.readBlob(blob), let record = try? CheckRecord.decode(bytes) else { continue }
+            return record
+        }
+        return nil
     }
 
     func cleanUp() {

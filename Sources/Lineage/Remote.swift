@@ -90,9 +90,11 @@ extension Repository {
     /// Where a remote's branches live on the remote (beside a code repository's own branches).
     static let remoteBranchPrefix = "refs/lineage/heads/"
     /// Where the last fetched state of a remote's branches is kept locally.
-    static func trackingPrefix(_ remote: String) -> String { "refs/lineage/remotes/\(remote)/" }
+    static let remoteTrackingRoot = "refs/lineage/remotes/"
+    static func trackingPrefix(_ remote: String) -> String { remoteTrackingRoot + remote + "/" }
     /// Fetched commits wait here until verified.
-    static func quarantinePrefix(_ remote: String) -> String { "refs/lineage/quarantine/\(remote)/" }
+    static let quarantineRoot = "refs/lineage/quarantine/"
+    static func quarantinePrefix(_ remote: String) -> String { quarantineRoot + remote + "/" }
     /// The record in a commit's tree naming where the history's bytes are (`.lineage/content.json`).
     static let contentRecord = "content.json"
     static var contentRecordPath: String { RecordTree.directory + "/" + contentRecord }

@@ -59,20 +59,30 @@ extension Repository {
         let tree = try git.commit(head).tree
         var records = try rightsRecords(inTree: tree)
         if includeStaged { for (p, r) in try stagedRights() { records[p] = r } }
+        return try rightsGraph(records: records, files: try files(ofCommit: head), runTrees: [tree], withdrawalsFrom: head)
+    }
+
+    /// The rights graph of given records and files, with the runs recorded in `runTrees` (a merge
+    /// passes both parents' trees) and withdrawal commits looked up along `withdrawalsFrom`'s first parents.
+    func rightsGraph(records: [PathKey: RightsRecord], files: [PathKey: ObjectID], runTrees: [ObjectID],
+                     withdrawalsFrom head: ObjectID) throws -> (graph: RightsGraph, head: [PathKey: Pointer]) {
+        var graph = RightsGraph()
         let withdrawals = try withdrawalCommits(records: records, from: head)
         for (path, var record) in records {
             if let commit = withdrawals[path], record.facts.consent?.status == .withdrawn { record.facts.consent?.withdrawalCommit = commit }
             graph.facts[path] = record.facts
         }
         var pointers: [PathKey: Pointer] = [:]
-        for (path, id) in try files(ofCommit: head) {
+        for (path, id) in files {
             let p = try pointer(id)
             pointers[path] = p
             graph.kinds[ArtifactRef(path: path.string, sha256: p.sha256)] = p.kind
         }
-        for run in try allRuns(inTree: tree) {
-            let ins = run.inputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }
-            for out in run.outputs { graph.inputs[ArtifactRef(path: out.path, sha256: out.sha256)] = ins }
+        for tree in runTrees {
+            for run in try allRuns(inTree: tree) {
+                let ins = run.inputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }
+                for out in run.outputs { graph.inputs[ArtifactRef(path: out.path, sha256: out.sha256)] = ins }
+            }
         }
         return (graph, pointers)
     }

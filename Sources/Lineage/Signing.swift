@@ -148,8 +148,8 @@ extension Repository {
     /// would lock the repository (no trusted signer left, or — unless `force` — not the signer).
     /// Returns the principals the key is trusted as.
     @discardableResult
-    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64, force: Bool = false) throws -> [String] {
-        let working = try Repository.parseTrust(try workingTrustText(), source: trustFile)
+    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64, force: Bool = false, trustText: String? = nil) throws -> [String] {
+        let working = try Repository.parseTrust(try trustText ?? workingTrustText(), source: trustFile)
         let principals = try trustedPrincipals(key.publicKey, parent: parent, working: working, now: now)
         try checkTrustLeft(working, signer: key.publicKey, now: now, force: force)
         return principals
@@ -184,11 +184,12 @@ extension Repository {
     /// working trust file, `records` (paths below `.lineage/`), and last the commit record holding
     /// the SHA-256 digest of all of that. The signer must be trusted by the parent's trust (the first
     /// commit bootstraps: by its own), so nobody can add their own key silently.
-    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, message: String, records: [PathKey: [UInt8]] = [:], removing: [String] = [],
-                           runs: [String] = [], noVerify: Bool? = nil, checks: [String] = [], signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
+    func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, merging: ObjectID? = nil, message: String, records: [PathKey: [UInt8]] = [:],
+                           removing: [String] = [], trustText: String? = nil, runs: [String] = [], noVerify: Bool? = nil, checks: [String] = [],
+                           signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
-        let trustText = try workingTrustText()
+        let trustText = try trustText ?? workingTrustText()
         let principals = signer == nil ? try checkSigner(key, parent: parent, now: now)
             : try trustedPrincipals(key.publicKey, parent: parent, working: try Repository.parseTrust(trustText, source: trustFile), now: now)
         var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
@@ -200,7 +201,7 @@ extension Repository {
         let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
         let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
         let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
-        let id = try git.createCommit(tree: final, parents: parent.map { [$0] } ?? [], author: who, committer: who, message: message) { payload in
+        let id = try git.createCommit(tree: final, parents: (parent.map { [$0] } ?? []) + (merging.map { [$0] } ?? []), author: who, committer: who, message: message) { payload in
             var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
             // git stores the armor without its final newline; with it the object would not be
             // byte-identical to what `git commit -S` writes.

@@ -11,11 +11,19 @@ struct Checkout: RepositoryCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
     @Flag(name: .shortAndLong, help: "Overwrite local changes.") var force = false
-    @Argument(help: "A revision: HEAD~N, a branch, a commit id or unique prefix.") var revision: String
+    @Option(name: .customShort("b"), help: ArgumentHelp("Create this branch at the revision (default HEAD) and switch to it.", valueName: "branch"))
+    var newBranch: String?
+    @Argument(help: "A revision: HEAD~N, a branch, a commit id or unique prefix (with -b: where the new branch starts).") var revision: String?
     @Argument(parsing: .postTerminator, help: "Paths to restore.") var paths: [String] = []
 
+    func validate() throws {
+        if newBranch == nil && revision == nil { throw ValidationError("name a revision or branch to check out, or create one with -b <branch>") }
+        if newBranch != nil && !paths.isEmpty { throw ValidationError("-b creates and switches to a branch; it takes no paths") }
+    }
+
     func run(in repository: Repository) throws {
-        let result = try repository.checkout(revision, paths: paths, cwd: global.cwd, force: force,
+        if let newBranch { try repository.createBranch(newBranch, at: revision) }
+        let result = try repository.checkout(newBranch ?? revision!, paths: paths, cwd: global.cwd, force: force,
                                              progress: TerminalProgress.make(quiet: global.quiet))
         if output.json { return try Output.json(result) }
         if global.quiet { return }

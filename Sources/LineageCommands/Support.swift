@@ -176,6 +176,8 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         return (e.description, ExitCode32.userError)
     case let e as HooksBlocked:
         return (e.description, ExitCode32.findings)
+    case let e as MergeConflicts:
+        return (e.description, ExitCode32.conflict)
     case let e as HooksNotTrusted:
         return (e.description, ExitCode32.conflict)
     case let e as GitError:

@@ -1,7 +1,7 @@
 internal import CLibGit2
 import LineageCore
 
-/// Reference and graph queries the remote verbs need (fetch quarantine, fast-forward checks).
+/// Reference and graph queries the remote and branch verbs need (fetch quarantine, fast-forward checks, merge bases).
 extension GitRepository {
     /// Every reference whose name starts with `prefix`, with the commit it points at (`git_reference_list`).
     public func references(withPrefix prefix: String) throws -> [(name: String, id: ObjectID)] {
@@ -16,6 +16,13 @@ extension GitRepository {
             if git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) == 0 { out.append((name, ObjectID(oid))) }
         }
         return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// True when `name` may name a local branch (`git_branch_name_is_valid`: no `..`, no spaces,
+    /// no leading `-`, no `.lock` ending, ...).
+    public static func isValidBranchName(_ name: String) -> Bool {
+        var valid: Int32 = 0
+        return git_branch_name_is_valid(&valid, name) == 0 && valid == 1
     }
 
     /// The commit a reference points at, or nil when it does not exist.
@@ -39,6 +46,16 @@ extension GitRepository {
         if ancestor == commit { return true }
         var a = commit.raw, b = ancestor.raw
         return try GitError.check(git_graph_descendant_of(handle.pointer, &a, &b), "git_graph_descendant_of") == 1
+    }
+
+    /// The best common ancestor of two commits, or nil when their histories never meet (`git_merge_base`).
+    public func mergeBase(_ a: ObjectID, _ b: ObjectID) throws -> ObjectID? {
+        var out = git_oid()
+        var x = a.raw, y = b.raw
+        let rc = git_merge_base(&out, handle.pointer, &x, &y)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try GitError.check(rc, "git_merge_base")
+        return ObjectID(out)
     }
 
     /// Commits reachable from `starts` but not from `hiding`, newest first (`git_revwalk_hide`).

@@ -15,6 +15,9 @@ struct CommitPathsTests {
         case recordsOnly([String])
         /// Never writes a commit.
         case neverCommits
+        /// Writes commits of what another history brings (merge, pull): its hooks are proven on the
+        /// merged result by the named test.
+        case provenBy(String)
     }
 
     /// `%KEY%` is replaced by a second public key's path.
@@ -33,7 +36,8 @@ struct CommitPathsTests {
         "hooks list": .neverCommits, "hooks run": .neverCommits, "hooks trust": .neverCommits, "validate": .neverCommits,
         "remote set-content": .recordsOnly(["remote", "set-content", "origin", "%DIR%"]),
         "remote add": .neverCommits, "remote list": .neverCommits, "remote remove": .neverCommits,
-        "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits,
+        "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits, "branch": .neverCommits,
+        "merge": .provenBy("MergeTests.hooksRunOnTheMergedResult"), "pull": .provenBy("MergeTests.pullMergesATeammatesWork"),
         "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .neverCommits, "datasheet": .neverCommits,
     ]
 
@@ -74,7 +78,9 @@ struct CommitPathsTests {
         try p.expectOK(["add", "data/train.csv"])
         try p.expectOK(["remote", "add", "origin", keyDir + "/remote.git"])
         let ordered = ["commit", "run", "trust add", "rights set", "consent withdraw", "trust remove", "erase", "remote set-content"]
-        #expect(Set(ordered) == Set(Self.table.compactMap { if case .neverCommits = $0.value { return nil } else { return $0.key } }))
+        #expect(Set(ordered) == Set(Self.table.compactMap {
+            switch $0.value { case .neverCommits, .provenBy: return nil; default: return $0.key }
+        }))
         for verb in ordered {
             let head = try p.git("rev-parse", "HEAD").out
             switch Self.table[verb]! {
@@ -88,7 +94,7 @@ struct CommitPathsTests {
                 #expect(r.code == 0, "lineage \(verb): \(r.out)\(r.err)")
                 #expect(try p.git("rev-parse", "HEAD").out != head, "lineage \(verb) wrote no commit")
                 #expect(try p.git("rev-parse", "HEAD:data/train.csv").out == cleanTrain, "lineage \(verb) recorded the staged leak without running the hooks")
-            case .neverCommits:
+            case .neverCommits, .provenBy:
                 break
             }
         }
