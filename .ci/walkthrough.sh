@@ -114,6 +114,36 @@ step lineage verify
 step git --git-dir .lineage log --oneline
 step git --git-dir .lineage fsck --strict
 step git --git-dir .lineage -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=.lineage/allowed_signers verify-commit HEAD
+echo
+echo "... a teammate: Bob clones from the team's bare repository, both change data, a concurrent push is refused, pull merges"
+team="$(mktemp -d)"
+bobhome="$(mktemp -d)"
+trap 'rm -rf "$project" "$XDG_CONFIG_HOME" "$team" "$bobhome"' EXIT
+ssh-keygen -q -t ed25519 -N "" -C bob@example.org -f "$bobhome/bob"
+step lineage trust add bob@example.org "$bobhome/bob.pub"
+step lineage remote add origin "$team/team.git"
+step lineage push
+fp="$(git --git-dir .lineage show "$first:.lineage/allowed_signers" | awk '{print $(NF-1), $NF}' | head -1 | ssh-keygen -lf - | awk '{print $2}')"
+bob() { (cd "$team/bob" && XDG_CONFIG_HOME="$bobhome/config" "$bin" "$@"); }
+step lineage clone "$team/team.git" "$team/bob" --trust-root "$fp"
+step bob config user.name "Bob"
+step bob config user.email bob@example.org
+step bob config user.signingkey "$bobhome/bob"
+printf 'id,note\n1,holdout drawn with seed 7\n' > "$team/bob/notes.csv"
+step bob add notes.csv --license CC0-1.0
+step bob commit -m "Bob: notes on the holdout"
+step bob push
+printf 'id,threshold\n1,0.5\n' > thresholds.csv
+step lineage add thresholds.csv --license CC0-1.0
+step lineage commit -m "Decision thresholds"
+fails lineage push
+step lineage pull
+step lineage log
+step lineage push
+step bob pull
+step bob verify
+step lineage verify
+step git --git-dir .lineage -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=.lineage/allowed_signers verify-commit HEAD
 step lineage report models/model.json -o report.html
 step ls -l report.html
 keep="${TMPDIR:-/tmp}/lineage-walkthrough-report.html"

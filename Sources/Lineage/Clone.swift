@@ -99,6 +99,11 @@ extension Repository {
             try git.setHead(symbolic: "refs/heads/" + branch.branch)
             let trust = try trustText(ofCommit: tip) ?? ""
             try AtomicFile.write(Array(trust.utf8), to: trustFile)
+            // lineage.yaml is recorded in every commit, not tracked as a file: without it here the
+            // next commit would run no hooks and record its removal.
+            if let config = try recordBytes(ProjectConfig.recordPath, ofCommit: tip), !config.isEmpty {
+                try AtomicFile.write(config, to: root + "/" + ProjectConfig.fileName)
+            }
             let index = try openIndex()
             try index.reset(toTree: try git.commit(tip).tree)
             try index.write()

@@ -199,12 +199,13 @@ extension Repository {
             let (fb, fo, ft) = (rb[path]?.facts, ro[path]?.facts, rt[path]?.facts)
             if fo == ft || ft == fb { continue }
             if fo == fb { mergedRights[path] = rt[path]; continue }
+            // A withdrawal on either side survives, whatever side is chosen for the file.
             let (ow, tw) = (fo?.consent?.status == .withdrawn, ft?.consent?.status == .withdrawn)
+            if ow != tw { if tw { mergedRights[path] = rt[path] }; continue }
             switch choice(path.string, kind: "rights") {
             case .ours?: continue
             case .theirs?: mergedRights[path] = rt[path]
             case nil:
-                if ow != tw { if tw { mergedRights[path] = rt[path] }; continue }
                 func digest(_ r: RightsRecord?) throws -> String? { try r.map { "sha256:" + Digest.of(try $0.encoded()).hex } }
                 conflict(path.string, kind: "rights", base: try digest(rb[path]), ours: try digest(ro[path]), theirs: try digest(rt[path]),
                          lookup: RecordTree.directory + "/" + Repository.rightsRecordPath(path.string))

@@ -168,13 +168,16 @@ import Testing
         let fp = try #require(entries.first?["fingerprint"] as? String)
         try alice.expectOK(["clone", bare, base + "/bob", "--trust-root", fp])
         let bob = Project(existing: base + "/bob")
+        // The clone carries lineage.yaml, so Bob's commits run the same hooks (and do not drop it).
+        #expect(bob.read("lineage.yaml") == alice.read("lineage.yaml"))
         try bob.expectOK(["config", "user.name", "Bob"])
         try bob.expectOK(["config", "user.email", "bob@example.org"])
 
         // Both change different files; Bob pushes first.
         try bob.write("data/notes.csv", "n\n1\n")
         try bob.expectOK(["add", "data/notes.csv"])
-        try bob.expectOK(["commit", "-m", "bob: notes"])
+        let bobCommit = try bob.expectOK(["commit", "-m", "bob: notes"])
+        #expect(!bobCommit.out.contains("lineage.yaml changed"), "\(bobCommit.out)")
         try bob.expectOK(["push"])
         try alice.write("data/train.csv", "id,x\n1,a\n2,b\n3,c\n")
         try alice.expectOK(["add", "data/train.csv"])
