@@ -56,6 +56,8 @@ hooks:
 YAML
 step cat lineage.yaml
 step lineage hooks list
+# The schema travels with the project, so a teammate's clone checks against the same one.
+step lineage add train.schema.json --kind other
 step lineage commit -m "Validate datasets before every commit"
 cp data/train.csv /tmp/lineage-walkthrough-train.csv
 printf '200000,old,50000,1\n' >> data/train.csv
