@@ -66,8 +66,13 @@ extension Repository {
 
             for (argument, r) in zip(arguments, resolved) {
                 let prefix = r.relative
-                let stagedBelow = staged.filter { $0.path.isPath(within: prefix) }
+                // Files not fetched here (partial content) are absent by design, not deleted.
+                let below = staged.filter { $0.path.isPath(within: prefix) }
+                let stagedBelow = below.filter { !isNotFetched($0.path, pointerID: $0.id) }
                 guard let st = r.stat else {
+                    if stagedBelow.isEmpty && !below.isEmpty {
+                        throw LineageError.invalidArgument("'\(argument)' is tracked but not fetched here (its bytes are on the remote); `lineage checkout HEAD -- \(prefix)` fetches it — nothing was staged")
+                    }
                     if stagedBelow.isEmpty {
                         throw LineageError.notFound(argument, suggestions: closest(prefix, among: staged.map(\.path)))
                     }

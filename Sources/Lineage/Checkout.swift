@@ -10,6 +10,8 @@ public struct CheckoutResult: Codable, Sendable {
     public let branch: String?
     public var written: [String] = []
     public var removed: [String] = []
+    /// Paths whose bytes are not here (partial content); `checkout <rev> -- <path>` fetches them.
+    public var notFetched: [String] = []
     public var unchanged: Int = 0
 }
 
@@ -38,16 +40,19 @@ extension Repository {
                 throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: targetFiles.keys.map(\.string)))
             }
             let index = try openIndex()
+            // Named paths are fetched from a remote when their bytes are not here; a whole checkout
+            // leaves what is not fetched here not fetched.
             let update = try updateWorkingTree(to: targetFiles, selected: selected, removeMissing: prefixes.isEmpty, index: index,
-                                               force: force, progress: progress)
+                                               force: force, fetch: prefixes.isEmpty ? .present : .all, progress: progress)
             var result = CheckoutResult(commit: target.hex, branch: nil, written: update.written, removed: update.removed)
+            result.notFetched = update.notFetched
             if prefixes.isEmpty {
                 // Whole checkout: the index becomes the target tree exactly, and HEAD moves.
                 try index.reset(toTree: try git.commit(target).tree)
                 let branchRef = "refs/heads/" + revision
                 if try git.branches().contains(revision), try git.resolveCommit(branchRef) == target {
                     try git.setHead(symbolic: branchRef)
-                    result = CheckoutResult(commit: target.hex, branch: revision, written: result.written, removed: result.removed)
+                    result = CheckoutResult(commit: target.hex, branch: revision, written: result.written, removed: result.removed, notFetched: result.notFetched)
                 } else {
                     try git.setHead(detachedAt: target)
                 }
@@ -63,6 +68,18 @@ extension Repository {
         var written: [String] = []
         var removed: [String] = []
         var unchanged = 0
+        /// Paths recorded in the index whose bytes were left on the remote (partial content).
+        var notFetched: [String] = []
+    }
+
+    /// Which bytes `updateWorkingTree` fetches when they are not local.
+    enum FetchPolicy {
+        /// Every version it writes (paths named on the command line).
+        case all
+        /// Versions of paths that are here now or new; a path not fetched stays not fetched.
+        case present
+        /// Only paths within these prefixes; the others are left not fetched.
+        case only([String])
     }
 
     /// Makes the working files and the staging index (not written) hold `targetFiles`' versions of
@@ -70,7 +87,7 @@ extension Repository {
     /// Files with uncommitted changes that would be overwritten or removed make it refuse before
     /// anything is written, unless `force`. Shared by checkout, merge and pull (caller holds the lock).
     func updateWorkingTree(to targetFiles: [PathKey: ObjectID], selected: (PathKey) -> Bool, removeMissing: Bool, index: StagingIndex,
-                           force: Bool, progress: ProgressReporter) throws -> WorkingTreeUpdate {
+                           force: Bool, fetch: FetchPolicy = .present, progress: ProgressReporter) throws -> WorkingTreeUpdate {
         let current = try status()
         let staged = Dictionary(index.entries.map { (PathKey($0.path), $0.id) }, uniquingKeysWith: { a, _ in a })
 
@@ -82,17 +99,35 @@ extension Repository {
         for (key, id) in targetFiles where selected(key) {
             let path = key.string
             let s = statusByPath[key]
-            let clean = s.map { $0.worktree == .unchanged && $0.staged == .unchanged } ?? true
-            if staged[key] == id, s?.worktree == .unchanged { unchanged += 1; continue }
+            let clean = s.map { ($0.worktree == .unchanged || $0.worktree == .notFetched) && $0.staged == .unchanged } ?? true
+            if staged[key] == id, s?.worktree == .unchanged || (s?.worktree == .notFetched && !isFetchAll(fetch)) { unchanged += 1; continue }
             if let s, !clean && !(s.worktree == .deleted && s.staged == .unchanged) { dirty.append(path) }
             if s == nil, FileStat.lstat(root + "/" + path) != nil { dirty.append(path) }  // an untracked file in the way
             toWrite.append((path, id))
         }
         for key in staged.keys where removeMissing && selected(key) && targetFiles[key] == nil {
-            if let s = statusByPath[key], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted { dirty.append(key.string) }
+            if let s = statusByPath[key], !(s.worktree == .unchanged && s.staged == .unchanged) && s.worktree != .deleted && s.worktree != .notFetched {
+                dirty.append(key.string)
+            }
             toRemove.append(key.string)
         }
         if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sortedAsPaths()) }
+
+        // Bytes that are not here: fetched from a remote, or left there as the policy says.
+        var leave = Set<String>()
+        var wanted: [(path: String, pointer: Pointer)] = []
+        for (path, id) in toWrite {
+            let p = try pointer(id)
+            if hasContent(p) { continue }
+            let fetchIt: Bool
+            switch fetch {
+            case .all: fetchIt = true
+            case .present: fetchIt = statusByPath[PathKey(path)]?.worktree != .notFetched
+            case .only(let prefixes): fetchIt = prefixes.contains { path.isPath(within: $0) }
+            }
+            if fetchIt { wanted.append((path, p)) } else { leave.insert(path) }
+        }
+        try ensureContent(wanted, progress: progress)
 
         let lineageIndex = try openLineageIndex()
         var cacheUpdates: [(path: String, file: CachedFile)] = []
@@ -101,6 +136,16 @@ extension Repository {
         var done: UInt64 = 0
         for (path, id) in toWrite.sorted(by: { $0.0.bytesPrecede($1.0) }) {
             let p = try pointer(id)
+            if leave.contains(path) {
+                // The old version (clean, or it would be listed as a local change) goes; the new one stays remote.
+                let absolute = root + "/" + path
+                if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
+                    throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
+                }
+                try index.add(path: path, id: id, size: p.size)
+                result.notFetched.append(path)
+                continue
+            }
             try ensureParentDirectories(of: path)
             let destination = root + "/" + path
             // Restored in .lineage/tmp and renamed into place: a kill leaves nothing hidden in the
@@ -153,6 +198,8 @@ extension Repository {
         result.unchanged = unchanged
         return result
     }
+
+    private func isFetchAll(_ policy: FetchPolicy) -> Bool { if case .all = policy { return true } else { return false } }
 
     /// Creates missing parent directories of a tracked path, refusing to go through a symbolic link.
     func ensureParentDirectories(of path: String) throws {

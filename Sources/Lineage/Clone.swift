@@ -14,6 +14,8 @@ public struct CloneResult: Codable, Sendable {
     public let contentLocation: String?
     /// Whether the working files were written (false with `--no-content`, or when the bytes could not be fetched).
     public var filesWritten = 0
+    /// Files whose bytes were left on the remote (`clone -- <paths>`).
+    public var notFetched = 0
     public var contentFetched = false
     public var commitsVerified = 0
 }
@@ -27,7 +29,7 @@ extension Repository {
     /// `origin`; the branch (`main` when the remote has it) is checked out, with its bytes unless
     /// `noContent`. On any failure the directory is removed again (or emptied, when it existed).
     public static func clone(url: String, into directory: String? = nil, cwd: String, trustRoot: String? = nil,
-                             noContent: Bool = false, confirm: (([RootSigner]) -> Bool)? = nil,
+                             noContent: Bool = false, paths: [String] = [], confirm: (([RootSigner]) -> Bool)? = nil,
                              transfer: ContentTransfer? = nil, ssh: SSHSettings = .fromEnvironment(),
                              progress: ProgressReporter = SilentProgress()) throws -> CloneResult {
         let normalized = try normalizedURL(url, cwd: cwd)
@@ -52,7 +54,8 @@ extension Repository {
         }
         do {
             let repo = try initialize(at: target)
-            let result = try repo.cloneInto(url: normalized, trustRoot: trustRoot, noContent: noContent, confirm: confirm, transfer: transfer, ssh: ssh, progress: progress)
+            let result = try repo.cloneInto(url: normalized, trustRoot: trustRoot, noContent: noContent, paths: paths, confirm: confirm,
+                                            transfer: transfer, ssh: ssh, progress: progress)
             return result
         } catch {
             undo()
@@ -68,7 +71,7 @@ extension Repository {
         return last.isEmpty ? "lineage-clone" : last
     }
 
-    private func cloneInto(url: String, trustRoot: String?, noContent: Bool, confirm: (([RootSigner]) -> Bool)?,
+    private func cloneInto(url: String, trustRoot: String?, noContent: Bool, paths: [String], confirm: (([RootSigner]) -> Bool)?,
                            transfer: ContentTransfer?, ssh: SSHSettings, progress: ProgressReporter) throws -> CloneResult {
         try remoteAdd(name: "origin", url: url, cwd: root)
         var accepted: RootSigner? = nil
@@ -112,9 +115,25 @@ extension Repository {
                                  contentLocation: origin.effectiveContent, commitsVerified: fetched.commitsVerified)
         guard !noContent else { return result }
         if let mover = try transfer ?? contentTransfer(for: origin, progress: progress) {
-            try withWriteLock { try fetchContent(ofCommit: tip, using: mover) }
+            // `clone -- <paths>`: bytes only there; the other files stay not fetched (partial content).
+            let prefixes = try paths.map { p -> String in
+                let cleaned = p.hasPrefix("./") ? String(p.dropFirst(2)) : p
+                do { return try TrackedPath(cleaned.hasSuffix("/") ? String(cleaned.dropLast()) : cleaned).string } catch {
+                    throw LineageError.invalidArgument("'\(p)': \(error) — name paths as the history tracks them, e.g. data/train.csv")
+                }
+            }
+            if !prefixes.isEmpty {
+                let tracked = try git.files(inTree: try git.commit(tip).tree).map(\.path)
+                for prefix in prefixes where !tracked.contains(where: { $0.isPath(within: prefix) }) {
+                    throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: tracked))
+                }
+            }
+            try withWriteLock {
+                try fetchContent(ofCommit: tip, using: mover, only: prefixes.isEmpty ? nil : { path in prefixes.contains { path.isPath(within: $0) } })
+            }
             let checkout = try self.checkout(branch.branch, cwd: root, force: true, progress: progress)
             result.filesWritten = checkout.written.count
+            result.notFetched = checkout.notFetched.count
             result.contentFetched = true
         }
         return result
@@ -122,17 +141,19 @@ extension Repository {
 
     /// Copies into the local store the bytes of every file of a commit that are not here yet:
     /// chunk lists first, then the chunks they name. Erased versions are skipped.
-    func fetchContent(ofCommit id: ObjectID, using mover: ContentTransfer) throws {
+    /// `only`: just the files it accepts (partial content).
+    func fetchContent(ofCommit id: ObjectID, using mover: ContentTransfer, only: ((String) -> Bool)? = nil) throws {
         let tree = try git.commit(id).tree
         let erased = try erasures(inTree: tree)
+        let files = try git.files(inTree: tree).filter { only?($0.path) ?? true }
         var lists = Set<Digest>()
-        for f in try git.files(inTree: tree) {
+        for f in files {
             let p = try pointer(f.id)
             if erased[p.sha256] == nil && !store.contains(p.chunks) { lists.insert(p.chunks) }
         }
         if !lists.isEmpty { try mover.download(lists.sorted(), into: store) }
         var chunks = Set<Digest>()
-        for f in try git.files(inTree: tree) {
+        for f in files {
             let p = try pointer(f.id)
             guard erased[p.sha256] == nil else { continue }
             for e in try store.chunkList(p.chunks).entries where !store.contains(e.digest) { chunks.insert(e.digest) }

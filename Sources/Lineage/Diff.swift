@@ -53,7 +53,7 @@ extension Repository {
                 switch f.worktree {
                 case .deleted, .untracked: continue
                 case .unreadable: throw LineageError.unreadable(f.path, reason: f.reason ?? "cannot read it")
-                case .unchanged: right[key] = id
+                case .unchanged, .notFetched: right[key] = id
                 case .modified:
                     let p = try pointer(id)
                     let path = root + "/" + f.path

@@ -296,10 +296,13 @@ final class HookContext {
             scratch = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }
         let target = scratch! + "/" + name.replacingOccurrences(of: "/", with: "__")
+        // A version not fetched here (partial content) is fetched to be checked (the caller holds the lock).
+        let path = name.hasPrefix("staged-") ? String(name.dropFirst(7)) : name.hasPrefix("previous-") ? String(name.dropFirst(9)) : name
+        if !repository.hasContent(pointer) { try repository.ensureContent([(path, pointer)]) }
         do {
             try repository.store.restore(chunkList: pointer.chunks, size: pointer.size, sha256: pointer.sha256, to: target, durable: false) { _ in }
         } catch {
-            throw LineageError.missingContent(path: name, detail: "\(error)")
+            throw LineageError.missingContent(path: path, detail: "\(error)")
         }
         materialized[key] = target
         return target

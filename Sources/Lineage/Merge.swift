@@ -65,6 +65,8 @@ public struct MergeResult: Codable, Sendable {
     public var records = 0
     public var written: [String] = []
     public var removed: [String] = []
+    /// Paths whose new version's bytes were left on the remote (partial content).
+    public var notFetched: [String] = []
     public var hooks: HooksReport?
     public var noVerify = false
 }
@@ -84,6 +86,12 @@ extension Repository {
     /// `.lineage/allowed_signers`) to the side to take.
     public func merge(_ revision: String, resolve: [String: MergeChoice] = [:], cwd: String, message: String? = nil, noVerify: Bool = false,
                       now: Int64? = nil, progress: ProgressReporter = SilentProgress()) throws -> MergeResult {
+        try merge(revision, resolve: resolve, cwd: cwd, message: message, noVerify: noVerify, now: now, fetch: .present, progress: progress)
+    }
+
+    /// `fetch`: which bytes the working files get when they are not local (`pull -- <paths>`: only those).
+    func merge(_ revision: String, resolve: [String: MergeChoice], cwd: String, message: String?, noVerify: Bool,
+               now: Int64?, fetch: FetchPolicy, progress: ProgressReporter) throws -> MergeResult {
         let theirs = try resolveRevisionOrRemote(revision)
         let cwdReal = realPath(cwd) ?? cwd
         var choices: [(path: String, side: MergeChoice)] = []
@@ -98,30 +106,30 @@ extension Repository {
             let branch = branchRef.hasPrefix("refs/heads/") ? String(branchRef.dropFirst(11)) : nil
             guard let head = try headCommit() else {
                 // Nothing committed here yet: the branch starts at the merged commit.
-                return try fastForward(from: nil, to: theirs, revision: revision, branch: branch, branchRef: branchRef, progress: progress)
+                return try fastForward(from: nil, to: theirs, revision: revision, branch: branch, branchRef: branchRef, fetch: fetch, progress: progress)
             }
             if try git.isAncestor(theirs, of: head) {
                 return MergeResult(kind: .upToDate, revision: revision, merged: theirs.hex, base: theirs.hex, commit: head.hex, branch: branch)
             }
             if try git.isAncestor(head, of: theirs) {
-                return try fastForward(from: head, to: theirs, revision: revision, branch: branch, branchRef: branchRef, progress: progress)
+                return try fastForward(from: head, to: theirs, revision: revision, branch: branch, branchRef: branchRef, fetch: fetch, progress: progress)
             }
             guard let base = try git.mergeBase(head, theirs) else {
                 throw LineageError.invalidArgument("\(revision) (\(theirs.short)) shares no history with \(branch ?? "HEAD"); lineage merges only histories that start from a common commit")
             }
             return try threeWayMerge(head: head, theirs: theirs, base: base, revision: revision, branch: branch, branchRef: branchRef, choices: choices,
-                                     message: message, noVerify: noVerify, now: stamp, progress: progress)
+                                     message: message, noVerify: noVerify, now: stamp, fetch: fetch, progress: progress)
         }
     }
 
     /// Moves the branch (and the working files, the index, the trust file and lineage.yaml) forward to `target`.
     private func fastForward(from head: ObjectID?, to target: ObjectID, revision: String, branch: String?, branchRef: String,
-                             progress: ProgressReporter) throws -> MergeResult {
+                             fetch: FetchPolicy, progress: ProgressReporter) throws -> MergeResult {
         let ours = try head.map { try files(ofCommit: $0) } ?? [:]
         let targetFiles = try files(ofCommit: target)
         try requireNoStagedChanges()
         let changed = Set(ours.keys).union(targetFiles.keys).filter { ours[$0] != targetFiles[$0] }
-        try checkPathsAndContent(targetFiles, only: changed, commit: target)
+        try checkPaths(targetFiles, only: changed, commit: target)
         let oursConfig = try head.flatMap { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) } ?? []
         let oursTrust = try head.flatMap { try trustText(ofCommit: $0) } ?? ""
         let newConfig = try recordBytes(ProjectConfig.recordPath, ofCommit: target) ?? []
@@ -130,7 +138,7 @@ extension Repository {
                                      trustChanges: newTrust != oursTrust, oursTrust: oursTrust)
         let index = try openIndex()
         let update = try updateWorkingTree(to: targetFiles, selected: { changed.contains($0) }, removeMissing: true, index: index,
-                                           force: false, progress: progress)
+                                           force: false, fetch: fetch, progress: progress)
         try index.reset(toTree: try git.commit(target).tree)
         try index.write()
         try writeSettings(config: newConfig != oursConfig ? newConfig : nil, trust: newTrust != oursTrust ? newTrust : nil)
@@ -140,12 +148,13 @@ extension Repository {
         result.fromTheirs = changed.sorted().map(\.string)
         result.written = update.written
         result.removed = update.removed
+        result.notFetched = update.notFetched
         return result
     }
 
     private func threeWayMerge(head: ObjectID, theirs: ObjectID, base: ObjectID, revision: String, branch: String?, branchRef: String,
                                choices: [(path: String, side: MergeChoice)], message: String?, noVerify: Bool, now stamp: Int64,
-                               progress: ProgressReporter) throws -> MergeResult {
+                               fetch: FetchPolicy, progress: ProgressReporter) throws -> MergeResult {
         try requireNoStagedChanges()
         let (headTree, theirTree, baseTree) = (try git.commit(head).tree, try git.commit(theirs).tree, try git.commit(base).tree)
         var conflicts: [MergeConflict] = []
@@ -268,7 +277,7 @@ extension Repository {
 
         // 5. Before anything is written: local changes, content, signer, identity.
         let changedVsOurs = Set(o.keys).union(merged.keys).filter { o[$0] != merged[$0] }
-        try checkPathsAndContent(merged, only: changedVsOurs, commit: theirs)
+        try checkPaths(merged, only: changedVsOurs, commit: theirs)
         try requireUnchangedSettings(configChanges: mergedConfig != oursConfig, oursConfig: oursConfig,
                                      trustChanges: mergedTrust != oursTrust, oursTrust: String(decoding: oursTrust, as: UTF8.self))
         let current = try status()
@@ -328,7 +337,7 @@ extension Repository {
                                        checks: checks.map(\.id.hex), signer: key, now: stamp)
         let index = try openIndex()
         let update = try updateWorkingTree(to: merged, selected: { changedVsOurs.contains($0) }, removeMissing: true, index: index,
-                                           force: false, progress: progress)
+                                           force: false, fetch: fetch, progress: progress)
         try index.reset(toTree: try git.commit(id).tree)
         try index.write()
         try writeSettings(config: mergedConfig != oursConfig ? mergedConfig : nil, trust: mergedTrust != oursTrust ? trustText : nil)
@@ -341,6 +350,7 @@ extension Repository {
         result.records = recordsFromTheirs
         result.written = update.written
         result.removed = update.removed
+        result.notFetched = update.notFetched
         result.hooks = hooks
         result.noVerify = noVerify
         return result
@@ -367,18 +377,10 @@ extension Repository {
         }
     }
 
-    /// Every path a merge writes is a safe tracked path, and its bytes are in the local store.
-    private func checkPathsAndContent(_ files: [PathKey: ObjectID], only: Set<PathKey>, commit: ObjectID) throws {
-        var missing: [String] = []
-        for path in only.sorted() {
-            guard let id = files[path] else { continue }
+    /// Every path a merge writes is a safe tracked path.
+    private func checkPaths(_ files: [PathKey: ObjectID], only: Set<PathKey>, commit: ObjectID) throws {
+        for path in only where files[path] != nil {
             do { _ = try TrackedPath(path.string) } catch { throw LineageError.unsafePathInHistory(path.string, commit: commit.hex) }
-            let p = try pointer(id)
-            if !store.contains(p.chunks) { missing.append(path.string); continue }
-            if try store.chunkList(p.chunks).entries.contains(where: { !store.contains($0.digest) }) { missing.append(path.string) }
-        }
-        if let first = missing.first {
-            throw LineageError.missingContent(path: first, detail: "\(missing.count) file version(s) to merge have no bytes here; fetch them with `lineage pull` (which fetches the content, then merges) — nothing was changed")
         }
     }
 

@@ -82,6 +82,8 @@ extension Repository {
         }
         let (rev, path) = try splitRevisionPath(spec)
         let p = try pointer(try pointerID(at: try resolveRevision(rev), path: path))
+        // Bytes not fetched here (partial content) come from the remote that has them.
+        if !hasContent(p) { try withWriteLock { try ensureContent([(path.string, p)]) } }
         do {
             try store.write(chunkList: p.chunks, size: p.size, sha256: p.sha256, toFileDescriptor: fd)
         } catch let e as StoreError {

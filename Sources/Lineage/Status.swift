@@ -12,7 +12,8 @@ public struct FileStatus: Codable, Sendable, Equatable {
     public enum Staged: String, Codable, Sendable { case new, modified, deleted, unchanged }
     /// `unreadable`: the file is there but could not be read (permissions, I/O), so whether it
     /// changed is not known — never guessed as `modified`.
-    public enum Worktree: String, Codable, Sendable { case modified, deleted, unchanged, untracked, unreadable }
+    /// `notFetched`: the file is absent and so are its bytes (a partial clone or pull): nothing changed.
+    public enum Worktree: String, Codable, Sendable { case modified, deleted, unchanged, untracked, unreadable, notFetched = "not-fetched" }
     public let path: String
     public let staged: Staged
     public let worktree: Worktree
@@ -28,7 +29,7 @@ public struct StatusResult: Codable, Sendable {
     /// Files re-hashed because stat could not prove them unchanged (for diagnostics and benchmarks).
     public var rehashed: Int = 0
 
-    public var isClean: Bool { files.allSatisfy { $0.staged == .unchanged && $0.worktree == .unchanged } }
+    public var isClean: Bool { files.allSatisfy { $0.staged == .unchanged && ($0.worktree == .unchanged || $0.worktree == .notFetched) } }
 }
 
 extension Repository {
@@ -96,6 +97,8 @@ extension Repository {
                     cacheUpdates.append((entry.path, CachedFile(stat: after, sha256: actual,
                                                                 pointer: worktree == .unchanged ? entry.id.hex : nil, recordedNs: recorded)))
                 }
+            } else if stats[n] == nil, let p = try? pointer(entry.id), !hasContent(p) {
+                worktree = .notFetched
             } else {
                 worktree = .deleted
             }

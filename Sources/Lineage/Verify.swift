@@ -47,6 +47,9 @@ public struct VerifyResult: Codable, Sendable {
     public var problems: [VerifyProblem] = []
     /// Artifact versions erased on purpose (`lineage erase`): their bytes are gone, their tombstones signed.
     public var erasures: [ErasureRecord] = []
+    /// File versions whose bytes were never fetched into this clone (their chunk list is not here
+    /// and a remote holds them): partial content, not damage. `cat`/`checkout` fetch them.
+    public var notFetched = 0
     public var ok: Bool { problems.isEmpty }
 }
 
@@ -131,6 +134,8 @@ extension Repository {
         result.erasures = erased.values.sorted { ($0.erasedAt, $0.path) < ($1.erasedAt, $1.path) }
         result.problems += interruptedWorkProblems()
         var unfinishedErasures = Set<Digest>()
+        // A clone (or any repository with a remote) holds only the bytes it fetched.
+        let fetchedFromRemote = !((try? remotes()) ?? []).isEmpty
         for id in order {
             let (path, commit) = pointers[id]!
             let p: Pointer
@@ -153,6 +158,10 @@ extension Repository {
                     result.problems.append(VerifyProblem(kind: "erasure-unfinished", commit: commit, path: path, object: p.chunks.hex, file: nil,
                                                          detail: "a signed tombstone says \(p.sha256.hex.prefix(12)) was erased, but its bytes are still in the content store; run `lineage erase \(path)@\(commit.prefix(12)) --reason ...` again to finish it"))
                 }
+                continue
+            }
+            if fetchedFromRemote && !store.contains(p.chunks) {
+                if listed.insert(p.chunks).inserted { result.notFetched += 1 }
                 continue
             }
             byList[p.chunks, default: []].append((id, path))

@@ -31,6 +31,7 @@ struct Checkout: RepositoryCommand {
             if let branch = result.branch { Output.line("Switched to branch '\(branch)'") }
             else { Output.line("HEAD is now at \(result.commit.prefix(12)) (detached; `lineage checkout main` goes back)") }
         }
-        Output.line("Restored \(result.written.count) file(s), removed \(result.removed.count), \(result.unchanged) already up to date.")
+        Output.line("Restored \(result.written.count) file(s), removed \(result.removed.count), \(result.unchanged) already up to date"
+                    + (result.notFetched.isEmpty ? "." : "; \(result.notFetched.count) not fetched here (`lineage checkout <rev> -- <path>` fetches them)."))
     }
 }

@@ -12,7 +12,12 @@ struct Clone: ParsableCommand {
     @Argument(help: "The directory to create (default: from the URL).") var directory: String?
     @Option(name: .customLong("trust-root"), help: ArgumentHelp("The fingerprint (SHA256:...) of the key that signed the first commit.", valueName: "fingerprint"))
     var trustRoot: String?
-    @Flag(name: .customLong("no-content"), help: "Fetch the history only, not the bytes.") var noContent = false
+    @Flag(name: .customLong("no-content"), help: "Fetch the history only, not the bytes (`cat` and `checkout <rev> -- <path>` fetch them when needed).") var noContent = false
+    @Argument(parsing: .postTerminator, help: "Fetch the bytes of only these paths; the other files stay not fetched.") var paths: [String] = []
+
+    func validate() throws {
+        if noContent && !paths.isEmpty { throw ValidationError("--no-content fetches no bytes at all; `-- <paths>` fetches only those — use one of them") }
+    }
 
     func run() throws {
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
@@ -26,14 +31,14 @@ struct Clone: ParsableCommand {
             return answer == "y" || answer == "yes"
         } : nil
         let r = try Repository.clone(url: url, into: directory, cwd: global.cwd, trustRoot: trustRoot, noContent: noContent,
-                                     confirm: confirm, progress: TerminalProgress.make(quiet: global.quiet || output.json))
+                                     paths: paths, confirm: confirm, progress: TerminalProgress.make(quiet: global.quiet || output.json))
         if output.json { return try Output.json(r) }
         if global.quiet { return }
         Output.line("Cloned \(r.url) into \(r.root)")
         Output.line("Branch \(r.branch) at \(r.commit.prefix(12)); \(r.commitsVerified) commit(s) verified")
         Output.line("Trusted root \(r.trustRoot.commit.prefix(12)) signed by \(r.trustRoot.summary) (pinned in .lineage/config)")
-        if r.contentFetched { Output.line("\(r.filesWritten) file(s) written") }
-        else if noContent { Output.line("History only (--no-content): the files' bytes were not fetched") }
-        else { Output.warn("the files' bytes were not fetched (content location: \(r.contentLocation ?? "none")): this build of lineage cannot transfer content yet; the history is complete") }
+        if r.contentFetched { Output.line("\(r.filesWritten) file(s) written" + (r.notFetched > 0 ? "; \(r.notFetched) not fetched (`lineage checkout HEAD -- <path>` or `lineage pull -- <path>` fetches them)" : "")) }
+        else if noContent { Output.line("History only (--no-content): the files' bytes were not fetched; `cat` and `checkout HEAD -- <path>` fetch them when needed") }
+        else { Output.warn("the files' bytes were not fetched: the remote has no content location (\(r.contentLocation ?? "none")); the history is complete") }
     }
 }

@@ -58,5 +58,8 @@ enum MergeText {
             Output.line(" \(r.fromTheirs.count) path(s) from \(r.revision), \(r.records) record(s) merged, \(r.written.count) file(s) written, \(r.removed.count) removed" + (r.noVerify ? "; hooks skipped (--no-verify, recorded)" : ""))
             for res in r.resolved { Output.line(" resolved \(res.path) (\(res.kind)): \(res.side.rawValue)") }
         }
+        if !r.notFetched.isEmpty {
+            Output.line(" \(r.notFetched.count) file(s) not fetched here (partial content): `lineage pull -- <path>` or `lineage checkout HEAD -- <path>` fetches them")
+        }
     }
 }

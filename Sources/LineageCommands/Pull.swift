@@ -18,21 +18,22 @@ struct Pull: RepositoryCommand {
     @Option(name: .shortAndLong, help: "The merge commit's message.") var message: String?
     @Flag(name: [.customShort("n"), .long], help: "Skip the pre-commit hooks on the merged result (recorded in the signed commit).")
     var noVerify = false
-    @Argument(parsing: .postTerminator, help: "Conflicting paths to resolve with --ours or --theirs.") var paths: [String] = []
+    @Argument(parsing: .postTerminator, help: "Fetch the bytes of only these paths (partial content); with --ours/--theirs: the conflicting paths to resolve.")
+    var paths: [String] = []
 
     func validate() throws {
         if ours && theirs { throw ValidationError("choose --ours or --theirs, not both") }
-        if (ours || theirs) != !paths.isEmpty {
+        if (ours || theirs) && paths.isEmpty {
             throw ValidationError("--ours/--theirs go with the conflicting paths after `--`, e.g. `lineage pull --theirs -- data/train.csv`")
         }
     }
 
     func run(in repository: Repository) throws {
         var resolve: [String: MergeChoice] = [:]
-        for p in paths { resolve[p] = ours ? .ours : .theirs }
+        if ours || theirs { for p in paths { resolve[p] = ours ? .ours : .theirs } }
         let result: PullResult
         do {
-            result = try repository.pull(remote: remote, branch: branch, resolve: resolve, cwd: global.cwd, message: message, noVerify: noVerify,
+            result = try repository.pull(remote: remote, branch: branch, paths: ours || theirs ? [] : paths, resolve: resolve, cwd: global.cwd, message: message, noVerify: noVerify,
                                          progress: TerminalProgress.make(quiet: global.quiet || output.json))
         } catch let blocked as HooksBlocked {
             if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }

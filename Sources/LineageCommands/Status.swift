@@ -38,6 +38,10 @@ struct Status: RepositoryCommand {
             for f in unreadable { Output.line("  " + Output.color("unreadable:".rightPadded(11) + " " + f.path + " (\(f.reason ?? "cannot read"))", "31")) }
         }
         let unchanged = result.files.filter { $0.staged == .unchanged && $0.worktree == .unchanged }.count
+        let notFetched = result.files.filter { $0.worktree == .notFetched }.count
+        if notFetched > 0 {
+            Output.line("\(notFetched) tracked file(s) not fetched here (partial content; `lineage checkout HEAD -- <path>` fetches them).")
+        }
         if staged.isEmpty && unstaged.isEmpty {
             Output.line(result.files.isEmpty ? "Nothing tracked yet (use `lineage add <path>`)." : "Nothing to commit, \(unchanged) tracked file(s) unchanged.")
         } else {

@@ -36,6 +36,7 @@ struct Verify: RepositoryCommand {
                 Output.line("erased: \(e.path) (\(e.sha256.hex.prefix(12)), \(formatBytes(e.size))) on \(e.erasedAt) by \(e.erasedBy): \(e.reason)")
             }
             let summary = "\(result.commits) commit(s), \(result.files) file version(s), \(formatBytes(result.bytesVerified)) re-hashed"
+                + (result.notFetched > 0 ? ", \(result.notFetched) version(s) not fetched here (their bytes are on the remote)" : "")
             if result.ok { Output.line("OK: \(summary); no problems found.") }
             else { Output.line("FAILED: \(result.problems.count) problem(s) in \(summary).") }
         }
