@@ -29,7 +29,7 @@ extension Repository {
     /// `origin`; the branch (`main` when the remote has it) is checked out, with its bytes unless
     /// `noContent`. On any failure the directory is removed again (or emptied, when it existed).
     public static func clone(url: String, into directory: String? = nil, cwd: String, trustRoot: String? = nil,
-                             noContent: Bool = false, paths: [String] = [], confirm: (([RootSigner]) -> Bool)? = nil,
+                             noContent: Bool = false, paths: [String] = [], jobs: Int = 8, confirm: (([RootSigner]) -> Bool)? = nil,
                              transfer: ContentTransfer? = nil, ssh: SSHSettings = .fromEnvironment(),
                              progress: ProgressReporter = SilentProgress()) throws -> CloneResult {
         let normalized = try normalizedURL(url, cwd: cwd)
@@ -54,6 +54,7 @@ extension Repository {
         }
         do {
             let repo = try initialize(at: target)
+            repo.transferJobs = max(1, jobs)
             let result = try repo.cloneInto(url: normalized, trustRoot: trustRoot, noContent: noContent, paths: paths, confirm: confirm,
                                             transfer: transfer, ssh: ssh, progress: progress)
             return result

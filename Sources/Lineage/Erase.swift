@@ -16,6 +16,17 @@ public struct EraseResult: Codable, Sendable {
     public var workingFileHasContent: Bool
 }
 
+/// A tombstone received from a remote and applied to the local store.
+public struct AppliedErasure: Codable, Sendable, Equatable {
+    public let path: String
+    public let sha256: String
+    public let objectsRemoved: Int
+    public let bytesRemoved: UInt64
+    public let chunksShared: Int
+    /// True when the working file still holds the erased bytes (lineage does not delete your files).
+    public let workingFileHasContent: Bool
+}
+
 extension Repository {
     static let erasuresDirectory = "erasures"
     static func erasureRecordPath(_ sha256: Digest) -> String { "\(erasuresDirectory)/\(sha256.hex).json" }
@@ -43,8 +54,82 @@ extension Repository {
 
     /// The error for reading erased content: names the tombstone.
     func erasedError(_ path: String, _ sha256: Digest) -> LineageError? {
-        guard let record = (try? headErasures())?[sha256] else { return nil }
+        // Also tombstones fetched but not merged yet: their bytes are gone here too.
+        guard let record = (try? receivedErasures())?[sha256] else { return nil }
         return .erased(path: path, record: record)
+    }
+
+    /// The objects of version `p` (its chunk list and chunks) that no retained version needs — every
+    /// version any commit of any reference or the staging index names, except the `erased` ones —
+    /// and how many of its chunks stay because a retained version shares them.
+    func erasableObjects(of p: Pointer, erased: Set<Digest>, head: ObjectID?, list: ChunkList?) throws -> (remove: Set<Digest>, shared: Int) {
+        var keep = Set<Digest>()
+        var roots = try git.referenceTargets()
+        if let head { roots.append(head) }
+        var pointerIDs = Set<ObjectID>()
+        for id in try git.walk(from: roots) { for f in try git.files(inTree: try git.commit(id).tree) { pointerIDs.insert(f.id) } }
+        for e in try openIndex().entries { pointerIDs.insert(e.id) }
+        for id in pointerIDs {
+            let other = try pointer(id)
+            guard !erased.contains(other.sha256) else { continue }
+            keep.insert(other.chunks)
+            // A version never fetched here (partial content) has no chunks here to keep.
+            guard store.contains(other.chunks) else { continue }
+            let otherList: ChunkList
+            do { otherList = try ChunkList.decode(try store.read(other.chunks)) } catch {
+                throw LineageError.damagedRepository("cannot read the chunk list of pointer \(id.hex) (\(error)); erase stopped before deleting anything, run `lineage verify`")
+            }
+            for entry in otherList.entries { keep.insert(entry.digest) }
+        }
+        var remove = Set<Digest>()
+        var shared = 0
+        if let list {
+            for entry in list.entries { if keep.contains(entry.digest) { shared += 1 } else { remove.insert(entry.digest) } }
+        }
+        if !keep.contains(p.chunks) { remove.insert(p.chunks) }
+        return (remove, shared)
+    }
+
+    /// Tombstones this repository has received: HEAD's and those of every remote branch fetched.
+    func receivedErasures() throws -> [Digest: ErasureRecord] {
+        var out = try headErasures()
+        for r in try git.references(withPrefix: Repository.remoteTrackingRoot) {
+            for (d, record) in try erasures(inTree: try git.commit(r.id).tree) where out[d] == nil { out[d] = record }
+        }
+        return out
+    }
+
+    /// Applies tombstones received from a remote (`fetch`, `pull`): the local bytes of each version a
+    /// fetched branch has erased go (chunks a retained version shares stay); the working file, if
+    /// any, is left alone (lineage does not delete your files) and reported. Caller holds the lock.
+    func applyReceivedErasures() throws -> [AppliedErasure] {
+        let received = try receivedErasures()
+        guard !received.isEmpty else { return [] }
+        let head = try headCommit()
+        var applied: [AppliedErasure] = []
+        // The versions (pointers) the history names for each erased digest, with bytes still here.
+        var byDigest: [Digest: Pointer] = [:]
+        var roots = try git.referenceTargets()
+        if let head { roots.append(head) }
+        for id in try git.walk(from: roots) {
+            for f in try git.files(inTree: try git.commit(id).tree) {
+                guard let p = try? pointer(f.id), received[p.sha256] != nil, byDigest[p.sha256] == nil, store.contains(p.chunks) else { continue }
+                byDigest[p.sha256] = p
+            }
+        }
+        for (digest, p) in byDigest.sorted(by: { $0.key < $1.key }) {
+            let list = try? ChunkList.decode(try store.read(p.chunks))
+            let (remove, shared) = try erasableObjects(of: p, erased: Set(received.keys), head: head, list: list)
+            try beginErasure(of: digest, removing: remove)
+            let removed = try store.remove(remove)
+            endErasure()
+            let record = received[digest]!
+            let working = root + "/" + record.path
+            let stillThere = FileStat.lstat(working).map { $0.size == p.size } == true && (try? hashFile(working)) == p.sha256
+            applied.append(AppliedErasure(path: record.path, sha256: "sha256:" + digest.hex, objectsRemoved: removed.objects,
+                                          bytesRemoved: removed.bytes, chunksShared: shared, workingFileHasContent: stillThere))
+        }
+        return applied
     }
 
     /// `lineage erase <path>[@rev]`: deletes the bytes of that artifact version from the local store
@@ -83,28 +168,7 @@ extension Repository {
             }
 
             // What every other, non-erased version needs stays.
-            var keep = Set<Digest>()
-            var roots = try git.referenceTargets()
-            roots.append(head)
-            var pointerIDs = Set<ObjectID>()
-            for id in try git.walk(from: roots) { for f in try git.files(inTree: try git.commit(id).tree) { pointerIDs.insert(f.id) } }
-            for e in try openIndex().entries { pointerIDs.insert(e.id) }
-            for id in pointerIDs {
-                let other = try pointer(id)
-                guard other.sha256 != p.sha256, existing[other.sha256] == nil else { continue }
-                keep.insert(other.chunks)
-                let otherList: ChunkList
-                do { otherList = try ChunkList.decode(try store.read(other.chunks)) } catch {
-                    throw LineageError.damagedRepository("cannot read the chunk list of pointer \(id.hex) (\(error)); erase stopped before deleting anything, run `lineage verify`")
-                }
-                for entry in otherList.entries { keep.insert(entry.digest) }
-            }
-            var remove = Set<Digest>()
-            var shared = 0
-            if let list {
-                for entry in list.entries { if keep.contains(entry.digest) { shared += 1 } else { remove.insert(entry.digest) } }
-            }
-            if !keep.contains(p.chunks) { remove.insert(p.chunks) }
+            let (remove, shared) = try erasableObjects(of: p, erased: Set(existing.keys).union([p.sha256]), head: head, list: list)
 
             // 1. The signed tombstone (unless an interrupted erase already wrote it).
             let record = existing[p.sha256] ?? ErasureRecord(path: path, sha256: p.sha256, size: p.size,

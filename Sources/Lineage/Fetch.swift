@@ -24,6 +24,8 @@ public struct FetchResult: Codable, Sendable {
     public var branches: [FetchedBranch] = []
     /// Commits fetched that were not reachable locally before, all verified.
     public var commitsVerified = 0
+    /// Tombstones the fetched history carries whose bytes were still here: removed now.
+    public var erasuresApplied: [AppliedErasure] = []
     public var rewritten: [FetchedBranch] { branches.filter { $0.change == .rewritten } }
 }
 
@@ -95,7 +97,7 @@ extension Repository {
                       progress: ProgressReporter = SilentProgress()) throws -> FetchResult {
         let remote = try self.remote(name)
         return try withWriteLock {
-            try fetchVerified(remote, force: force, ssh: ssh) { roots in
+            var result = try fetchVerified(remote, force: force, ssh: ssh) { roots in
                 let trusted = try self.trustedRoots()
                 let foreign = roots.filter { !trusted.contains($0.id) }
                 guard !foreign.isEmpty else { return }
@@ -114,6 +116,9 @@ extension Repository {
                 let r = foreign[0]
                 throw RemoteFailure.foreignRoot(remote: name, branch: r.branch, roots: foreign.map(\.id.hex), pinned: trusted.map(\.hex).sorted())
             }
+            // Erasures made elsewhere reach this clone: its copies of the erased bytes go.
+            result.erasuresApplied = try applyReceivedErasures()
+            return result
         }
     }
 

@@ -59,7 +59,7 @@ extension Repository {
         if let pending = try pendingErasure() {
             // Bytes go only under a committed tombstone: a journal without one is an erase that
             // stopped before its commit, and nothing was erased.
-            if try headErasures()[pending.erased] != nil {
+            if try receivedErasures()[pending.erased] != nil {
                 let removed = try store.remove(pending.objects)
                 warn("finished an interrupted erasure: removed \(removed.objects) object(s) (\(removed.bytes) bytes) its signed tombstone names")
             }

@@ -57,6 +57,14 @@ extension Repository {
                     throw RemoteFailure.notFastForward(remote: name, branch: branchName, local: local.hex, remoteAt: expected.hex)
                 }
             }
+            // A tombstone the remote branch carries must still be in what is pushed: dropping one would
+            // bring the erased bytes back for every clone.
+            if let expected {
+                let localErasures = try erasures(inTree: try git.commit(local).tree)
+                if let dropped = try erasures(inTree: try git.commit(expected).tree).first(where: { localErasures[$0.key] == nil }) {
+                    throw RemoteFailure.tombstoneDropped(remote: name, branch: branchName, path: dropped.value.path, sha256: dropped.key.hex)
+                }
+            }
             // Content before ref: every byte the pushed commits reach and the remote's known history
             // does not is sent first.
             let known = try git.references(withPrefix: Repository.trackingPrefix(name)).map(\.id)

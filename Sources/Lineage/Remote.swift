@@ -11,6 +11,9 @@ public struct RemoteConfig: Codable, Sendable, Equatable {
     public let content: String?
     /// Where the bytes actually go: `content`, else a directory beside a path remote's history.
     public let effectiveContent: String?
+    /// The S3 endpoint for an `s3://` content location (`--endpoint`), kept locally only: it
+    /// overrides AWS_ENDPOINT_URL[_S3] and the profile's `endpoint_url` for this remote.
+    public var endpoint: String? = nil
 }
 
 /// Errors of the remote verbs, each naming the remote and saying what to do.
@@ -35,6 +38,7 @@ public enum RemoteFailure: Error, CustomStringConvertible, Equatable {
     case rewritten(remote: String, branch: String, was: String, now: String)
     case destinationNotEmpty(String)
     case noContentLocation(remote: String, objects: Int)
+    case tombstoneDropped(remote: String, branch: String, path: String, sha256: String)
     case contentTransferUnavailable(remote: String, location: String, objects: Int)
 
     public var description: String {
@@ -73,6 +77,8 @@ public enum RemoteFailure: Error, CustomStringConvertible, Equatable {
             return "the first commit \(c.prefix(12)) of the history at \(url) does not verify (\(d)); nothing was cloned"
         case .severalRoots(let url, let roots):
             return "the lineage history at \(url) has \(roots.count) first commits (\(roots.map { String($0.prefix(12)) }.joined(separator: ", "))); lineage trusts exactly one root — nothing was cloned"
+        case .tombstoneDropped(let r, let b, let path, let sha):
+            return "pushing \(b) to '\(r)' is refused: the remote branch records the erasure of \(path) (sha256:\(sha.prefix(12))), and what you push no longer does — that would bring the erased bytes back; nothing was changed on the remote. Merge the remote branch again (`lineage pull \(r)`), keeping its tombstones"
         case .rewritten(let r, let b, let was, let now):
             return "remote '\(r)': branch \(b) was rewritten (force-pushed): it was at \(was.prefix(12)) and is now at \(now.prefix(12)), which does not contain it; the tracking ref was not moved and your local commits are untouched — rerun with --force to accept the rewritten branch"
         case .destinationNotEmpty(let d):
@@ -132,19 +138,36 @@ extension Repository {
         return path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
     }
 
+    /// An S3 endpoint: `http(s)://host[:port][/path]`, no credentials, and only for an `s3://` location.
+    static func validateEndpoint(_ endpoint: String, content: String?) throws {
+        guard content?.hasPrefix("s3://") == true else {
+            throw LineageError.invalidArgument("--endpoint is for an s3:// content location; give it together with --content s3://bucket/prefix")
+        }
+        guard let u = URL(string: endpoint), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
+            throw LineageError.invalidArgument("--endpoint '\(endpoint)' is not an http(s) URL — e.g. https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:9000")
+        }
+        guard u.user == nil && u.password == nil else {
+            throw LineageError.invalidArgument("--endpoint must not hold credentials; they come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials")
+        }
+    }
+
     /// Every configured remote, by name.
     public func remotes() throws -> [RemoteConfig] {
         let config = try GitConfig.open(path: layout.configFile)
-        var urls: [String: String] = [:], contents: [String: String] = [:]
-        for (name, value) in try config.entries(matching: "^remote\\..*\\.(url|lineagecontent)$") {
+        var urls: [String: String] = [:], contents: [String: String] = [:], endpoints: [String: String] = [:]
+        for (name, value) in try config.entries(matching: "^remote\\..*\\.(url|lineagecontent|lineageendpoint)$") {
             let parts = name.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count >= 3 else { continue }
             let remote = parts[1..<(parts.count - 1)].joined(separator: ".")
-            if parts.last == "url" { urls[remote] = value } else { contents[remote] = value }
+            switch parts.last {
+            case "url": urls[remote] = value
+            case "lineageendpoint": endpoints[remote] = value
+            default: contents[remote] = value
+            }
         }
         return urls.keys.sorted().map { name in
             RemoteConfig(name: name, url: urls[name]!, content: contents[name],
-                         effectiveContent: contents[name] ?? Repository.defaultContent(forGitURL: urls[name]!))
+                         effectiveContent: contents[name] ?? Repository.defaultContent(forGitURL: urls[name]!), endpoint: endpoints[name])
         }
     }
 
@@ -164,15 +187,17 @@ extension Repository {
     /// `lineage remote add`: records a remote in `.lineage/config` (`remote.<name>.url`, and
     /// `remote.<name>.lineagecontent`), so `git --git-dir .lineage remote -v` shows it too.
     @discardableResult
-    public func remoteAdd(name: String, url: String, content: String? = nil, cwd: String) throws -> RemoteConfig {
+    public func remoteAdd(name: String, url: String, content: String? = nil, endpoint: String? = nil, cwd: String) throws -> RemoteConfig {
         try checkRemoteName(name)
         let normalized = try Repository.normalizedURL(url, cwd: cwd)
         let contentURL = try content.map { try Repository.validateContentURL($0, cwd: cwd) }
+        if let endpoint { try Repository.validateEndpoint(endpoint, content: contentURL) }
         return try withWriteLock {
             if let existing = try remotes().first(where: { $0.name == name }) { throw RemoteFailure.remoteExists(name, url: existing.url) }
             let config = try GitConfig.open(path: layout.configFile)
             try config.set("remote.\(name).url", normalized)
             if let contentURL { try config.set("remote.\(name).lineagecontent", contentURL) }
+            if let endpoint { try config.set("remote.\(name).lineageendpoint", endpoint) }
             return try remote(name)
         }
     }
@@ -191,12 +216,14 @@ extension Repository {
     /// a branch, the location is also recorded in a signed commit (`.lineage/content.json`), so a
     /// clone learns it from the history; the record never holds a credential.
     @discardableResult
-    public func remoteSetContent(name: String, content: String, cwd: String, now: Int64? = nil) throws -> (config: RemoteConfig, commit: String?) {
+    public func remoteSetContent(name: String, content: String, endpoint: String? = nil, cwd: String, now: Int64? = nil) throws -> (config: RemoteConfig, commit: String?) {
         _ = try remote(name)
         let contentURL = try Repository.validateContentURL(content, cwd: cwd)
+        if let endpoint { try Repository.validateEndpoint(endpoint, content: contentURL) }
         return try withWriteLock {
             let config = try GitConfig.open(path: layout.configFile)
             try config.set("remote.\(name).lineagecontent", contentURL)
+            if let endpoint { try config.set("remote.\(name).lineageendpoint", endpoint) }
             var commit: String? = nil
             if let head = try headCommit(), try git.headBranchRef() != "HEAD", try contentLocation(inCommit: head) != contentURL {
                 commit = try recordContentLocation(contentURL, head: head, now: now ?? nowSeconds()).hex

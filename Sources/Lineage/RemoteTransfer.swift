@@ -7,19 +7,20 @@ import LineageStore
 final class RemoteContentTransfer: ContentTransfer {
     let content: RemoteContent
     let progress: ProgressReporter
+    let jobs: Int
     var location: String { content.location }
 
-    init(_ content: RemoteContent, progress: ProgressReporter) { self.content = content; self.progress = progress }
+    init(_ content: RemoteContent, jobs: Int, progress: ProgressReporter) { self.content = content; self.jobs = jobs; self.progress = progress }
 
     func upload(_ digests: [Digest], from store: ContentStore) throws {
-        _ = try content.upload(Set(digests), from: store) { p in
+        _ = try content.upload(Set(digests), from: store, jobs: jobs) { p in
             self.progress.update(phase: "Sending content", done: p.bytes, total: p.totalBytes, unit: .bytes)
         }
         progress.finish()
     }
 
     func download(_ digests: [Digest], into store: ContentStore) throws {
-        _ = try content.download(Set(digests), into: store) { p in
+        _ = try content.download(Set(digests), into: store, jobs: jobs) { p in
             self.progress.update(phase: "Fetching content", done: p.bytes, total: p.totalBytes, unit: .bytes)
         }
         progress.finish()
@@ -36,15 +37,15 @@ extension Repository {
     func contentTransfer(for remote: RemoteConfig, progress: ProgressReporter = SilentProgress()) throws -> ContentTransfer? {
         guard let location = remote.effectiveContent else { return nil }
         if location.hasPrefix("s3://") {
-            // Endpoint, region and credentials from the standard AWS environment and files
-            // (AWS_ENDPOINT_URL[_S3], AWS_PROFILE, ~/.aws/credentials, ~/.aws/config); never from the history.
-            let store = try S3BlobStore(url: location)
-            return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), progress: progress)
+            // Endpoint (`--endpoint` first), region and credentials from the standard AWS environment and
+            // files (AWS_ENDPOINT_URL[_S3], AWS_PROFILE, ~/.aws/credentials, ~/.aws/config); never from the history.
+            let store = try S3BlobStore(url: location, endpoint: remote.endpoint)
+            return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), jobs: transferJobs, progress: progress)
         }
         if remote.content == nil, !FileManager.default.fileExists(atPath: location) {
             try? FileManager.default.createDirectory(atPath: location, withIntermediateDirectories: true)
         }
         let store = DirectoryBlobStore(root: location)
-        return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), progress: progress)
+        return RemoteContentTransfer(RemoteContent(store: store, cacheDirectory: remoteCacheDirectory(remote.name)), jobs: transferJobs, progress: progress)
     }
 }

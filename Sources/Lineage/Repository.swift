@@ -31,6 +31,8 @@ public final class Repository: @unchecked Sendable {
     let store: ContentStore
     /// What `initialize(at:)` did about signing (nil for repositories opened otherwise).
     public internal(set) var initReport: InitReport?
+    /// Parallel transfers to and from content remotes (`-j/--jobs`).
+    public var transferJobs = 8
     /// Warnings for the user (e.g. a rebuilt index); the CLI prints them on stderr.
     public var warn: (String) -> Void = { _ in }
 

@@ -8,6 +8,7 @@ struct Clone: ParsableCommand {
         discussion: "The first commit certifies itself, so its signer is shown and must be confirmed on a terminal; otherwise pass --trust-root with that signer's fingerprint. The accepted root is pinned in .lineage/config (lineage.trustroot); later fetches must descend from it.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var transfer: TransferOptions
     @Argument(help: "The git URL of the history.") var url: String
     @Argument(help: "The directory to create (default: from the URL).") var directory: String?
     @Option(name: .customLong("trust-root"), help: ArgumentHelp("The fingerprint (SHA256:...) of the key that signed the first commit.", valueName: "fingerprint"))
@@ -31,7 +32,7 @@ struct Clone: ParsableCommand {
             return answer == "y" || answer == "yes"
         } : nil
         let r = try Repository.clone(url: url, into: directory, cwd: global.cwd, trustRoot: trustRoot, noContent: noContent,
-                                     paths: paths, confirm: confirm, progress: TerminalProgress.make(quiet: global.quiet || output.json))
+                                     paths: paths, jobs: transfer.jobs, confirm: confirm, progress: TerminalProgress.make(quiet: global.quiet || output.json))
         if output.json { return try Output.json(r) }
         if global.quiet { return }
         Output.line("Cloned \(r.url) into \(r.root)")

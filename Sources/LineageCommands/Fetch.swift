@@ -19,10 +19,22 @@ struct Fetch: RepositoryCommand {
                 Output.line("\(r.remote)/\(b.branch): \(b.old.map { String($0.prefix(12)) } ?? "(new)") -> \(b.new.prefix(12)) (\(b.change.rawValue))")
             }
             Output.line("\(r.commitsVerified) new commit(s), all verified")
+            ErasureText.print(r.erasuresApplied)
         }
         if let b = r.rewritten.first {
             Output.error(RemoteFailure.rewritten(remote: r.remote, branch: b.branch, was: b.old ?? "", now: b.new).description)
             throw ExitSignal(code: ExitCode32.conflict)
+        }
+    }
+}
+
+enum ErasureText {
+    /// Tombstones received from a remote and applied here.
+    static func print(_ applied: [AppliedErasure]) {
+        for e in applied {
+            Output.line("erased here as the remote's tombstone says: \(e.path) (\(e.sha256.prefix(19))): \(e.objectsRemoved) object(s), \(formatBytes(e.bytesRemoved)) removed"
+                        + (e.chunksShared > 0 ? ", \(e.chunksShared) chunk(s) kept (other versions share them)" : ""))
+            if e.workingFileHasContent { Output.warn("\(e.path) in your working directory still holds the erased bytes; delete it if the erasure applies to you") }
         }
     }
 }

@@ -11,6 +11,7 @@ struct Pull: RepositoryCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
+    @OptionGroup var transfer: TransferOptions
     @Argument(help: "The remote (default: origin).") var remote: String = "origin"
     @Argument(help: "The remote branch (default: the current branch's name).") var branch: String?
     @Flag(help: "For the paths after `--`: keep this branch's version.") var ours = false
@@ -29,6 +30,7 @@ struct Pull: RepositoryCommand {
     }
 
     func run(in repository: Repository) throws {
+        repository.transferJobs = transfer.jobs
         var resolve: [String: MergeChoice] = [:]
         if ours || theirs { for p in paths { resolve[p] = ours ? .ours : .theirs } }
         let result: PullResult
@@ -42,6 +44,7 @@ struct Pull: RepositoryCommand {
         if output.json { return try Output.json(result) }
         if !global.quiet {
             Output.line("Fetched \(result.fetch.remote): \(result.fetch.commitsVerified) new commit(s), all verified" + (result.contentFetched ? "; content fetched" : ""))
+            ErasureText.print(result.fetch.erasuresApplied)
         }
         MergeText.print(result.merge, quiet: global.quiet)
     }

@@ -13,9 +13,11 @@ struct Remote: ParsableCommand {
         @Argument(help: "The remote's name, e.g. origin.") var name: String
         @Argument(help: "Where the history goes: a git URL.") var url: String
         @Option(help: ArgumentHelp("Where the bytes go: s3://bucket/prefix or a directory.", valueName: "content-url")) var content: String?
+        @Option(help: ArgumentHelp("The S3 endpoint for an s3:// content location (MinIO, Ceph, R2...); default: AWS_ENDPOINT_URL[_S3], the profile, else AWS.", valueName: "url"))
+        var endpoint: String?
 
         func run(in repository: Repository) throws {
-            let r = try repository.remoteAdd(name: name, url: url, content: content, cwd: global.cwd)
+            let r = try repository.remoteAdd(name: name, url: url, content: content, endpoint: endpoint, cwd: global.cwd)
             if !global.quiet { Output.line("Added remote \(r.name): \(r.url)" + (r.effectiveContent.map { " (content: \($0))" } ?? "")) }
         }
     }
@@ -52,9 +54,10 @@ struct Remote: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The remote's name.") var name: String
         @Argument(help: ArgumentHelp("s3://bucket/prefix or a directory.", valueName: "content-url")) var content: String
+        @Option(help: ArgumentHelp("The S3 endpoint for an s3:// location (kept locally, never in the history).", valueName: "url")) var endpoint: String?
 
         func run(in repository: Repository) throws {
-            let (r, commit) = try repository.remoteSetContent(name: name, content: content, cwd: global.cwd)
+            let (r, commit) = try repository.remoteSetContent(name: name, content: content, endpoint: endpoint, cwd: global.cwd)
             guard !global.quiet else { return }
             Output.line("Content of \(r.name) goes to \(r.effectiveContent ?? content)" + (commit.map { " [recorded in \($0.prefix(12))]" } ?? " (recorded in the next commit's history once there is one)"))
         }

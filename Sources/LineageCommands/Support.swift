@@ -32,6 +32,16 @@ public struct JSONOption: ParsableArguments {
     public init() {}
 }
 
+/// `-j/--jobs` for commands that move content.
+public struct TransferOptions: ParsableArguments {
+    @Option(name: [.customShort("j"), .long], help: "Parallel transfers to or from the content location (1-64).")
+    public var jobs: Int = 8
+    public init() {}
+    public func validate() throws {
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+    }
+}
+
 /// A command that opens the repository once (checking its format) before its body runs.
 protocol RepositoryCommand: ParsableCommand {
     var global: GlobalOptions { get }
@@ -186,7 +196,7 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)
     case let e as RemoteFailure:
         switch e {
-        case .notFastForward, .rewritten, .contentTransferUnavailable, .untrustedHistory, .foreignRoot, .rootUnsigned, .severalRoots:
+        case .notFastForward, .rewritten, .contentTransferUnavailable, .untrustedHistory, .foreignRoot, .rootUnsigned, .severalRoots, .tombstoneDropped:
             return (e.description, ExitCode32.conflict)
         default: return (e.description, ExitCode32.userError)
         }

@@ -49,5 +49,18 @@ struct RemoteS3CLITests {
         let refused = try alice.run(["push"], env: noCreds)
         #expect(refused.code != 0 && refused.err.contains("AWS_ACCESS_KEY_ID"), "\(refused.err)")
         #expect(try CLI.tool("/usr/bin/git", ["--git-dir", base + "/team.git", "rev-parse", "refs/lineage/heads/main"], in: "/").out == remoteHead)
+
+        // A per-remote endpoint (kept in Bob's .lineage/config, never in the history) replaces AWS_ENDPOINT_URL.
+        #expect(try alice.run(["push"], env: env).code == 0)
+        let endpoint = try #require(env["AWS_ENDPOINT_URL"] ?? env["AWS_ENDPOINT_URL_S3"])
+        var noEndpoint = env
+        noEndpoint["AWS_ENDPOINT_URL"] = nil
+        noEndpoint["AWS_ENDPOINT_URL_S3"] = nil
+        let bad = try bob.run(["remote", "set-content", "origin", "s3://team-data/projects/demo", "--endpoint", "ftp://x"])
+        #expect(bad.code == 2 && bad.err.contains("not an http(s) URL"), "\(bad.err)")
+        try bob.expectOK(["remote", "set-content", "origin", "s3://team-data/projects/demo", "--endpoint", endpoint])
+        let pulled = try bob.run(["pull"], env: noEndpoint)
+        #expect(pulled.code == 0, "\(pulled.out)\(pulled.err)")
+        #expect(bob.read("data/more.csv") == Data("id\n1\n".utf8))
     }
 }
