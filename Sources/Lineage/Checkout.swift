@@ -39,6 +39,20 @@ extension Repository {
             for prefix in prefixes where !targetFiles.keys.contains(where: { $0.string.isPath(within: prefix) }) {
                 throw LineageError.notTracked(prefix, suggestions: closest(prefix, among: targetFiles.keys.map(\.string)))
             }
+            // A whole checkout switches lineage.yaml and the trust file too (they are recorded in every
+            // commit, not tracked as files), unless they have local edits that would be lost.
+            var settings: (config: [UInt8]?, trust: String?) = (nil, nil)
+            if prefixes.isEmpty, let head = try headCommit(), head != target {
+                let oursConfig = try recordBytes(ProjectConfig.recordPath, ofCommit: head) ?? []
+                let oursTrust = try trustText(ofCommit: head) ?? ""
+                let newConfig = try recordBytes(ProjectConfig.recordPath, ofCommit: target) ?? []
+                let newTrust = try trustText(ofCommit: target) ?? ""
+                if !force {
+                    try requireUnchangedSettings(configChanges: newConfig != oursConfig, oursConfig: oursConfig,
+                                                 trustChanges: newTrust != oursTrust, oursTrust: oursTrust)
+                }
+                settings = (newConfig != oursConfig ? newConfig : nil, newTrust != oursTrust ? newTrust : nil)
+            }
             let index = try openIndex()
             // Named paths are fetched from a remote when their bytes are not here; a whole checkout
             // leaves what is not fetched here not fetched.
@@ -58,6 +72,7 @@ extension Repository {
                 }
             }
             try index.write()
+            try writeSettings(config: settings.config, trust: settings.trust)
             result.unchanged = update.unchanged
             return result
         }

@@ -385,7 +385,7 @@ extension Repository {
     }
 
     /// Refuses when the merge would overwrite uncommitted edits of lineage.yaml or allowed_signers.
-    private func requireUnchangedSettings(configChanges: Bool, oursConfig: [UInt8], trustChanges: Bool, oursTrust: String) throws {
+    func requireUnchangedSettings(configChanges: Bool, oursConfig: [UInt8], trustChanges: Bool, oursTrust: String) throws {
         var dirty: [String] = []
         if configChanges, (try projectConfig()).bytes != oursConfig { dirty.append(ProjectConfig.fileName) }
         if trustChanges, try workingTrustText() != oursTrust { dirty.append(trustFile) }
@@ -393,7 +393,7 @@ extension Repository {
     }
 
     /// Writes the merged lineage.yaml and trust file (nil: unchanged; empty config: removed).
-    private func writeSettings(config: [UInt8]?, trust: String?) throws {
+    func writeSettings(config: [UInt8]?, trust: String?) throws {
         if let config {
             let path = root + "/" + ProjectConfig.fileName
             if config.isEmpty { unlink(path) } else { try AtomicFile.write(config, to: path) }

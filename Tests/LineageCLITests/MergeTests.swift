@@ -78,6 +78,30 @@ import Testing
         #expect(bad.code == 2 && bad.err.contains("not a valid branch name"), "\(bad.err)")
     }
 
+    /// lineage.yaml and the trust file are recorded in every commit: switching branches switches them.
+    @Test func switchingBranchesSwitchesTheRecordedSettings() throws {
+        let p = try twoBranches()
+        defer { p.remove() }
+        let strict = "hooks:\n  pre-commit:\n    - quality: { path: \"data/*.csv\", max-missing: 0 }\n"
+        try p.expectOK(["checkout", "feature"])
+        try p.write("lineage.yaml", strict)
+        try p.expectOK(["add", "lineage.yaml"])
+        try p.expectOK(["commit", "-m", "feature: stricter hooks"])
+        try p.expectOK(["checkout", "main"])
+        #expect(p.read("lineage.yaml") == nil)
+        try p.write("data/c.csv", "z\n1\n")
+        try p.expectOK(["add", "data/c.csv"])
+        let commit = try p.expectOK(["commit", "-m", "main: c"])
+        #expect(!commit.out.contains("lineage.yaml changed"), "\(commit.out)")
+        try p.expectOK(["checkout", "feature"])
+        #expect(p.read("lineage.yaml") == Data(strict.utf8))
+        // A local edit of lineage.yaml is not lost to a branch switch.
+        try p.write("lineage.yaml", strict + "# local\n")
+        let refused = try p.run("checkout", "main")
+        #expect(refused.code == 3 && refused.err.contains("lineage.yaml"), "\(refused.err)")
+        #expect(p.read("lineage.yaml") == Data((strict + "# local\n").utf8))
+    }
+
     @Test func conflictChangesNothingAndIsResolvedPerPath() throws {
         let p = try twoBranches()
         defer { p.remove() }
