@@ -56,6 +56,12 @@ public struct LineageMain: ParsableCommand {
                 Output.error(message)
                 return code
             }
+            // An error no layer classified is a bug, not a usage error (the parser gives such errors
+            // its generic failure code): say so, with what happened, and exit 70 (EX_SOFTWARE).
+            if exitCode(for: error) == .failure {
+                Output.error("internal error (a bug in lineage — please report it with the command you ran): \(type(of: error)): \(error)")
+                return ExitCode32.bug
+            }
             // The argument parser's own outcomes: usage errors, --help, --version.
             let text = fullMessage(for: error)
             let code = exitCode(for: error).rawValue

@@ -162,6 +162,8 @@ public enum ExitCode32 {
     public static let system: Int32 = 5
     /// Bad command-line usage.
     public static let usage: Int32 = 64
+    /// An error no layer classified: a bug in lineage (EX_SOFTWARE).
+    public static let bug: Int32 = 70
 }
 
 /// Maps lineage's errors to the message and exit code the user sees; nil for errors of the argument parser.
@@ -215,6 +217,9 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         }
     case let e as IndexError:
         return (e.description, ExitCode32.system)
+    case let e as CocoaError:
+        // Foundation's file operations: the operating system refused (permissions, space, a missing directory).
+        return ("\(e.localizedDescription) — fix the file system problem and retry", ExitCode32.system)
     default:
         return nil
     }
