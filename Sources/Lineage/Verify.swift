@@ -47,8 +47,9 @@ public struct VerifyResult: Codable, Sendable {
     public var problems: [VerifyProblem] = []
     /// Artifact versions erased on purpose (`lineage erase`): their bytes are gone, their tombstones signed.
     public var erasures: [ErasureRecord] = []
-    /// File versions whose bytes were never fetched into this clone (their chunk list is not here
-    /// and a remote holds them): partial content, not damage. `cat`/`checkout` fetch them.
+    /// File versions whose bytes are not (all) in this clone, which has a remote: partial content
+    /// or an interrupted fetch, not damage (what is here is still re-hashed as packs). `cat` /
+    /// `checkout` fetch them.
     public var notFetched = 0
     public var ok: Bool { problems.isEmpty }
 }
@@ -160,7 +161,8 @@ extension Repository {
                 }
                 continue
             }
-            if fetchedFromRemote && !store.contains(p.chunks) {
+            // Not fetched (or only partly, e.g. a pull stopped by a full disk): the remote has the rest.
+            if fetchedFromRemote && !hasContent(p) {
                 if listed.insert(p.chunks).inserted { result.notFetched += 1 }
                 continue
             }

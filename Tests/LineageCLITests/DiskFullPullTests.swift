@@ -3,9 +3,8 @@ import Testing
 
 /// Disk full while pulling: a clear error naming the cause, a non-zero exit, and the repository as
 /// it was. The clone lives on a small tmpfs the test mounts (root only; gated visibly otherwise).
-@Suite(.enabled(if: DiskFullPullTests.canMount, "needs root to mount a small tmpfs (CI runs as root)"))
-struct DiskFullPullTests {
-    static let canMount: Bool = {
+/// Whether this process may mount a tmpfs (root in a VM or a privileged container).
+let canMountTmpfs: Bool = {
         guard getuid() == 0 else { return false }
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-probe-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
@@ -13,7 +12,10 @@ struct DiskFullPullTests {
         guard (try? CLI.tool("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe], in: "/"))?.code == 0 else { return false }
         _ = try? CLI.tool("/bin/umount", [probe], in: "/")
         return true
-    }()
+}()
+
+@Suite(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs (CI runs as root)"))
+struct DiskFullPullTests {
 
     @Test func pullOntoAFullDiskChangesNothing() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("diskfull-\(UUID().uuidString)").path
