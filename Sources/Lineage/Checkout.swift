@@ -61,6 +61,15 @@ extension Repository {
             var result = CheckoutResult(commit: target.hex, branch: nil, written: update.written, removed: update.removed)
             result.notFetched = update.notFetched
             if prefixes.isEmpty {
+                // Leaving a detached HEAD whose commits no branch holds: say so, as git does.
+                if try git.headBranchRef() == "HEAD", let head = try headCommit(), head != target {
+                    let branches = try git.references(withPrefix: "refs/heads/").map(\.id)
+                    let behind = try git.walk(from: [head], hiding: branches + [target])
+                    if let newest = behind.first {
+                        let subject = (try? git.commit(newest).message.split(separator: "\n").first.map(String.init)) ?? nil
+                        warn("you are leaving \(behind.count) commit(s) behind, not on any branch: \(newest.short)\(subject.map { " \($0)" } ?? "") — keep them with `lineage branch <new-name> \(newest.short)` (else `lineage gc` removes them)")
+                    }
+                }
                 // Whole checkout: the index becomes the target tree exactly, and HEAD moves.
                 try index.reset(toTree: try git.commit(target).tree)
                 let branchRef = "refs/heads/" + revision

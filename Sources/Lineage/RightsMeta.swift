@@ -68,8 +68,8 @@ public struct RightsMetaDocument: Equatable, Sendable {
 /// ```
 public enum RightsMeta {
     /// The keys a meta file may have at the top.
-    public static let keys = ["source", "collected", "method", "legal-basis", "art9-condition", "consent", "license", "pii",
-                              "special-category", "retention-until", "steward"]
+    public static let keys = ["source", "collected", "method", "legal-basis", "art9-condition", "consent", "consent-scope", "consent-evidence",
+                              "license", "pii", "special-category", "retention-until", "steward"]
     /// The keys of a `source:` mapping.
     public static let sourceKeys = ["url", "name", "issuer"]
     /// The keys of a `consent:` mapping.
@@ -206,6 +206,14 @@ public enum RightsMeta {
                     } else {
                         try set(.source, value)
                     }
+                case "consent-scope", "consent-evidence":
+                    // The flags' flat names (`--consent-scope`) work too; not both spellings at once.
+                    let member = key == "consent-scope" ? "scope" : "evidence"
+                    if let consent = all.first(where: { $0.0 == "consent" }), case .mapping(let m) = consent.2,
+                       m.contains(where: { if case .scalar(let s) = $0.key { return s.string == member } else { return false } }) {
+                        throw fail(value, "consent.\(member)", "is given twice (as \(key) and as consent: { \(member): ... }); keep one")
+                    }
+                    try set(key == "consent-scope" ? .consentScope : .consentEvidence, value)
                 case "consent":
                     if case .mapping(let m) = value {
                         for (k, _, v) in try entries(m, known: RightsMeta.consentKeys, prefix: "consent.") {

@@ -36,7 +36,7 @@ struct CommitPathsTests {
         "hooks list": .neverCommits, "hooks run": .neverCommits, "hooks trust": .neverCommits, "validate": .neverCommits,
         "remote set-content": .recordsOnly(["remote", "set-content", "origin", "%DIR%"]),
         "remote add": .neverCommits, "remote list": .neverCommits, "remote remove": .neverCommits,
-        "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits, "branch": .neverCommits,
+        "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits, "branch": .neverCommits, "completions": .neverCommits,
         "merge": .provenBy("MergeTests.hooksRunOnTheMergedResult"), "pull": .provenBy("MergeTests.pullMergesATeammatesWork"),
         "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .neverCommits, "datasheet": .neverCommits,
     ]

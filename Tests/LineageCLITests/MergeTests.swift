@@ -76,6 +76,14 @@ import Testing
         try p.expectOK(["branch", "-d", "spike", "--force"])
         let bad = try p.run("branch", "a..b")
         #expect(bad.code == 2 && bad.err.contains("not a valid branch name"), "\(bad.err)")
+
+        // Leaving commits made on a detached HEAD warns, as git does.
+        try p.expectOK(["checkout", "HEAD~1"])
+        try p.write("data/d.csv", "d\n1\n")
+        try p.expectOK(["add", "data/d.csv"])
+        try p.expectOK(["commit", "-m", "detached work"])
+        let back = try p.expectOK(["checkout", "main"])
+        #expect(back.err.contains("leaving 1 commit(s) behind") && back.err.contains("lineage branch"), "\(back.err)")
     }
 
     /// lineage.yaml and the trust file are recorded in every commit: switching branches switches them.

@@ -132,4 +132,15 @@ import Testing
         #expect(try RightsMeta.load(contentsOf: file).facts.license == "CC-BY-4.0")
         #expect(throws: RightsMetaError.self) { try RightsMeta.load(contentsOf: dir.appendingPathComponent("missing.yaml")) }
     }
+
+    /// The flags' flat names work in a meta file too (`consent-scope:` as `--consent-scope`).
+    @Test func flagNamesWorkAsKeys() throws {
+        let doc = try RightsMeta.parse("consent: granted\nconsent-scope: [training]\nconsent-evidence: https://example.org/c.pdf\nlicense: CC0-1.0\n",
+                                       file: "users.meta.yaml")
+        #expect(doc.facts.consent?.status == .granted)
+        #expect(doc.facts.consent?.scope == ["training"])
+        #expect(doc.facts.consent?.evidence == "https://example.org/c.pdf")
+        Self.expectMetaError("consent:\n  status: granted\n  scope: [training]\nconsent-scope: [evaluation]\n", line: 4, field: "consent.scope",
+                             containing: "given twice")
+    }
 }
