@@ -74,8 +74,22 @@ extension Repository {
         func note(_ id: ObjectID, path: String, commit: String) {
             if pointers[id] == nil { pointers[id] = (path, commit); order.append(id) }
         }
-        var starts = (try? git.referenceTargets()) ?? []
-        if let head = try? headCommit() { starts.append(head) }
+        // What cannot be read here is a problem, never a shorter history checked in silence.
+        var starts: [ObjectID] = []
+        do {
+            starts = try git.referenceTargets()
+            for name in try git.unresolvedReferences() {
+                result.problems.append(VerifyProblem(kind: "ref-unreadable", commit: nil, path: nil, object: nil, file: layout.dotLineage + "/" + name,
+                                                     detail: "\(name) does not hold a readable commit id, so the history it names was not checked; restore it from a clone or `git --git-dir .lineage reflog`"))
+            }
+        } catch {
+            result.problems.append(VerifyProblem(kind: "refs-unreadable", commit: nil, path: nil, object: nil, file: layout.dotLineage + "/refs",
+                                                 detail: "the references cannot be listed (\(error)), so no history was checked"))
+        }
+        do { if let head = try headCommit() { starts.append(head) } } catch {
+            result.problems.append(VerifyProblem(kind: "head-unreadable", commit: nil, path: nil, object: nil, file: layout.dotLineage + "/HEAD",
+                                                 detail: "HEAD cannot be resolved (\(error)); the branch it names is damaged"))
+        }
         clock.mark("packs")
         let commits = try commitsNewestFirst(from: starts, result: &result)
         clock.mark("walk")
@@ -131,7 +145,12 @@ extension Repository {
         var work: [(id: ObjectID, path: String, commit: String, pointer: Pointer)] = []
         var listed = Set<Digest>()
         var byList: [Digest: [(id: ObjectID, path: String)]] = [:]
-        let erased = (try? headErasures()) ?? [:]
+        let erased: [Digest: ErasureRecord]
+        do { erased = try receivedErasures() } catch {
+            erased = [:]
+            result.problems.append(VerifyProblem(kind: "erasures-unreadable", commit: nil, path: nil, object: nil, file: nil,
+                                                 detail: "the tombstones cannot be read (\(error)); erased versions may be reported missing"))
+        }
         result.erasures = erased.values.sorted { ($0.erasedAt, $0.path) < ($1.erasedAt, $1.path) }
         result.problems += interruptedWorkProblems()
         var unfinishedErasures = Set<Digest>()

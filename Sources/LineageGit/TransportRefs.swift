@@ -25,6 +25,19 @@ extension GitRepository {
         return git_branch_name_is_valid(&valid, name) == 0 && valid == 1
     }
 
+    /// References whose value cannot be read as an object id (a damaged or hand-edited ref file).
+    public func unresolvedReferences() throws -> [String] {
+        var names = git_strarray()
+        try GitError.check(git_reference_list(&names, handle.pointer), "git_reference_list")
+        defer { git_strarray_dispose(&names) }
+        var out: [String] = []
+        for i in 0..<names.count {
+            var oid = git_oid()
+            if git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) != 0 { out.append(String(cString: names.strings[i]!)) }
+        }
+        return out.sorted()
+    }
+
     /// The commit a reference points at, or nil when it does not exist.
     public func referenceTarget(_ name: String) throws -> ObjectID? {
         var oid = git_oid()

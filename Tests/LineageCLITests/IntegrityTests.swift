@@ -105,6 +105,16 @@ struct IntegrityTests {
         #expect(cat.code == 4 && cat.err.contains("lineage verify"))
     }
 
+    /// A damaged branch file is a problem, not a shorter history checked in silence.
+    @Test func damagedBranchReference() throws {
+        let p = try committedProject()
+        defer { p.remove() }
+        try "garbage\n".write(toFile: p.dir + "/.lineage/refs/heads/main", atomically: true, encoding: .utf8)
+        let r = try p.run("verify")
+        #expect(r.code == 1, "\(r.out)\(r.err)")
+        #expect(r.out.contains("refs/heads/main"), "\(r.out)")
+    }
+
     /// Kills `add`/`commit` with SIGKILL at random moments; afterwards verify passes and every
     /// earlier commit reads back intact.
     @Test func sigkillAtRandomMoments() throws {
