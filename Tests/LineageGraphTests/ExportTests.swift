@@ -91,24 +91,23 @@ enum ExportFixture {
 @Suite struct ExportTests {
     let short1 = String(repeating: "1", count: 12), short2 = String(repeating: "2", count: 12), short3 = String(repeating: "3", count: 12)
 
+    /// Each relation once: the derivation edges beside a run repeat what the run shows.
     @Test func traceTreePrintsSharedAncestorsOnce() throws {
         let tree = try GraphRenderer.render(ExportFixture.trace, format: .tree)
         let code = String(ExportFixture.commit.prefix(12))
         let fp = ExportFixture.fingerprint
         #expect(tree == """
             artifact models/model.onnx @ \(short3)  5.0 MiB  model
-            ├── run train  \(ExportFixture.r2UUID)  2024-05-01T11:00:00.000Z
-            │   ├── artifact data/v2.csv @ \(short2)  1.5 KiB  dataset
-            │   │   ├── run prepare  \(ExportFixture.r1UUID)  2024-05-01T10:00:00.000Z
-            │   │   │   ├── artifact data/raw.csv @ \(short1)  2.0 KiB  dataset
-            │   │   │   ├── code \(code)  main
-            │   │   │   ├── env linux/x86_64
-            │   │   │   └── signer alice@example.com  \(fp)
-            │   │   └── artifact data/raw.csv @ \(short1)  (see above)
-            │   ├── code \(code)  (see above)
-            │   ├── env linux/x86_64  (see above)
-            │   └── signer alice@example.com  \(fp)  (see above)
-            └── artifact data/v2.csv @ \(short2)  (see above)
+            └── run train  \(ExportFixture.r2UUID)  2024-05-01T11:00:00.000Z
+                ├── artifact data/v2.csv @ \(short2)  1.5 KiB  dataset
+                │   └── run prepare  \(ExportFixture.r1UUID)  2024-05-01T10:00:00.000Z
+                │       ├── artifact data/raw.csv @ \(short1)  2.0 KiB  dataset
+                │       ├── code \(code)  main
+                │       ├── env linux/x86_64
+                │       └── signer alice@example.com  \(fp)
+                ├── code \(code)  (see above)
+                ├── env linux/x86_64  (see above)
+                └── signer alice@example.com  \(fp)  (see above)
 
             """)
         // Every node is expanded exactly once.
@@ -122,12 +121,10 @@ enum ExportFixture {
     @Test func impactTreeFollowsEdgesBackwards() throws {
         #expect(try GraphRenderer.render(ExportFixture.impact, format: .tree) == """
             artifact data/raw.csv @ \(short1)  2.0 KiB  dataset
-            ├── run prepare  \(ExportFixture.r1UUID)  2024-05-01T10:00:00.000Z
-            │   └── artifact data/v2.csv @ \(short2)  1.5 KiB  dataset
-            │       ├── run train  \(ExportFixture.r2UUID)  2024-05-01T11:00:00.000Z
-            │       │   └── artifact models/model.onnx @ \(short3)  5.0 MiB  model
-            │       └── artifact models/model.onnx @ \(short3)  (see above)
-            └── artifact data/v2.csv @ \(short2)  (see above)
+            └── run prepare  \(ExportFixture.r1UUID)  2024-05-01T10:00:00.000Z
+                └── artifact data/v2.csv @ \(short2)  1.5 KiB  dataset
+                    └── run train  \(ExportFixture.r2UUID)  2024-05-01T11:00:00.000Z
+                        └── artifact models/model.onnx @ \(short3)  5.0 MiB  model
 
             """)
     }

@@ -2,7 +2,8 @@
 /// box-drawing characters. A node reached a second time is printed as a one-line reference
 /// ending in `(see above)` and not expanded again, so shared ancestors appear once.
 ///
-/// Children are sorted by kind (run, artifact, code, environment, signer — so an artifact's
+/// An artifact reached through a run is not listed again beside that run (its derivation edge
+/// says the same thing). Children are sorted by kind (run, artifact, code, environment, signer — so an artifact's
 /// generating run comes before the inputs it was derived from), then title, then id.
 enum TreeRenderer {
     static func render(_ graph: LineageSubgraph, color: Bool) -> String {
@@ -50,7 +51,12 @@ enum TreeRenderer {
             guard let node = index.nodes[id], let summary = summaries[id] else { return (kindOrder.count, id, id) }
             return (kindOrder.firstIndex(of: node.kind) ?? kindOrder.count, summary.title, id)
         }
-        return index.next(id).map { (id: $0, key: key($0)) }.sorted { $0.key < $1.key }.map(\.id)
+        // Each relation once: an artifact a child run already leads to (derived from that run's
+        // inputs, or built by the run from this one) is shown under the run, not again beside it.
+        let next = index.next(id)
+        let viaRuns = Set(next.filter { index.nodes[$0]?.kind == .run }.flatMap { index.next($0) })
+        return next.filter { !(index.nodes[$0]?.kind == .artifact && viaRuns.contains($0)) }
+            .map { (id: $0, key: key($0)) }.sorted { $0.key < $1.key }.map(\.id)
     }
 
     static let kindOrder: [GraphNode.Kind] = [.run, .artifact, .code, .environment, .signer]
