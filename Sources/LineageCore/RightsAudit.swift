@@ -48,6 +48,10 @@ public struct AuditEntry: Equatable, Sendable, Codable {
     public var sha256: Digest
     public var kind: ArtifactKind
     public var findings: [AuditFinding]
+    /// When this version was erased (`lineage erase`): its bytes are gone, so nothing asks to erase it.
+    public var erased: String? = nil
+    /// For `audit --erase-derived`: true when it was built from an erased or withdrawn version.
+    public var derivedFromErased: Bool? = nil
 
     public init(path: String, sha256: Digest, kind: ArtifactKind, findings: [AuditFinding]) {
         self.path = path; self.sha256 = sha256; self.kind = kind; self.findings = findings
