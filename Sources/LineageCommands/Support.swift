@@ -117,6 +117,9 @@ final class TerminalProgress: ProgressReporter {
     private let enabled: Bool
     private var lastDraw: Double = 0
     private var drew = false
+    /// When the current phase started and its name, for the transfer rate.
+    private var phaseStart: Double = 0
+    private var phaseName = ""
 
     init(quiet: Bool) { enabled = !quiet && Output.stderrIsTerminal }
 
@@ -125,10 +128,13 @@ final class TerminalProgress: ProgressReporter {
     func update(phase: String, done: UInt64, total: UInt64, unit: ProgressUnit) {
         guard enabled else { return }
         let now = Date().timeIntervalSince1970
+        if phase != phaseName { phaseName = phase; phaseStart = now }
         guard now - lastDraw > 0.1 || done == total else { return }
         lastDraw = now
         let percent = total == 0 ? 100 : Int(Double(done) * 100 / Double(total))
-        let amount = unit == .bytes ? "\(formatBytes(done)) / \(formatBytes(total))" : "\(done) / \(total)"
+        var amount = unit == .bytes ? "\(formatBytes(done)) / \(formatBytes(total))" : "\(done) / \(total)"
+        // The rate, once there is enough of it to mean something.
+        if unit == .bytes, now - phaseStart >= 0.5 { amount += ", \(formatBytes(UInt64(Double(done) / (now - phaseStart))))/s" }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(phase): \(percent)% (\(amount))".utf8))
         drew = true
     }
