@@ -57,8 +57,8 @@ let package = Package(
         .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
-        .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore"]),
-        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore", "LineageGit", "LineageSigning"]),
+        .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore", "LineageTestSupport"]),
+        .testTarget(name: "LineageTests", dependencies: ["Lineage", "LineageCore", "LineageStore", "LineageGit", "LineageSigning", "LineageTestSupport"]),
         // Test fixtures shared by test targets: moto_server, free ports, a fault-injecting proxy.
         .target(name: "LineageTestSupport", path: "Tests/LineageTestSupport"),
         .testTarget(name: "LineageRemoteTests", dependencies: [

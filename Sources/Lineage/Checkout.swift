@@ -138,7 +138,7 @@ extension Repository {
         if !dirty.isEmpty && !force { throw LineageError.localChanges(dirty.sortedAsPaths()) }
 
         // Bytes that are not here: fetched from a remote, or left there as the policy says.
-        var leave = Set<String>()
+        var leave = Set<PathKey>()
         var wanted: [(path: String, pointer: Pointer)] = []
         for (path, id) in toWrite {
             let p = try pointer(id)
@@ -149,7 +149,7 @@ extension Repository {
             case .present: fetchIt = statusByPath[PathKey(path)]?.worktree != .notFetched
             case .only(let prefixes): fetchIt = prefixes.contains { path.isPath(within: $0) }
             }
-            if fetchIt { wanted.append((path, p)) } else { leave.insert(path) }
+            if fetchIt { wanted.append((path, p)) } else { leave.insert(PathKey(path)) }
         }
         try ensureContent(wanted, progress: progress)
 
@@ -160,7 +160,7 @@ extension Repository {
         var done: UInt64 = 0
         for (path, id) in toWrite.sorted(by: { $0.0.bytesPrecede($1.0) }) {
             let p = try pointer(id)
-            if leave.contains(path) {
+            if leave.contains(PathKey(path)) {
                 // The old version (clean, or it would be listed as a local change) goes; the new one stays remote.
                 let absolute = root + "/" + path
                 if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {

@@ -107,14 +107,18 @@ extension Repository {
         guard !received.isEmpty else { return [] }
         let head = try headCommit()
         var applied: [AppliedErasure] = []
-        // The versions (pointers) the history names for each erased digest, with bytes still here.
+        // The version (pointer) each tombstone names, looked up at the tombstone's own path in the
+        // history (one tree entry per commit, not every file): only those whose bytes are still here.
         var byDigest: [Digest: Pointer] = [:]
+        var open = received
         var roots = try git.referenceTargets()
         if let head { roots.append(head) }
-        for id in try git.walk(from: roots) {
-            for f in try git.files(inTree: try git.commit(id).tree) {
-                guard let p = try? pointer(f.id), received[p.sha256] != nil, byDigest[p.sha256] == nil, store.contains(p.chunks) else { continue }
-                byDigest[p.sha256] = p
+        for id in try git.walk(from: roots) where !open.isEmpty {
+            let tree = try git.commit(id).tree
+            for (digest, record) in open {
+                guard let blob = try git.entry(inTree: tree, path: record.path), let p = try? pointer(blob), p.sha256 == digest else { continue }
+                if store.contains(p.chunks) { byDigest[digest] = p }
+                open[digest] = nil
             }
         }
         for (digest, p) in byDigest.sorted(by: { $0.key < $1.key }) {

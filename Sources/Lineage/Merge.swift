@@ -127,7 +127,7 @@ extension Repository {
                              fetch: FetchPolicy, progress: ProgressReporter) throws -> MergeResult {
         let ours = try head.map { try files(ofCommit: $0) } ?? [:]
         let targetFiles = try files(ofCommit: target)
-        try requireNoStagedChanges()
+        try requireNoStagedChanges(try status())
         let changed = Set(ours.keys).union(targetFiles.keys).filter { ours[$0] != targetFiles[$0] }
         try checkPaths(targetFiles, only: changed, commit: target)
         let oursConfig = try head.flatMap { try recordBytes(ProjectConfig.recordPath, ofCommit: $0) } ?? []
@@ -155,13 +155,15 @@ extension Repository {
     private func threeWayMerge(head: ObjectID, theirs: ObjectID, base: ObjectID, revision: String, branch: String?, branchRef: String,
                                choices: [(path: String, side: MergeChoice)], message: String?, noVerify: Bool, now stamp: Int64,
                                fetch: FetchPolicy, progress: ProgressReporter) throws -> MergeResult {
-        try requireNoStagedChanges()
+        let current = try status()
+        try requireNoStagedChanges(current)
         let (headTree, theirTree, baseTree) = (try git.commit(head).tree, try git.commit(theirs).tree, try git.commit(base).tree)
         var conflicts: [MergeConflict] = []
         var resolved: [MergeResult.Resolution] = []
         var usedChoices = Set<Int>()
         func choice(_ path: String, kind: String) -> MergeChoice? {
-            guard let i = choices.firstIndex(where: { path.isPath(within: $0.path) || path == $0.path }) else { return nil }
+            // Byte-wise: a resolution names a path or a directory above it, never a canonically equivalent spelling.
+            guard let i = choices.firstIndex(where: { path.isPath(within: $0.path) }) else { return nil }
             usedChoices.insert(i)
             resolved.append(MergeResult.Resolution(path: path, kind: kind, side: choices[i].side))
             return choices[i].side
@@ -190,12 +192,11 @@ extension Repository {
             }
         }
         // A file on one side where the other has a directory of the same name.
-        let names = Set(merged.keys.map(\.string))
         for path in merged.keys.sorted() {
             var p = path.string
             while let slash = p.lastIndex(of: "/") {
                 p = String(p[..<slash])
-                if names.contains(p) {
+                if merged[PathKey(p)] != nil {
                     conflict(p, kind: "directory", base: nil, ours: try sha(o[PathKey(p)]), theirs: try sha(t[PathKey(p)]), lookup: p)
                 }
             }
@@ -280,7 +281,6 @@ extension Repository {
         try checkPaths(merged, only: changedVsOurs, commit: theirs)
         try requireUnchangedSettings(configChanges: mergedConfig != oursConfig, oursConfig: oursConfig,
                                      trustChanges: mergedTrust != oursTrust, oursTrust: String(decoding: oursTrust, as: UTF8.self))
-        let current = try status()
         let dirty = current.files.filter { changedVsOurs.contains(PathKey($0.path)) && $0.worktree != .unchanged && $0.worktree != .deleted }.map(\.path)
         if !dirty.isEmpty { throw LineageError.localChanges(dirty.sortedAsPaths()) }
         let trustText = String(decoding: mergedTrust, as: UTF8.self)
@@ -367,8 +367,8 @@ extension Repository {
     }
 
     /// A merge does not mix in staged changes: they would land in a commit nobody reviewed as such.
-    private func requireNoStagedChanges() throws {
-        let staged = try status().files.filter { $0.staged != .unchanged }.map(\.path)
+    private func requireNoStagedChanges(_ current: StatusResult) throws {
+        let staged = current.files.filter { $0.staged != .unchanged }.map(\.path)
         guard staged.isEmpty else {
             throw LineageError.invalidArgument("you have staged changes (\(staged.prefix(5).joined(separator: ", "))\(staged.count > 5 ? ", ..." : "")); commit them or unstage them with `lineage restore --staged <path>` before merging (nothing was changed)")
         }

@@ -52,29 +52,28 @@ public struct LineageMain: ParsableCommand {
         } catch let signal as ExitSignal {
             return signal.code
         } catch {
-            if let (message, code) = describe(error) {
-                Output.error(message)
-                return code
-            }
-            // An error no layer classified is a bug, not a usage error (the parser gives such errors
-            // its generic failure code): say so, with what happened, and exit 70 (EX_SOFTWARE).
-            if exitCode(for: error) == .failure { return exitCode(unclassified: error) }
-            // The argument parser's own outcomes: usage errors, --help, --version.
-            let text = fullMessage(for: error)
-            let code = exitCode(for: error).rawValue
-            if !text.isEmpty {
-                if code == 0 { Output.line(text) } else { Output.flush(); FileHandle.standardError.write(Data((text + "\n").utf8)) }
-            }
-            return code == 1 ? ExitCode32.usage : code
+            return report(error)
         }
     }
-}
 
-extension LineageMain {
-    /// Reports an error no layer classified as the bug it is and returns 70.
-    public static func exitCode(unclassified error: Error) -> Int32 {
-        Output.error("internal error (a bug in lineage — please report it with the command you ran): \(type(of: error)): \(error)")
-        return ExitCode32.bug
+    /// Prints what went wrong and returns the exit code: a category's code for lineage's errors, the
+    /// parser's for its own (usage, --help, --version), and 70 for an error no layer classified —
+    /// a bug, not a usage error (the parser gives such errors its generic failure code).
+    public static func report(_ error: Error) -> Int32 {
+        if let (message, code) = describe(error) {
+            Output.error(message)
+            return code
+        }
+        if exitCode(for: error) == .failure {
+            Output.error("internal error (a bug in lineage — please report it with the command you ran): \(type(of: error)): \(error)")
+            return ExitCode32.bug
+        }
+        let text = fullMessage(for: error)
+        let code = exitCode(for: error).rawValue
+        if !text.isEmpty {
+            if code == 0 { Output.line(text) } else { Output.flush(); FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        }
+        return code == 1 ? ExitCode32.usage : code
     }
 }
 

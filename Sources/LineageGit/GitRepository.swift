@@ -247,15 +247,7 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Every reference's target commit (branches, tags, `refs/lineage/*`), for reachability walks.
     public func referenceTargets() throws -> [ObjectID] {
-        var names = git_strarray()
-        try GitError.check(git_reference_list(&names, handle.pointer), "git_reference_list")
-        defer { git_strarray_dispose(&names) }
-        var out: [ObjectID] = []
-        for i in 0..<names.count {
-            var oid = git_oid()
-            if git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) == 0 { out.append(ObjectID(oid)) }
-        }
-        return out
+        try allReferences().compactMap(\.id)
     }
 
     // MARK: revisions

@@ -3,19 +3,23 @@ import LineageCore
 
 /// Reference and graph queries the remote and branch verbs need (fetch quarantine, fast-forward checks, merge bases).
 extension GitRepository {
-    /// Every reference whose name starts with `prefix`, with the commit it points at (`git_reference_list`).
-    public func references(withPrefix prefix: String) throws -> [(name: String, id: ObjectID)] {
+    /// Every reference by name, with the commit id it holds (nil when it cannot be read as one).
+    func allReferences() throws -> [(name: String, id: ObjectID?)] {
         var names = git_strarray()
         try GitError.check(git_reference_list(&names, handle.pointer), "git_reference_list")
         defer { git_strarray_dispose(&names) }
-        var out: [(String, ObjectID)] = []
+        var out: [(String, ObjectID?)] = []
         for i in 0..<names.count {
-            let name = String(cString: names.strings[i]!)
-            guard name.hasPrefix(prefix) else { continue }
             var oid = git_oid()
-            if git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) == 0 { out.append((name, ObjectID(oid))) }
+            let ok = git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) == 0
+            out.append((String(cString: names.strings[i]!), ok ? ObjectID(oid) : nil))
         }
-        return out.sorted { $0.0 < $1.0 }
+        return out
+    }
+
+    /// Every reference whose name starts with `prefix`, with the commit it points at (`git_reference_list`).
+    public func references(withPrefix prefix: String) throws -> [(name: String, id: ObjectID)] {
+        try allReferences().compactMap { r in r.name.hasPrefix(prefix) ? r.id.map { (r.name, $0) } : nil }.sorted { $0.0 < $1.0 }
     }
 
     /// True when `name` may name a local branch (`git_branch_name_is_valid`: no `..`, no spaces,
@@ -27,15 +31,7 @@ extension GitRepository {
 
     /// References whose value cannot be read as an object id (a damaged or hand-edited ref file).
     public func unresolvedReferences() throws -> [String] {
-        var names = git_strarray()
-        try GitError.check(git_reference_list(&names, handle.pointer), "git_reference_list")
-        defer { git_strarray_dispose(&names) }
-        var out: [String] = []
-        for i in 0..<names.count {
-            var oid = git_oid()
-            if git_reference_name_to_id(&oid, handle.pointer, names.strings[i]) != 0 { out.append(String(cString: names.strings[i]!)) }
-        }
-        return out.sorted()
+        try allReferences().filter { $0.id == nil }.map(\.name).sorted()
     }
 
     /// The commit a reference points at, or nil when it does not exist.

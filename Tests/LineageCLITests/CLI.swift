@@ -132,6 +132,22 @@ struct Project {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// The fingerprint (`SHA256:...`, as `ssh-keygen -lf` prints it) of the first key HEAD's
+    /// allowed_signers names: what a teammate passes to `clone --trust-root`.
+    func rootFingerprint() throws -> String {
+        let signers = try git("show", "HEAD:.lineage/allowed_signers").out
+        let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
+        return try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: dir).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// A new empty scratch directory under the temporary directory.
+func scratchDirectory(_ prefix: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
 }
 
 func randomData(_ count: Int, seed: UInt64) -> Data {

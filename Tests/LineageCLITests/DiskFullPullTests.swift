@@ -18,7 +18,7 @@ let canMountTmpfs: Bool = {
 struct DiskFullPullTests {
 
     @Test func pullOntoAFullDiskChangesNothing() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("diskfull-\(UUID().uuidString)").path
+        let base = try scratchDirectory("diskfull")
         let small = base + "/small"
         try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -32,10 +32,7 @@ struct DiskFullPullTests {
         try alice.expectOK(["commit", "-m", "first"])
         try alice.expectOK(["remote", "add", "origin", base + "/team.git"])
         try alice.expectOK(["push"])
-        let signers = try alice.git("show", "HEAD:.lineage/allowed_signers").out
-        let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
-        let fp = try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: base).out
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let fp = try alice.rootFingerprint()
         try alice.expectOK(["clone", base + "/team.git", small + "/bob", "--trust-root", fp])
         let bob = Project(existing: small + "/bob")
 

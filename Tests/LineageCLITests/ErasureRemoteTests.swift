@@ -5,8 +5,7 @@ import Testing
 /// the bytes cannot be fetched back, and the tombstone cannot be dropped by a push.
 @Suite struct ErasureRemoteTests {
     @Test func fetchAppliesATeammatesTombstone() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("erase-remote-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let base = try scratchDirectory("erase-remote")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let alice = try Project()
         defer { alice.remove() }
@@ -17,10 +16,7 @@ import Testing
         try alice.expectOK(["commit", "-m", "first"])
         try alice.expectOK(["remote", "add", "origin", base + "/team.git"])
         try alice.expectOK(["push"])
-        let signers = try alice.git("show", "HEAD:.lineage/allowed_signers").out
-        let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
-        let fp = try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: base).out
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let fp = try alice.rootFingerprint()
         try alice.expectOK(["clone", base + "/team.git", base + "/bob", "--trust-root", fp])
         let bob = Project(existing: base + "/bob")
         #expect(try bob.expectOK(["cat", "HEAD:data/people.bin"]).outData == personal)

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Lineage
 import LineageCommands
 import Testing
 
@@ -47,9 +49,13 @@ import Testing
 
     @Test func anUnclassifiedErrorIsABugNotAUsageError() throws {
         struct Surprise: Error {}
-        // The argument parser's own errors keep their codes; anything else unclassified is 70.
+        // The one place every command's error goes through: categories map to their codes, the
+        // parser's own errors keep theirs, and anything else unclassified is 70.
+        #expect(LineageMain.report(Surprise()) == 70)
+        #expect(LineageMain.report(LineageError.localChanges(["a"])) == 3)
+        #expect(LineageMain.report(LineageError.damagedRepository("x")) == 4)
+        #expect(LineageMain.report(ValidationError("bad flag")) == 64)
         #expect(LineageMain.run(arguments: ["--version"]) == 0)
         #expect(LineageMain.run(arguments: ["log", "--no-such-flag"]) == 64)
-        #expect(LineageMain.exitCode(unclassified: Surprise()) == 70)
     }
 }

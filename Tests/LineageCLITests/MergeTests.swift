@@ -182,8 +182,7 @@ import Testing
     }
 
     @Test func pullMergesATeammatesWork() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("merge-pull-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let base = try scratchDirectory("merge-pull")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let alice = try Project()
         defer { alice.remove() }
@@ -195,9 +194,7 @@ import Testing
         let bare = base + "/team.git"
         try alice.expectOK(["remote", "add", "origin", bare])
         try alice.expectOK(["push"])
-        let trust = try JSONSerialization.jsonObject(with: try alice.expectOK(["trust", "list", "--json"]).outData)
-        let entries = (trust as? [[String: Any]]) ?? ((trust as? [String: Any])?["signers"] as? [[String: Any]]) ?? []
-        let fp = try #require(entries.first?["fingerprint"] as? String)
+        let fp = try alice.rootFingerprint()
         try alice.expectOK(["clone", bare, base + "/bob", "--trust-root", fp])
         let bob = Project(existing: base + "/bob")
         // The clone carries lineage.yaml, so Bob's commits run the same hooks (and do not drop it).

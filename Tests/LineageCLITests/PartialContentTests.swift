@@ -14,21 +14,12 @@ import Testing
         let bare = base + "/team.git"
         try alice.expectOK(["remote", "add", "origin", bare])
         try alice.expectOK(["push"])
-        let signers = try alice.git("show", "HEAD:.lineage/allowed_signers").out
-        let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
-        let fp = try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: base).out
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let fp = try alice.rootFingerprint()
         return (alice, bare, fp)
     }
 
-    func scratch() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("partial-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     @Test func historyOnlyCloneFetchesBytesOnDemand() throws {
-        let base = try scratch()
+        let base = try scratchDirectory("partial")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let (alice, bare, fp) = try published(base)
         defer { alice.remove() }
@@ -57,7 +48,7 @@ import Testing
     }
 
     @Test func cloneAndPullOnlyNamedPaths() throws {
-        let base = try scratch()
+        let base = try scratchDirectory("partial")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let (alice, bare, fp) = try published(base)
         defer { alice.remove() }

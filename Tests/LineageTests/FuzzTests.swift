@@ -2,6 +2,7 @@ import Foundation
 import Lineage
 import LineageCore
 import LineageSigning
+import LineageTestSupport
 import Testing
 
 /// Mutation fuzzing of every parser that reads bytes another machine wrote: records from history,
@@ -12,34 +13,12 @@ import Testing
 @Suite struct FuzzTests {
     static let iterations = 1_500
 
-    struct Mutator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-        mutating func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-        static let tokens: [[UInt8]] = ["\"", "\\", "\\u0000", "\\ud800", "{", "}", "[", "]", ":", ",", "null", "1e999", "-0",
-                                        "\u{0}", "\n", "\r\n", "\u{FEFF}", "é", "\u{1F600}", "*", "&a", "!!binary", "---", "\t",
-                                        "99999999999999999999", "\"\":", "ssh-ed25519 ", "AAAA", "="].map { Array($0.utf8) }
-
-        mutating func mutate(_ input: [UInt8]) -> [UInt8] {
-            var b = input
-            for _ in 0..<(1 + below(4)) {
-                switch below(6) {
-                case 0 where !b.isEmpty: let i = below(b.count); b[i] ^= UInt8(1 << below(8))
-                case 1: b.insert(UInt8(truncatingIfNeeded: next()), at: below(b.count + 1))
-                case 2 where !b.isEmpty: b.remove(at: below(b.count))
-                case 3: b = Array(b.prefix(below(b.count + 1)))
-                case 4: b.insert(contentsOf: Mutator.tokens[below(Mutator.tokens.count)], at: below(b.count + 1))
-                default:
-                    if b.count > 2 { let i = below(b.count), j = below(b.count); if i < j { b.insert(contentsOf: b[i..<j], at: below(b.count)) } }
-                }
-            }
-            return b
-        }
-    }
+    static let tokens: [[UInt8]] = ["\"", "\\", "\\u0000", "\\ud800", "{", "}", "[", "]", ":", ",", "null", "1e999", "-0",
+                                    "\u{0}", "\n", "\r\n", "\u{FEFF}", "é", "\u{1F600}", "*", "&a", "!!binary", "---", "\t",
+                                    "99999999999999999999", "\"\":", "ssh-ed25519 ", "AAAA", "="].map { Array($0.utf8) }
 
     func fuzz(_ sample: [UInt8], seed: UInt64, _ body: ([UInt8]) throws -> Void) {
-        var m = Mutator(seed: seed)
+        var m = SeededMutator(seed: seed, tokens: Self.tokens)
         for _ in 0..<Self.iterations { _ = try? body(m.mutate(sample)) }
     }
 
