@@ -1,10 +1,35 @@
 # Shared by the benchmark scripts (run.sh, remote.sh): work directory, results
 # files, timing, the lineage binary, the Python venv of the peers, data generators.
-# Sourced after the caller has set HERE, ROOT, PROG, KEEP, TIMEOUT, SEED and the
-# sizes (NFILES, NDIRS, BIG_MIB, CSV_MIB); functions only, except bench_setup.
+# Sourced once HERE, ROOT and PROG are set; functions only. They read KEEP, TIMEOUT,
+# SEED and the sizes (NFILES, NDIRS, BIG_MIB, CSV_MIB), set by the caller first.
 
 say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+
+# bench_parse_args "$@"  -- the options run.sh and remote.sh share, into QUICK, ONLY,
+# PEERS, NO_LINEAGE, REPS, LINEAGE_BIN, KEEP, OUT_MD (the caller sets their defaults
+# and defines usage).
+bench_parse_args() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --quick) QUICK=1 ;;
+            --only) ONLY=$2; shift ;;
+            --only=*) ONLY=${1#*=} ;;
+            --no-peers) PEERS=0 ;;
+            --no-lineage) NO_LINEAGE=1 ;;
+            --reps) REPS=$2; shift ;;
+            --reps=*) REPS=${1#*=} ;;
+            --lineage) LINEAGE_BIN=$2; shift ;;
+            --lineage=*) LINEAGE_BIN=${1#*=} ;;
+            --keep) KEEP=1 ;;
+            --out) OUT_MD=$2; shift ;;
+            --out=*) OUT_MD=${1#*=} ;;
+            -h|--help) usage; exit 0 ;;
+            *) echo "$PROG: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+        esac
+        shift
+    done
+}
 
 # bench_setup PREFIX -- a fresh work directory $W under $BENCH_TMPDIR (default:
 # tmp-bench/ beside the repository, so on its filesystem), deleted at exit unless

@@ -12,6 +12,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 PROG=remote.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 # The peers and the server, pinned (pip into Benchmarks/.venv, shared with run.sh).
 DVC_VERSION=${DVC_VERSION:-3.67.1}
 PINS=("dvc==$DVC_VERSION" "dvc-s3==3.3.0" "awscli==1.46.3" "moto[server]==5.2.5"
@@ -37,24 +39,7 @@ EOF
 QUICK=0 ONLY="" PEERS=1 NO_LINEAGE=0 REPS=1 KEEP=0
 LINEAGE_BIN=${LINEAGE:-}
 OUT_MD="$HERE/results-remote-latest.md"
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --quick) QUICK=1 ;;
-        --only) ONLY=$2; shift ;;
-        --only=*) ONLY=${1#*=} ;;
-        --no-peers) PEERS=0 ;;
-        --reps) REPS=$2; shift ;;
-        --reps=*) REPS=${1#*=} ;;
-        --lineage) LINEAGE_BIN=$2; shift ;;
-        --lineage=*) LINEAGE_BIN=${1#*=} ;;
-        --keep) KEEP=1 ;;
-        --out) OUT_MD=$2; shift ;;
-        --out=*) OUT_MD=${1#*=} ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "$PROG: unknown argument: $1" >&2; usage >&2; exit 2 ;;
-    esac
-    shift
-done
+bench_parse_args "$@"
 
 if [ "$QUICK" = 1 ]; then
     NFILES=${BENCH_FILES:-10000}; BIG_MIB=${BENCH_BIG_MIB:-256}; CSV_MIB=${BENCH_CSV_MIB:-64}
@@ -72,8 +57,6 @@ for b in ${ONLY//,/ }; do
 done
 selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
 bench_setup lineage-remote-bench
 TOOLS="$HERE/remote_tools.py"
 tools() { python3 "$TOOLS" "$@"; }

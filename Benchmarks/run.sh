@@ -6,11 +6,15 @@
 #   bash Benchmarks/run.sh [--quick] [--only B1,B3] [--no-peers] [--no-lineage]
 #                          [--reps N] [--lineage PATH] [--keep] [--out FILE]
 #
-# See Benchmarks/README.md for what each benchmark does and the fairness rules.
+# See Benchmarks/README.md for what each benchmark does and the fairness rules;
+# the remote benchmarks (push, clone, R1-R5) are Benchmarks/remote.sh.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+PROG=run.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 DVC_VERSION=${DVC_VERSION:-3.67.1}
 
 usage() {
@@ -34,25 +38,7 @@ EOF
 QUICK=0 ONLY="" PEERS=1 NO_LINEAGE=0 REPS="" KEEP=0
 LINEAGE_BIN=${LINEAGE:-}
 OUT_MD="$HERE/results-latest.md"
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --quick) QUICK=1 ;;
-        --only) ONLY=$2; shift ;;
-        --only=*) ONLY=${1#*=} ;;
-        --no-peers) PEERS=0 ;;
-        --no-lineage) NO_LINEAGE=1 ;;
-        --reps) REPS=$2; shift ;;
-        --reps=*) REPS=${1#*=} ;;
-        --lineage) LINEAGE_BIN=$2; shift ;;
-        --lineage=*) LINEAGE_BIN=${1#*=} ;;
-        --keep) KEEP=1 ;;
-        --out) OUT_MD=$2; shift ;;
-        --out=*) OUT_MD=${1#*=} ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "run.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
-    esac
-    shift
-done
+bench_parse_args "$@"
 
 if [ "$QUICK" = 1 ]; then
     BIG_MIB=${BENCH_BIG_MIB:-256}; NFILES=${BENCH_FILES:-10000}; CSV_MIB=${BENCH_CSV_MIB:-64}; REPS=${REPS:-1}
@@ -70,9 +56,6 @@ for b in ${ONLY//,/ }; do
 done
 selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
-PROG=run.sh
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
 bench_setup lineage-bench
 
 # ------------------------------------------------------------------ peers --

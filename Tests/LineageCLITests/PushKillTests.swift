@@ -1,6 +1,7 @@
 import Foundation
 import LineageCore
 import LineageRemote
+import LineageTestSupport
 import Testing
 
 /// `kill -9` of `lineage push` at random moments (issue 14): the remote branch never names content
@@ -38,18 +39,6 @@ import Testing
         /// Every object the index objects name.
         func indexedObjects() throws -> Set<Digest> {
             Set(try indexedPacks().values.flatMap { $0.entries.map(\.digest) })
-        }
-    }
-
-    /// SplitMix64: the kill moments and job counts come from a fixed seed, so a failure replays.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 
@@ -108,7 +97,7 @@ import Testing
         let fingerprint = try #require(trust.first?["fingerprint"] as? String)
         let origin = ContentView(root: bare + "/lineage-content"), uninterrupted = ContentView(root: reference + "/lineage-content")
 
-        var rng = SeededGenerator(state: 0x1415_0000_0000_0014)
+        var rng = SeededRandom(seed: 0x1415_0000_0000_0014)   // kill moments and job counts replay
         var needed: [String: Set<Digest>] = [:]   // commit → every object its history reaches
         var lastCloned: String? = nil
         var clones = 0, kills = 0, finishedFirst = 0, round = 0
