@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "LineageRemoteTests", dependencies: [
             "LineageRemote", "LineageStore", "LineageCore", "LineageTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", "LineageTestSupport",
+        .testTarget(name: "LineageCLITests", dependencies: ["LineageCommands", "Lineage", "LineageCore", "LineageSigning", "LineageRemote", "LineageTestSupport",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

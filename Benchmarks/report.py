@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Turn run.sh's results.tsv/meta.tsv into a plain-text table (stdout) and a
-Markdown file.  Ratios are computed here from numbers of the same run."""
+"""Turn run.sh's (or remote.sh's, with --suite remote) results.tsv/meta.tsv into
+a plain-text table (stdout) and a Markdown file.  Ratios are computed here from
+numbers of the same run."""
 import argparse
 import os
 
 # (benchmark, tool label, key, unit, ratio-to key, ratio-to label, target)
-# target: None, or (op, number, kind) with kind "ratio" (value/ratio-to) or "abs" (value).
+# target: None, or (op, number, kind) with kind "ratio" (value/ratio-to) or "abs" (value);
+# op is "<", "<=" or ">=".  Units: s, %, MiB/s, req, req/GiB, x.
 ROWS = [
     ("B1", "cp (I/O floor)", "b1.cp", "s", "b1.cp", "cp", None),
     ("B1", "cp + fsync (durable floor)", "b1.cp_fsync", "s", "b1.cp", "cp", None),
@@ -33,6 +35,27 @@ ROWS = [
     ("B5", "dvc checkout", "b5.dvc", "s", "b5.cp", "cp", None),
     ("B5", "git checkout (lfs smudge)", "b5.gitlfs", "s", "b5.cp", "cp", None),
 ]
+# Benchmarks/remote.sh (issue 14): lineage push/clone against a moto_server started by
+# the script, DVC (dvc-s3) and `aws s3 cp` measured in the same run on the same server.
+REMOTE_ROWS = [
+    ("R1", "dvc push (dvc-s3)", "r1.dvc", "s", None, None, None),
+    ("R1", "lineage push", "r1.lineage", "s", "r1.dvc", "dvc push", ("<=", 0.1, "ratio")),
+    ("R1", "dvc push: S3 requests per GiB", "r1.dvc_rpg", "req/GiB", None, None, None),
+    ("R1", "lineage push: S3 requests per GiB", "r1.lineage_rpg", "req/GiB", None, None, ("<=", 30, "abs")),
+    ("R2", "aws s3 cp (upload)", "r2.aws_up", "MiB/s", None, None, None),
+    ("R2", "lineage push", "r2.lineage_push", "MiB/s", "r2.aws_up", "aws s3 cp", (">=", 0.8, "ratio")),
+    ("R2", "aws s3 cp (download)", "r2.aws_down", "MiB/s", None, None, None),
+    ("R2", "lineage clone (with content)", "r2.lineage_clone", "MiB/s", "r2.aws_down", "aws s3 cp", (">=", 0.8, "ratio")),
+    ("R3", "dvc push: S3 requests", "r3.dvc_requests", "req", None, None, None),
+    ("R3", "dvc push", "r3.dvc", "s", None, None, None),
+    ("R3", "lineage push: S3 requests", "r3.lineage_requests", "req", None, None, ("<=", 5, "abs")),
+    ("R3", "lineage push: LISTs that cover packs/", "r3.lineage_pack_lists", "req", None, None, ("<=", 0, "abs")),
+    ("R3", "lineage push", "r3.lineage", "s", "r3.dvc", "dvc push", None),
+    ("R4", "dvc push: bytes sent by the 2nd push", "r4.dvc", "%", None, None, None),
+    ("R4", "lineage push: bytes sent by the 2nd push", "r4.lineage", "%", None, None, ("<=", 5.0, "abs")),
+    ("R5", "lineage clone -- 1% of paths: pack bytes read / bytes asked", "r5.lineage", "x", None, None, ("<=", 1.5, "abs")),
+]
+SUITES = {"local": ROWS, "remote": REMOTE_ROWS}
 HEADER = ["benchmark", "tool", "value", "ratio", "target", "result", "notes"]
 
 
@@ -56,12 +79,24 @@ def num(v):
 def fmt_val(v, unit):
     if unit == "%":
         return "%.2f %%" % v
+    if unit == "MiB/s":
+        return "%.1f MiB/s" % v
+    if unit == "req":
+        return "%d" % v
+    if unit == "req/GiB":
+        return "%.1f req/GiB" % v
+    if unit == "x":
+        return "%.2fx" % v
     return "%.3f s" % v if v < 10 else "%.2f s" % v
 
 
-def build(results):
+def unit_word(unit):
+    return {"s": "s", "%": "%", "req": "requests"}.get(unit, unit)
+
+
+def build(results, rows=ROWS):
     out = []
-    for bench, label, key, unit, rkey, rlabel, target in ROWS:
+    for bench, label, key, unit, rkey, rlabel, target in rows:
         if key not in results:
             continue
         value, rss, note = results[key]
@@ -89,14 +124,15 @@ def build(results):
                 target_s = "%s %gx %s" % (op, tv, rlabel)
                 got = ratio
             else:
-                target_s = "%s %g %s" % (op, tv, "s" if unit == "s" else "%")
+                target_s = "%s %g %s" % (op, tv, unit_word(unit))
                 got = v
             if v is None:
                 result = "FAIL" if value == "ERR" else "n/a"
             elif got is None:
                 result = "n/a"
             else:
-                result = "PASS" if (got < tv if op == "<" else got <= tv) else "MISS"
+                ok = {"<": got < tv, "<=": got <= tv, ">=": got >= tv}[op]
+                result = "PASS" if ok else "MISS"
         if v is not None:
             vs = fmt_val(v, unit)
         else:
@@ -121,10 +157,15 @@ def plain(rows):
     return "\n".join(lines)
 
 
-def markdown(rows, meta, failures):
-    md = ["# lineage benchmark results (latest run)", ""]
-    md.append("Produced by `bash Benchmarks/run.sh`; every ratio compares numbers measured in this same run. "
-              "Times are wall-clock seconds, best of N, page cache warm (see Benchmarks/README.md).")
+def markdown(rows, meta, failures, suite="local"):
+    if suite == "remote":
+        md = ["# lineage remote benchmark results (latest run)", ""]
+        md.append("Produced by `bash Benchmarks/remote.sh`; every ratio compares numbers measured in this same run, "
+                  "against the same moto_server on the same disk (see Benchmarks/README.md).")
+    else:
+        md = ["# lineage benchmark results (latest run)", ""]
+        md.append("Produced by `bash Benchmarks/run.sh`; every ratio compares numbers measured in this same run. "
+                  "Times are wall-clock seconds, best of N, page cache warm (see Benchmarks/README.md).")
     md.append("")
     for k, v in meta:
         md.append("- **%s**: %s" % (k, v.replace("|", "\\|")))
@@ -150,6 +191,7 @@ def main():
     ap.add_argument("--meta")
     ap.add_argument("--failures")
     ap.add_argument("--markdown")
+    ap.add_argument("--suite", choices=sorted(SUITES), default="local")
     a = ap.parse_args()
     results = load(a.results)
     meta = []
@@ -158,7 +200,7 @@ def main():
             k, _, v = line.rstrip("\n").partition("\t")
             meta.append((k, v))
     failures = open(a.failures).read() if a.failures and os.path.exists(a.failures) else ""
-    rows = build(results)
+    rows = build(results, SUITES[a.suite])
     print()
     print(plain(rows) if rows else "(no results)")
     if failures.strip():
@@ -166,7 +208,7 @@ def main():
     print()
     if a.markdown:
         with open(a.markdown, "w") as f:
-            f.write(markdown(rows, meta, failures))
+            f.write(markdown(rows, meta, failures, a.suite))
 
 
 if __name__ == "__main__":

@@ -224,7 +224,9 @@ public final class GitTransport {
                 guard let lease = session.leases[ref] else { continue }
                 let current = ObjectID(u.src)
                 let found: ObjectID? = current.isZero ? nil : current
-                if found != lease {
+                // Already at the commit being pushed (an earlier push moved it and was stopped
+                // before it recorded that): the update is done, whatever the lease says.
+                if found != lease && current != ObjectID(u.dst) {
                     session.failure = .leaseBroken(remote: session.name, ref: ref, expected: lease, found: found)
                     return -1
                 }
