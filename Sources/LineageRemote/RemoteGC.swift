@@ -168,19 +168,15 @@ extension RemoteContent {
         var rereferenced = Set<Digest>()
         for (_, mark) in due {
             for m in mark.packs {
-                if let info = stored[m.key] {
-                    guard info.etag == m.etag else { report.packsChangedOrGone += 1; continue }
-                } else if m.indexKeys.isEmpty || naming[m.key] == nil {
-                    report.packsChangedOrGone += 1; continue
-                }
-                // (A pack gone but still named: an interrupted sweep deleted it; finish the rewrite.)
-                if m.indexKeys.isEmpty {
-                    // Marked as named by no index object: still so?
-                    guard naming[m.key] == nil else { report.packsChangedOrGone += 1; continue }
+                guard let info = stored[m.key], info.etag == m.etag else { report.packsChangedOrGone += 1; continue }
+                guard let names = naming[m.key] else {
+                    // Named by no index object: an interrupted upload's pack (marked as such), or
+                    // one an interrupted sweep or erasure had replaced and unnamed already.
                     orphans.append(m)
                     continue
                 }
-                guard let pack = packsByKey[m.key], naming[m.key]!.isSubset(of: Set(m.indexKeys)) else {
+                // A pack an index object written since the mark names is someone's again.
+                guard !m.indexKeys.isEmpty, names.isSubset(of: Set(m.indexKeys)), let pack = packsByKey[m.key] else {
                     report.packsChangedOrGone += 1; continue
                 }
                 let marked = m.garbage.map { $0.filter { pack.entries.indices.contains($0) }.map { pack.entries[$0].digest } }

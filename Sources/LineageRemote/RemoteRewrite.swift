@@ -12,16 +12,13 @@ import Glibc
 //   1. each affected pack's other objects are copied (each read, checked and written as stored)
 //      into a replacement pack, sent with ifAbsent and read back;
 //   2. one index object names the replacements and the other packs of the index objects that
-//      named an affected pack (so those index objects can go);
-//   3. the affected packs are deleted; then
-//   4. the index objects that named them.
-// Between 3 and 4 an index object names a missing pack, but every object a reader may want from
-// it is in a replacement that an index object already names (downloads pass over a missing pack
-// to another holding the object, and read the index objects again when a pack is missing). A run
-// killed there finds the old index objects still listing what had to go, and finishes: an object
-// its missing pack cannot give is held by a replacement, so nothing needs copying. Deleting packs
-// before their index objects means a killed run never leaves an unlisted pack holding what had to
-// go (which a rerun, working from the index objects, could not find).
+//      named an affected pack (so those index objects can go), and is read back;
+//   3. those index objects are deleted: no index object names an affected pack any more;
+//   4. the affected packs are deleted.
+// Readers whose view predates step 3 find a pack missing in step 4's window: they read the index
+// objects again and take the objects from the replacements. A run killed between 3 and 4 leaves
+// affected packs that no index object names: an erasure's rerun finds them by reading the packs
+// no index object names (as it does for interrupted uploads' packs), a sweep's rerun by its mark.
 
 extension RemoteContent {
     /// How a rewrite deletes the packs it replaces or drops.
@@ -112,8 +109,23 @@ extension RemoteContent {
             out.indexObjectsWritten += 1
         }
 
-        // 3. The affected packs.
+        // 3. The index objects that named the affected packs: from here on no index object names
+        // them (a reader whose view is older finds a pack missing, reads the index objects again
+        // and takes the objects from the replacements).
         try beforeDeleting()
+        let oldIndexKeys = affectedIndexKeys.sorted()
+        if case .purge = deletion {
+            out.versionsDeleted += try purgeOrExplain(oldIndexKeys, via: s)
+        } else {
+            try s.delete(oldIndexKeys)
+        }
+        out.indexObjectsDeleted = oldIndexKeys.count
+        out.bytesDeleted += indexes.filter { affectedIndexKeys.contains($0.key) }.reduce(UInt64(0)) { $0 + $1.size }
+        for key in oldIndexKeys { unlink(cachePath(indexKey: key)) }
+        lock.withLock { cacheLoaded = false }
+        try loadCache()
+
+        // 4. The affected packs.
         let affectedKeys = affectedIDs.map { RemoteLayout.packKey(id: $0) }
         var kept: [RemotePack] = []
         switch deletion {
@@ -135,28 +147,16 @@ extension RemoteContent {
                 }
             }
         }
+        for id in affectedIDs { unlink(pendingPath(id)) }
         let keptIDs = Set(kept.map(\.id))
         out.bytesDeleted += affectedIDs.filter { !keptIDs.contains($0) }.reduce(UInt64(0)) { $0 + packsByID[$1]!.size }
+        // A pack written again since the mark (its entity tag changed) is someone's: name it again.
         out.packsKept = kept.count
         let stillUnnamed = kept.filter { listed.insert($0.id).inserted }
         if !stillUnnamed.isEmpty {
             try writeIndex(stillUnnamed, via: s)
             out.indexObjectsWritten += 1
         }
-
-        // 4. The index objects that named them.
-        let oldIndexKeys = affectedIndexKeys.sorted()
-        if case .purge = deletion {
-            out.versionsDeleted += try purgeOrExplain(oldIndexKeys, via: s)
-        } else {
-            try s.delete(oldIndexKeys)
-        }
-        out.indexObjectsDeleted = oldIndexKeys.count
-        out.bytesDeleted += indexes.filter { affectedIndexKeys.contains($0.key) }.reduce(UInt64(0)) { $0 + $1.size }
-        for key in oldIndexKeys { unlink(cachePath(indexKey: key)) }
-        for id in affectedIDs { unlink(pendingPath(id)) }
-        lock.withLock { cacheLoaded = false }
-        try loadCache()
 
         // Read back: what the remote lists now.
         try refresh(full: true, via: s, jobs: jobs)

@@ -36,6 +36,30 @@ final class DyingBlobStore: BlobStore, @unchecked Sendable {
     func purge(_ keys: [String]) throws -> Int { try enter(); return try base.purge(keys) }
 }
 
+/// A store that runs `hook` once, just before the first ranged read made through it (another
+/// client acting on the remote while a download is under way).
+final class InterleavingBlobStore: BlobStore, @unchecked Sendable {
+    let base: any BlobStore
+    private let lock = NSLock()
+    private var hook: (() throws -> Void)?
+
+    init(_ base: any BlobStore, beforeFirstRangedRead hook: @escaping () throws -> Void) { self.base = base; self.hook = hook }
+
+    var location: String { base.location }
+    func put(_ key: String, bytes: [UInt8], ifAbsent: Bool) throws -> BlobPutOutcome { try base.put(key, bytes: bytes, ifAbsent: ifAbsent) }
+    func put(_ key: String, file path: String, ifAbsent: Bool) throws -> BlobPutOutcome { try base.put(key, file: path, ifAbsent: ifAbsent) }
+    func get(_ key: String) throws -> [UInt8] { try base.get(key) }
+    func get(_ key: String, ranges: [Range<UInt64>]) throws -> [[UInt8]] {
+        if let run = lock.withLock({ () -> (() throws -> Void)? in defer { hook = nil }; return hook }) { try run() }
+        return try base.get(key, ranges: ranges)
+    }
+    func head(_ key: String) throws -> BlobInfo? { try base.head(key) }
+    func list(prefix: String, startAfter: String?) throws -> [BlobInfo] { try base.list(prefix: prefix, startAfter: startAfter) }
+    func delete(_ keys: [String]) throws { try base.delete(keys) }
+    func delete(_ key: String, ifMatch etag: String) throws -> Bool { try base.delete(key, ifMatch: etag) }
+    func purge(_ keys: [String]) throws -> Int { try base.purge(keys) }
+}
+
 /// The remotes the library-level tests run against without a server.
 enum LocalBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     case memory, directory
