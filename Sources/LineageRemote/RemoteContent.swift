@@ -549,10 +549,11 @@ public final class RemoteContent: @unchecked Sendable {
     /// Ranged reads for `entries` of one pack: neighbours merged while the gap is at most
     /// `mergeGap` and the bytes read for nothing stay within `maxWaste` of those wanted, no read
     /// longer than `maxRangeSize` (unless one object is). `mergeGap: 0` with every entry of a pack
-    /// reads it in consecutive pieces of at most `maxRangeSize`.
+    /// reads it in consecutive pieces of at most `maxRangeSize`; `maxWaste` overrides the option.
     func ranges(of entries: [RemotePackEntry], key: String, packSize: UInt64, indexKey: String,
-                mergeGap: UInt64? = nil) -> [PlannedRange] {
+                mergeGap: UInt64? = nil, maxWaste: Double? = nil) -> [PlannedRange] {
         let gapLimit = mergeGap ?? options.mergeGap
+        let wasteLimit = maxWaste ?? options.maxWaste
         var out: [PlannedRange] = []
         var current: [RemotePackEntry] = []
         var useful: UInt64 = 0, waste: UInt64 = 0
@@ -565,7 +566,7 @@ public final class RemoteContent: @unchecked Sendable {
             let size = e.end - e.offset
             if let first = current.first, let last = current.last {
                 let gap = e.offset - last.end
-                let cheap = gap <= gapLimit && Double(waste + gap) <= options.maxWaste * Double(useful + size)
+                let cheap = gap <= gapLimit && Double(waste + gap) <= wasteLimit * Double(useful + size)
                 if !cheap || e.end - first.offset > options.maxRangeSize { flush() } else { waste += gap }
             }
             current.append(e)

@@ -196,7 +196,9 @@ extension RemoteContent {
         try builder.append(RemoteLayout.packHeader)
         var entries: [RemotePackEntry] = []
         var offset = UInt64(RemoteLayout.packHeaderSize)
-        for r in ranges(of: keep, key: old.key, packSize: old.size, indexKey: indexKey) {
+        // Reading through the objects that go costs bytes but saves requests: up to as many bytes
+        // again as are kept.
+        for r in ranges(of: keep, key: old.key, packSize: old.size, indexKey: indexKey, maxWaste: 1) {
             var got: [UInt8] = []
             var unreadable: RemoteError? = nil
             do { got = try read(r, via: s) } catch let error as RemoteError {
