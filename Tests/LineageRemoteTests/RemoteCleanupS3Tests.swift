@@ -103,6 +103,54 @@ print(json.dumps({"versions": versions, "markers": markers, "mentioning": mentio
         try expectServes(denied, kept: scenario.kept, gone: scenario.erased, fixture: scenario.all, dir: dir)
     }
 
+    /// On a versioned bucket where old versions may not be deleted, the erasure says so before
+    /// rewriting anything, and stays pending.
+    @Test(.enabled(if: boto3Available, "needs python3 with boto3"))
+    func aVersionedBucketThatKeepsVersionsFromUsRefuses() throws {
+        let server = try moto()
+        let bucket = try freshBucket(server)
+        _ = try boto3(["endpoint": server.endpoint, "bucket": bucket, "enable": true])
+        let dir = ScratchDir()
+        let scenario = try EraseScenario.make(dir, seed: 83)
+        try scenario.upload(to: try store(server, bucket: bucket), cache: dir.path + "/cache")
+        let proxy = try FaultProxy(upstreamPort: server.port)
+        defer { proxy.stop() }
+        let s = try store(server, bucket: bucket, endpoint: proxy.endpoint)
+        let before = try s.list(prefix: "", startAfter: nil).map(\.key).filter { !$0.hasPrefix("gc/") }
+        proxy.inject(.respond(status: 403, code: "AccessDenied"), method: "POST")   // DeleteObjects of the versions
+        let error = remoteCleanupError { try RemoteContent(store: s, cacheDirectory: dir.path + "/cache", options: tinyPacks()).erase(scenario.erased) }
+        guard case .cannotDelete(_, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(detail.contains("s3:DeleteObjectVersion"))
+        #expect(try s.list(prefix: "", startAfter: nil).map(\.key).filter { !$0.hasPrefix("gc/") } == before)
+        try expectServes(s, kept: scenario.all.digests, gone: [], fixture: scenario.all, dir: dir)
+    }
+
+    /// An erasure killed at points spread over its run leaves the bucket readable; a rerun finishes.
+    @Test func aKilledErasureOnS3IsFinishedByARerun() throws {
+        let server = try moto()
+        let dir = ScratchDir()
+        let scenario = try EraseScenario.make(dir, seed: 84)
+        let original = try store(server, bucket: try freshBucket(server))
+        try scenario.upload(to: original, cache: dir.path + "/cache-upload")
+        let counting = DyingBlobStore(try store(server, bucket: try freshBucket(server)), after: .max)
+        try copyObjects(from: original, to: counting.base)
+        _ = try RemoteContent(store: counting, cacheDirectory: dir.path + "/cache-count", options: tinyPacks()).erase(scenario.erased, jobs: 1)
+        let total = counting.calls
+        for n in stride(from: 1, to: total, by: max(1, total / 10)) {
+            let s = try store(server, bucket: try freshBucket(server))
+            try copyObjects(from: original, to: s)
+            let cache = dir.path + "/cache-\(n)"
+            #expect(throws: (any Error).self) {
+                try RemoteContent(store: DyingBlobStore(s, after: n), cacheDirectory: cache, options: tinyPacks(leaseDuration: 0)).erase(scenario.erased, jobs: 1)
+            }
+            try expectServes(s, kept: scenario.kept, gone: [], fixture: scenario.all, dir: dir)
+            _ = try RemoteContent(store: s, cacheDirectory: cache, options: tinyPacks()).erase(scenario.erased, jobs: 1)
+            try expectServes(s, kept: scenario.kept, gone: scenario.erased, fixture: scenario.all, dir: dir)
+            #expect(try objectsMentioning(scenario.mixed.min()!, in: s).isEmpty, "killed after \(n) calls")
+            #expect(try unnamedPacks(in: s).isEmpty, "killed after \(n) calls")
+        }
+    }
+
     @Test func gcWithAnUploadBetweenMarkAndSweep() throws {
         let server = try moto()
         let s = try store(server, bucket: try freshBucket(server))
