@@ -78,6 +78,15 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func mib(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1048576) }
 func perGiB(_ requests: Int, _ bytes: UInt64) -> String { String(format: "%.1f", Double(requests) / (Double(bytes) / 1073741824)) }
 
+/// A scratch directory with an empty local store and a directory remote, removed by the caller.
+@MainActor func scratch(_ name: String) throws -> (root: String, local: ContentStore, store: DirectoryBlobStore) {
+    let root = (work ?? NSTemporaryDirectory()) + "/lineage-bench-\(name)-\(getpid())"
+    try? FileManager.default.removeItem(atPath: root)
+    try FileManager.default.createDirectory(atPath: root + "/remote", withIntermediateDirectories: true)
+    try ContentStore.create(at: root + "/local")
+    return (root, try ContentStore(directory: root + "/local"), DirectoryBlobStore(root: root + "/remote"))
+}
+
 /// Issue 15: erasing one version from histories of different sizes moves what the packs that
 /// held it hold, whatever the history's size.
 @MainActor func eraseBenchmark() throws {
@@ -87,14 +96,8 @@ func perGiB(_ requests: Int, _ bytes: UInt64) -> String { String(format: "%.1f",
     var rows: [(gib: Double, report: RemoteEraseReport, seconds: Double, packs: Int, objects: Int)] = []
     for gib in historyGiB {
         let pushes = max(1, Int((gib * 1024 / Double(pushMiB)).rounded(.up)))
-        let root = (work ?? NSTemporaryDirectory()) + "/lineage-bench-erase-\(getpid())-\(gib)"
-        let fm = FileManager.default
-        try? fm.removeItem(atPath: root)
-        try fm.createDirectory(atPath: root + "/remote", withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: root) }
-        try ContentStore.create(at: root + "/local")
-        let local = try ContentStore(directory: root + "/local")
-        let store = DirectoryBlobStore(root: root + "/remote")
+        let (root, local, store) = try scratch("erase-\(gib)")
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let remote = RemoteContent(store: store, cacheDirectory: root + "/cache")
         var random = Random(state: 7)
         var erased = Set<Digest>()
@@ -140,14 +143,8 @@ func perGiB(_ requests: Int, _ bytes: UInt64) -> String { String(format: "%.1f",
 
 /// Issue 15: gc mark and sweep on many small objects, from the index objects.
 @MainActor func gcBenchmark() throws {
-    let root = (work ?? NSTemporaryDirectory()) + "/lineage-bench-gc-\(getpid())"
-    let fm = FileManager.default
-    try? fm.removeItem(atPath: root)
-    try fm.createDirectory(atPath: root + "/remote", withIntermediateDirectories: true)
-    defer { try? fm.removeItem(atPath: root) }
-    try ContentStore.create(at: root + "/local")
-    let local = try ContentStore(directory: root + "/local")
-    let store = DirectoryBlobStore(root: root + "/remote")
+    let (root, local, store) = try scratch("gc")
+    defer { try? FileManager.default.removeItem(atPath: root) }
     let pusher = RemoteContent(store: store, cacheDirectory: root + "/cache-push")
     var random = Random(state: 11)
     var reachable = Set<Digest>()

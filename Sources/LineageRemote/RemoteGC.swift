@@ -57,11 +57,8 @@ extension RemoteContent {
                        jobs: Int = 8) throws -> RemoteGCMarkReport {
         let s = CountingBlobStore(store)
         var report = RemoteGCMarkReport()
-        guard try checkFormat(s) else { return report }
-        let lease = try RemoteLease.acquire(via: s, operation: "gc mark", now: now, duration: options.leaseDuration,
-                                            maxClockSkew: options.maxClockSkew)
+        guard let (lease, _) = try beginGC("gc mark", via: s, now: now, allowUnconditional: allowUnconditional) else { return report }
         defer { lease.release() }
-        try requireConditionalRequests(via: s, allowUnconditional: allowUnconditional)
 
         try refresh(full: true, via: s, jobs: jobs)
         let indexes = try cachedIndexes()
@@ -133,11 +130,10 @@ extension RemoteContent {
                         jobs: Int = 8) throws -> RemoteGCSweepReport {
         let s = CountingBlobStore(store)
         var report = RemoteGCSweepReport()
-        guard try checkFormat(s) else { return report }
-        let lease = try RemoteLease.acquire(via: s, operation: "gc sweep", now: now, duration: options.leaseDuration,
-                                            maxClockSkew: options.maxClockSkew)
+        guard let (lease, conditional) = try beginGC("gc sweep", via: s, now: now, allowUnconditional: allowUnconditional) else {
+            return report
+        }
         defer { lease.release() }
-        let conditional = try requireConditionalRequests(via: s, allowUnconditional: allowUnconditional)
 
         var due: [(key: String, mark: GCMark)] = []
         for (key, mark) in try readMarks(via: s) {
@@ -218,6 +214,21 @@ extension RemoteContent {
         report.bytesUploaded = s.bytesSent
         report.bytesDownloaded = s.bytesReceived
         return report
+    }
+
+    /// What both gc steps start with: nil for a remote without content; else the lease (the clock
+    /// checked against the store's) and whether deletes are to be conditional.
+    private func beginGC(_ operation: String, via s: CountingBlobStore, now: Date,
+                         allowUnconditional: Bool) throws -> (lease: RemoteLease, conditional: Bool)? {
+        guard try checkFormat(s) else { return nil }
+        let lease = try RemoteLease.acquire(via: s, operation: operation, now: now, duration: options.leaseDuration,
+                                            maxClockSkew: options.maxClockSkew)
+        do {
+            return (lease, try requireConditionalRequests(via: s, allowUnconditional: allowUnconditional))
+        } catch {
+            lease.release()
+            throw error
+        }
     }
 
     /// The ids of the packs that pending marks name (for uploads, which must not rely on them).

@@ -105,16 +105,7 @@ public enum RemoteLayout {
     static func parseStamp(_ s: String) -> Date? {
         let b = Array(s.utf8)
         guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
-        func num(_ r: Range<Int>) -> Int32? {
-            var v: Int32 = 0
-            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int32(b[i] - 48) }
-            return v
-        }
-        guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11), let mi = num(11..<13),
-              let se = num(13..<15) else { return nil }
-        var tm = tm()
-        tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d; tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = se
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+        return UTCTime.date(b, year: 0..<4, month: 4..<6, day: 6..<8, hour: 9..<11, minute: 11..<13, second: 13..<15)
     }
 
     /// `lineage/format.json`'s bytes.
@@ -127,6 +118,31 @@ public enum RemoteLayout {
         let value = number.doubleValue
         guard value >= 1, value == value.rounded(), value < 1e9 else { return nil }
         return Int(value)
+    }
+}
+
+/// Calendar fields in ASCII digits to a time (UTC).
+enum UTCTime {
+    /// The decimal number in `b[r]`, or nil when a byte is not a digit.
+    static func number(_ b: [UInt8], _ r: Range<Int>) -> Int32? {
+        var v: Int32 = 0
+        for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int32(b[i] - 48) }
+        return v
+    }
+
+    /// The time whose fields are the digits at these places of `b`.
+    static func date(_ b: [UInt8], year: Range<Int>, month: Range<Int>, day: Range<Int>, hour: Range<Int>, minute: Range<Int>,
+                     second: Range<Int>) -> Date? {
+        guard let y = number(b, year), let mo = number(b, month), let d = number(b, day), let h = number(b, hour),
+              let mi = number(b, minute), let se = number(b, second) else { return nil }
+        return date(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
+    }
+
+    static func date(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32) -> Date? {
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        var tm = tm()
+        tm.tm_year = year - 1900; tm.tm_mon = month - 1; tm.tm_mday = day; tm.tm_hour = hour; tm.tm_min = minute; tm.tm_sec = second
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
     }
 }
 

@@ -602,23 +602,12 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
     static func parseISODate(_ text: String) -> Date? {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z") else { return nil }
-        func num(_ r: Range<Int>) -> Int32? {
-            var v: Int32 = 0
-            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int32(b[i] - 48) }
-            return v
-        }
-        guard let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16),
-              let se = num(17..<19) else { return nil }
-        var fraction = 0.0
-        if b[19] == UInt8(ascii: ".") {
-            var scale = 0.1
-            for c in b[20..<(b.count - 1)] {
-                guard c >= 48 && c <= 57 else { return nil }
-                fraction += Double(c - 48) * scale; scale /= 10
-            }
-        } else if b.count != 20 { return nil }
-        return utcDate(year: y, month: mo, day: d, hour: h, minute: mi, second: se).map { $0.addingTimeInterval(fraction) }
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z"),
+              let whole = UTCTime.date(b, year: 0..<4, month: 5..<7, day: 8..<10, hour: 11..<13, minute: 14..<16, second: 17..<19)
+        else { return nil }
+        guard b.count > 20 else { return whole }
+        guard b[19] == UInt8(ascii: "."), b.count > 21, b.count <= 30, let fraction = UTCTime.number(b, 20..<(b.count - 1)) else { return nil }
+        return whole.addingTimeInterval(Double(fraction) / pow(10, Double(b.count - 21)))
     }
 
     /// `Wed, 21 Oct 2015 07:28:00 GMT` (the Last-Modified header, RFC 7231's IMF-fixdate).
@@ -629,14 +618,7 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
               let y = Int32(parts[3]) else { return nil }
         let clock = parts[4].split(separator: ":")
         guard clock.count == 3, let h = Int32(clock[0]), let mi = Int32(clock[1]), let se = Int32(clock[2]) else { return nil }
-        return utcDate(year: y, month: Int32(mo + 1), day: d, hour: h, minute: mi, second: se)
-    }
-
-    private static func utcDate(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32) -> Date? {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
-        var tm = tm()
-        tm.tm_year = year - 1900; tm.tm_mon = month - 1; tm.tm_mday = day; tm.tm_hour = hour; tm.tm_min = minute; tm.tm_sec = second
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+        return UTCTime.date(year: y, month: Int32(mo + 1), day: d, hour: h, minute: mi, second: se)
     }
 
     /// Decodes S3's `encoding-type=url` text: `+` is a space, `%XX` a byte.

@@ -123,8 +123,7 @@ struct EraseScenario {
         let first = try Fixture.make(in: local, seed: seed, small: 300, smallMax: 3000)
         let second = try Fixture.make(in: local, seed: seed + 1, small: 300, smallMax: 3000)
         let third = try Fixture.make(in: local, seed: seed + 2, small: 60, smallMax: 3000)
-        var all = Fixture()
-        for f in [first, second, third] { all.objects.merge(f.objects) { a, _ in a } }
+        let all = Fixture.merged([first, second, third])
         let shared = (first.digests.sorted() + second.digests.sorted()).enumerated().filter { $0.offset % 9 == 0 }.map(\.element)
         return EraseScenario(local: local, all: all, mixed: Set(shared), alone: third.digests)
     }
@@ -135,6 +134,15 @@ struct EraseScenario {
         let groups = [Set(all.digests.sorted().filter { !alone.contains($0) }.prefix(300)),
                       all.digests.subtracting(alone), alone]
         for g in groups { _ = try remote.upload(g, from: local, jobs: 2) }
+    }
+}
+
+extension Fixture {
+    /// The objects of all of them.
+    static func merged(_ fixtures: [Fixture]) -> Fixture {
+        var all = Fixture()
+        for f in fixtures { all.objects.merge(f.objects) { a, _ in a } }
+        return all
     }
 }
 

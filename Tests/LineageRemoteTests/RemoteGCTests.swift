@@ -21,8 +21,7 @@ struct GCScenario {
         let a = try Fixture.make(in: local, seed: seed, small: 200, smallMax: 3000)
         let g = try Fixture.make(in: local, seed: seed + 1, small: 80, smallMax: 3000)
         let m = try Fixture.make(in: local, seed: seed + 2, small: 200, smallMax: 3000)
-        var all = Fixture()
-        for f in [a, g, m] { all.objects.merge(f.objects) { x, _ in x } }
+        let all = Fixture.merged([a, g, m])
         let halfGone = Set(m.digests.sorted().enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
         let remote = RemoteContent(store: store, cacheDirectory: dir.path + "/cache-upload", options: tinyPacks())
         for group in [a.digests, g.digests, m.digests] { _ = try remote.upload(group, from: local, jobs: 2) }
