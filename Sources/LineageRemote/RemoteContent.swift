@@ -24,10 +24,18 @@ import Glibc
 ///   half-written is.
 /// - `check` finds missing, short (a HEAD per pack) and damaged (reading them) packs; `repair`
 ///   sends their objects again from a clone that has them.
+/// - `erase` removes objects for good (RemoteErase.swift); `gcMark` and `gcSweep` collect what
+///   no ref reaches, a grace period apart, safe while others push (RemoteGC.swift). Both rewrite
+///   packs as RemoteRewrite.swift says and hold the lease `gc/lease` while they run. An upload
+///   that relies on objects the remote already lists first lists all of `index/` (so a cache
+///   that still has index objects a rewrite deleted is corrected) and `gc/marks/`, and does not
+///   rely on packs a pending mark names; a download that finds a pack missing reads the index
+///   objects again and takes the objects from wherever they are listed now.
 ///
 /// `cacheDirectory` keeps copies of the index objects read (`index/`), the packs sent but not yet
 /// named by an index (`pending/`), and temporary pack files (`tmp/`); it is made when needed and
 /// can be deleted at any time (the next transfer then lists and reads the index objects again).
+/// Erasure and gc forget there the index objects and packs they delete.
 ///
 /// One transfer at a time per instance; callers writing to a `ContentStore` hold its repository lock.
 public final class RemoteContent: @unchecked Sendable {
