@@ -7,8 +7,12 @@ public struct BlobInfo: Sendable, Equatable {
     public let size: UInt64
     /// The server's entity tag (S3 ETag, a directory store's content digest), used for conditional deletes.
     public let etag: String?
-    public init(key: String, size: UInt64, etag: String?) {
-        self.key = key; self.size = size; self.etag = etag
+    /// When the object was written, by the server's clock (S3 LastModified, a file's mtime); nil
+    /// when the store does not say. Remote gc measures objects' ages by it, so that a client whose
+    /// clock is off does not make fresh objects look old.
+    public let lastModified: Date?
+    public init(key: String, size: UInt64, etag: String?, lastModified: Date? = nil) {
+        self.key = key; self.size = size; self.etag = etag; self.lastModified = lastModified
     }
 }
 
@@ -58,6 +62,23 @@ public protocol BlobStore: Sendable {
 
     /// Deletes `key` only when its entity tag is still `etag`; false when it changed or is gone.
     func delete(_ key: String, ifMatch etag: String) throws -> Bool
+
+    /// Removes the keys for good: deletes them and, where the store keeps earlier versions of what
+    /// it deletes (an S3 bucket with versioning enabled or suspended), every version and delete
+    /// marker of each key, then checks that none is left. Returns how many stored versions were
+    /// removed beyond the current objects (0 for a store that keeps none). A key already gone is
+    /// not an error. Throws `RemoteError.denied` when the store refuses, and
+    /// `RemoteCleanupError.versionsRemain` when versions are left after deleting. Used by erasure,
+    /// where an old version left behind is personal data kept.
+    func purge(_ keys: [String]) throws -> Int
+}
+
+extension BlobStore {
+    /// A store that keeps no versions: `delete`.
+    public func purge(_ keys: [String]) throws -> Int {
+        try delete(keys)
+        return 0
+    }
 }
 
 /// What went wrong talking to a remote, said so a user can act on it. Each case names the remote.

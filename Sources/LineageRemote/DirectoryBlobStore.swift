@@ -108,7 +108,7 @@ public final class DirectoryBlobStore: BlobStore {
             throw RemoteError.io(path: path, operation: "stat", errno: e)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return BlobInfo(key: key, size: UInt64(st.st_size), etag: Self.etag(st))
+        return BlobInfo(key: key, size: UInt64(st.st_size), etag: Self.etag(st), lastModified: Self.modified(st))
     }
 
     public func list(prefix: String, startAfter: String?) throws -> [BlobInfo] {
@@ -227,6 +227,10 @@ public final class DirectoryBlobStore: BlobStore {
         "\(String(UInt64(st.st_ino), radix: 16))-\(String(UInt64(st.st_size), radix: 16))-\(String(st.st_mtim.tv_sec, radix: 16)).\(String(st.st_mtim.tv_nsec, radix: 16))"
     }
 
+    static func modified(_ st: stat) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec) + TimeInterval(st.st_mtim.tv_nsec) / 1e9)
+    }
+
     // MARK: - Temporary files
 
     private struct Temporary { let path: String; let fd: Int32 }
@@ -316,7 +320,7 @@ public final class DirectoryBlobStore: BlobStore {
                     try walk(directory: path, keyPrefix: key + "/", want: want, into: &found)
                 }
             case S_IFREG:
-                if keyBytes.starts(with: want) { found.append(BlobInfo(key: key, size: UInt64(st.st_size), etag: Self.etag(st))) }
+                if keyBytes.starts(with: want) { found.append(BlobInfo(key: key, size: UInt64(st.st_size), etag: Self.etag(st), lastModified: Self.modified(st))) }
             default:
                 continue
             }

@@ -51,6 +51,11 @@ enum LocalFiles {
         return String(path[..<slash])
     }
 
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+
     static func randomHex() -> String {
         var g = SystemRandomNumberGenerator()
         return String(g.next() as UInt64, radix: 16)

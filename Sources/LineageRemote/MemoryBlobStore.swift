@@ -23,7 +23,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
         public subscript(_ op: Operation) -> Int { requests[op] ?? 0 }
     }
 
-    private struct Object { var bytes: [UInt8]; var etag: String }
+    private struct Object { var bytes: [UInt8]; var etag: String; var modified: Date }
     private struct Fault {
         var operations: Set<Operation>
         var keyPrefix: String
@@ -40,6 +40,8 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     private var faults: [Fault] = []
     private var flipped: [String: [UInt64]] = [:]
     private var exists = true
+    private var fixedTime: Date?
+    private var conditional = true
 
     public init(location: String = "memory://test") {
         self.location = location
@@ -82,9 +84,17 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
             guard var o = objects[key] else { return }
             o.bytes = Array(o.bytes.prefix(length))
             o.etag = nextETag()
+            o.modified = currentTime()
             objects[key] = o
         }
     }
+
+    /// Makes the store's clock (objects' `lastModified`) read `date` from now on; nil: the real time.
+    public func setTime(_ date: Date?) { lock.withLock { fixedTime = date } }
+
+    /// With false, the store behaves like a server without conditional requests: `ifAbsent` writes
+    /// overwrite and `delete(_:ifMatch:)` deletes whatever the tag.
+    public func setConditionalRequests(_ supported: Bool) { lock.withLock { conditional = supported } }
 
     /// Makes the store vanish (every call throws `.noSuchStore`) or come back.
     public func setExists(_ value: Bool) { lock.withLock { exists = value } }
@@ -98,7 +108,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     /// Stores `bytes` under `key` directly (uncounted, no faults): to plant what a foreign or broken
     /// writer would have left.
     public func setObject(_ key: String, _ bytes: [UInt8]) {
-        lock.withLock { objects[key] = Object(bytes: bytes, etag: nextETag()) }
+        lock.withLock { objects[key] = Object(bytes: bytes, etag: nextETag(), modified: currentTime()) }
     }
 
     // MARK: - BlobStore
@@ -106,9 +116,9 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     public func put(_ key: String, bytes: [UInt8], ifAbsent: Bool) throws -> BlobPutOutcome {
         try lock.withLock {
             try enter(.put, key: key)
-            if ifAbsent && objects[key] != nil { return .alreadyPresent }
+            if ifAbsent && conditional && objects[key] != nil { return .alreadyPresent }
             let etag = nextETag()
-            objects[key] = Object(bytes: bytes, etag: etag)
+            objects[key] = Object(bytes: bytes, etag: etag, modified: currentTime())
             counters.bytesWritten += UInt64(bytes.count)
             return .written(etag: etag)
         }
@@ -150,7 +160,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     public func head(_ key: String) throws -> BlobInfo? {
         try lock.withLock {
             try enter(.head, key: key)
-            return objects[key].map { BlobInfo(key: key, size: UInt64($0.bytes.count), etag: $0.etag) }
+            return objects[key].map { BlobInfo(key: key, size: UInt64($0.bytes.count), etag: $0.etag, lastModified: $0.modified) }
         }
     }
 
@@ -159,7 +169,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
             try enter(.list, key: prefix)
             let matching = objects.filter { key, _ in
                 key.hasPrefix(prefix) && (startAfter.map { Self.bytesPrecede($0, key) } ?? true)
-            }.map { BlobInfo(key: $0.key, size: UInt64($0.value.bytes.count), etag: $0.value.etag) }
+            }.map { BlobInfo(key: $0.key, size: UInt64($0.value.bytes.count), etag: $0.value.etag, lastModified: $0.value.modified) }
             .sorted { Self.bytesPrecede($0.key, $1.key) }
             // One request per page of 1,000, as S3 would answer.
             counters.requests[.list, default: 0] += max(0, (matching.count - 1) / 1000)
@@ -179,7 +189,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     public func delete(_ key: String, ifMatch etag: String) throws -> Bool {
         try lock.withLock {
             try enter(.delete, key: key)
-            guard let o = objects[key], o.etag == etag else { return false }
+            guard let o = objects[key], o.etag == etag || !conditional else { return false }
             objects[key] = nil
             return true
         }
@@ -205,6 +215,8 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
         for o in offsets where o >= start && o < start + UInt64(out.count) { out[Int(o - start)] ^= 0xFF }
         return out
     }
+
+    private func currentTime() -> Date { fixedTime ?? Date() }
 
     private func nextETag() -> String {
         generation += 1

@@ -24,10 +24,18 @@ import Glibc
 ///   half-written is.
 /// - `check` finds missing, short (a HEAD per pack) and damaged (reading them) packs; `repair`
 ///   sends their objects again from a clone that has them.
+/// - `erase` removes objects for good (RemoteErase.swift); `gcMark` and `gcSweep` collect what
+///   no ref reaches, a grace period apart, safe while others push (RemoteGC.swift). Both rewrite
+///   packs as RemoteRewrite.swift says and hold the lease `gc/lease` while they run. An upload
+///   that relies on objects the remote already lists first lists all of `index/` (so a cache
+///   that still has index objects a rewrite deleted is corrected) and `gc/marks/`, and does not
+///   rely on packs a pending mark names; a download that finds a pack missing reads the index
+///   objects again and takes the objects from wherever they are listed now.
 ///
 /// `cacheDirectory` keeps copies of the index objects read (`index/`), the packs sent but not yet
 /// named by an index (`pending/`), and temporary pack files (`tmp/`); it is made when needed and
 /// can be deleted at any time (the next transfer then lists and reads the index objects again).
+/// Erasure and gc forget there the index objects and packs they delete.
 ///
 /// One transfer at a time per instance; callers writing to a `ContentStore` hold its repository lock.
 public final class RemoteContent: @unchecked Sendable {
@@ -35,10 +43,10 @@ public final class RemoteContent: @unchecked Sendable {
     public let cacheDirectory: String
     public let options: RemoteContentOptions
 
-    private let lock = NSLock()
-    private var known = KnownContent()
-    private var cacheLoaded = false
-    private var formatSeen = false
+    let lock = NSLock()
+    var known = KnownContent()
+    var cacheLoaded = false
+    var formatSeen = false
 
     public init(store: any BlobStore, cacheDirectory: String, options: RemoteContentOptions = RemoteContentOptions()) {
         self.store = store
@@ -104,15 +112,26 @@ public final class RemoteContent: @unchecked Sendable {
         var report = TransferReport()
         let hasFormat = try checkFormat(s)
         // A remote without a format document has no index objects (the first upload writes it first).
-        if hasFormat { try refresh(full: false, via: s, jobs: jobs) }
+        let listedAll = hasFormat ? try refresh(full: false, via: s, jobs: jobs) : true
         var toSend = repairing ? digests : digests.filter { !knows($0) }
+        // Relying on what the remote already lists (or on packs an interrupted upload left):
+        // first make sure that is still so. A gc or an erasure may have deleted index objects
+        // this cache still has (a full listing forgets them), and a pending gc mark names packs
+        // a sweep may delete: objects held only there are sent again, in packs of other names.
+        var marked = Set<String>()
+        let pending = repairing ? [] : try pendingPacks()
+        if hasFormat && !repairing && (toSend.count < digests.count || pending.contains { $0.entries.contains { toSend.contains($0.digest) } }) {
+            if !listedAll { try refresh(full: true, via: s, jobs: jobs) }
+            marked = try markedPackIDs(via: s)
+            toSend = digests.filter { !knows($0, outside: marked) }
+        }
         report.alreadyPresent = digests.count - toSend.count
         guard !toSend.isEmpty else { report.requests = s.requests; return report }
 
         // Packs an interrupted upload sent: name them instead of sending their objects again.
         var packs: [RemotePack] = []
-        for pending in repairing ? [] : try pendingPacks() {
-            guard pending.entries.contains(where: { toSend.contains($0.digest) }) else {
+        for pending in pending {
+            guard pending.entries.contains(where: { toSend.contains($0.digest) }), !marked.contains(pending.id) else {
                 unlink(pendingPath(pending.id)); continue
             }
             guard let info = try s.head(pending.key), info.size == pending.size else {
@@ -135,6 +154,11 @@ public final class RemoteContent: @unchecked Sendable {
                 planned += planPacks(members, in: local)
             }
         }
+        // A pack that would get the name of one a gc mark names gets a nonce object first: the
+        // sweep's conditional delete must not match what this upload relies on.
+        for i in planned.indices where marked.contains(RemotePack(entries: planned[i].entries(nonce: nil)).id) {
+            planned[i].nonce = LocalFiles.randomBytes(32)
+        }
         let plan = planned
         let totalBytes = plan.reduce(UInt64(0)) { $0 + $1.size }
         let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: present.count, bytes: 0, totalBytes: totalBytes))
@@ -144,7 +168,7 @@ public final class RemoteContent: @unchecked Sendable {
         try LocalFiles.makeDirectories(cacheDirectory + "/pending")
         removeTemporaryFilesOfDeadProcesses()
         try jobsRunner.run(count: plan.count, jobs: jobs, work: { [self] i in
-            let pack = try self.sendPack(plan[i].objects, from: local, replacing: repairing, via: s)
+            let pack = try self.sendPack(plan[i], from: local, replacing: repairing, via: s)
             sent.set(i, pack)
             tracker.add(objects: pack.entries.count, bytes: pack.size)
             jobsRunner.reportProgress()
@@ -159,7 +183,7 @@ public final class RemoteContent: @unchecked Sendable {
         try remember(index, bytes: bytes, key: key)
         for p in packs { unlink(pendingPath(p.id)) }
 
-        report.objects = packs.reduce(0) { $0 + $1.entries.count }
+        report.objects = packs.reduce(0) { $0 + $1.entries.count } - plan.filter { $0.nonce != nil }.count
         report.bytes = newPacks.reduce(UInt64(0)) { $0 + $1.size }
         report.packs = packs.count
         report.indexKey = key
@@ -193,17 +217,31 @@ public final class RemoteContent: @unchecked Sendable {
 
         // Rounds: an object found damaged in one pack is read from another pack holding it (two
         // uploads of the same content, a repair); the objects no other pack holds are fetched
-        // around, and the first damage is thrown at the end.
+        // around, and the damage is thrown at the end. A pack found missing makes the next round
+        // read the index objects again first: an erasure or a gc may have replaced it (new pack
+        // and index object first, then the old ones deleted) since this view was read.
         let tracker = ProgressTracker(TransferProgress(objects: 0, totalObjects: wanted.count))
         let sink = LocalSink(store: local, finishEvery: options.localPackBytes)
         let unreadable = UnreadableObjects()
-        var firstDamage: RemoteError? = nil
         var readKeys = Set<String>()
+        var vanishedSeen = 0
+        var unlisted = Set<Digest>()
         while true {
-            let still = wanted.filter { !local.contains($0) }
+            if unreadable.vanishedCount > vanishedSeen {
+                vanishedSeen = unreadable.vanishedCount
+                try refresh(full: true, via: s, jobs: jobs)
+            }
+            var still = wanted.filter { !local.contains($0) }
+            let gone = still.filter { !knows($0) }
+            unlisted.formUnion(gone)
+            still.subtract(gone)
             let (locations, impossible) = choose(still, avoiding: unreadable)
             if locations.isEmpty {
-                if let firstDamage, impossible > 0 { throw firstDamage }
+                if let d = impossible.min(), let damage = unreadable.error(for: d) { throw damage }
+                if let first = unlisted.min() {
+                    let more = unlisted.count > 1 ? " (and \(unlisted.count - 1) more objects)" : ""
+                    throw RemoteError.notFound(location: location, key: "content object sha256:\(first.hex)\(more), which no index object lists any more (it was erased or collected while this download ran)")
+                }
                 break
             }
             let ranges = planRanges(locations)
@@ -221,7 +259,6 @@ public final class RemoteContent: @unchecked Sendable {
                 // Keep what was verified (a rerun then fetches only the rest).
                 try? sink.finish()
                 guard case .damaged = error else { throw error }
-                firstDamage = firstDamage ?? error
             } catch {
                 try? sink.finish()
                 throw error
@@ -235,20 +272,20 @@ public final class RemoteContent: @unchecked Sendable {
     }
 
     /// Where to read each object: the first pack listing it that has not shown it unreadable, and
-    /// how many objects have no such pack left.
-    private func choose(_ digests: Set<Digest>, avoiding unreadable: UnreadableObjects) -> (locations: [KnownContent.Location], impossible: Int) {
+    /// the objects that have no such pack left.
+    func choose(_ digests: Set<Digest>, avoiding unreadable: UnreadableObjects) -> (locations: [KnownContent.Location], impossible: [Digest]) {
         let bad = unreadable.snapshot
         return lock.withLock {
             var out: [KnownContent.Location] = []
-            var impossible = 0
+            var impossible: [Digest] = []
             out.reserveCapacity(digests.count)
             for d in digests {
-                guard let first = known.objects[d] else { impossible += 1; continue }
+                guard let first = known.objects[d] else { impossible.append(d); continue }
                 let candidates = [first] + (known.alternates[d] ?? [])
                 if let usable = candidates.first(where: { !(bad[RemoteLayout.packKey(id: known.packs[Int($0.pack)].id)]?.contains(d) ?? false) }) {
                     out.append(usable)
                 } else {
-                    impossible += 1
+                    impossible.append(d)
                 }
             }
             return (out, impossible)
@@ -258,7 +295,7 @@ public final class RemoteContent: @unchecked Sendable {
     // MARK: - Format
 
     /// Reads `lineage/format.json` (once per instance). False when the remote has none yet.
-    private func checkFormat(_ s: CountingBlobStore) throws -> Bool {
+    func checkFormat(_ s: CountingBlobStore) throws -> Bool {
         if lock.withLock({ formatSeen }) { return true }
         let bytes: [UInt8]
         do { bytes = try s.get(RemoteLayout.formatKey) } catch RemoteError.notFound {
@@ -278,7 +315,7 @@ public final class RemoteContent: @unchecked Sendable {
         return true
     }
 
-    private func createFormat(_ s: CountingBlobStore) throws {
+    func createFormat(_ s: CountingBlobStore) throws {
         switch try s.put(RemoteLayout.formatKey, bytes: RemoteLayout.formatDocument(), ifAbsent: true) {
         case .written: lock.withLock { formatSeen = true }
         case .alreadyPresent: _ = try checkFormat(s)   // another writer was first: still check its version
@@ -287,14 +324,23 @@ public final class RemoteContent: @unchecked Sendable {
 
     // MARK: - Index objects
 
-    private func knows(_ d: Digest) -> Bool { lock.withLock { known.objects[d] != nil } }
+    func knows(_ d: Digest) -> Bool { lock.withLock { known.objects[d] != nil } }
 
-    private func cachePath(indexKey key: String) -> String {
+    /// Whether a pack other than those of `excluded` (ids) lists `d`.
+    func knows(_ d: Digest, outside excluded: Set<String>) -> Bool {
+        lock.withLock {
+            guard let first = known.objects[d] else { return false }
+            if excluded.isEmpty { return true }
+            return ([first] + (known.alternates[d] ?? [])).contains { !excluded.contains(known.packs[Int($0.pack)].id) }
+        }
+    }
+
+    func cachePath(indexKey key: String) -> String {
         cacheDirectory + "/index/" + key.dropFirst(RemoteLayout.indexPrefix.count)
     }
 
     /// Loads the cached index objects (once), dropping any whose bytes do not match their name.
-    private func loadCache() throws {
+    func loadCache() throws {
         if lock.withLock({ cacheLoaded }) { return }
         let dir = cacheDirectory + "/index"
         var loaded = KnownContent()
@@ -313,8 +359,10 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Lists `index/` (from a little before the newest index known, or all of it) and reads the
     /// index objects not known yet, in parallel, checking each against the SHA-256 in its name.
-    /// A full listing also forgets cached index objects the remote no longer has.
-    private func refresh(full: Bool, via s: CountingBlobStore, jobs: Int) throws {
+    /// A full listing also forgets cached index objects the remote no longer has. Returns whether
+    /// the listing was a full one.
+    @discardableResult
+    func refresh(full: Bool, via s: CountingBlobStore, jobs: Int) throws -> Bool {
         try loadCache()
         let newest = lock.withLock { known.newestKey }
         let startAfter = full ? nil : newest.flatMap { RemoteLayout.indexKey($0, minusHours: options.clockSkewHours) }
@@ -334,7 +382,7 @@ public final class RemoteContent: @unchecked Sendable {
             }
         }
         let fresh = lock.withLock { listed.map(\.key).filter { RemoteLayout.indexDigest(key: $0) != nil && !known.indexKeys.contains($0) } }
-        guard !fresh.isEmpty else { return }
+        guard !fresh.isEmpty else { return startAfter == nil }
         try LocalFiles.makeDirectories(cacheDirectory + "/index")
         let fetched = ResultSlots<[UInt8]>(count: fresh.count)
         try ParallelJobs().run(count: fresh.count, jobs: jobs, work: { i in
@@ -347,17 +395,18 @@ public final class RemoteContent: @unchecked Sendable {
             }
             try remember(try RemoteIndex.decode(bytes, key: key, location: location), bytes: bytes, key: key)
         }
+        return startAfter == nil
     }
 
     /// Empties the cache of index objects and what was learnt from them.
-    private func forgetCachedIndexes() throws {
+    func forgetCachedIndexes() throws {
         let dir = cacheDirectory + "/index"
         for name in try LocalFiles.names(in: dir) { unlink(dir + "/" + name) }
         lock.withLock { known = KnownContent(); cacheLoaded = true }
     }
 
     /// Adds an index object to what is known and to the cache.
-    private func remember(_ index: RemoteIndex, bytes: [UInt8], key: String) throws {
+    func remember(_ index: RemoteIndex, bytes: [UInt8], key: String) throws {
         try LocalFiles.makeDirectories(cacheDirectory + "/index")
         try LocalFiles.writeAtomically(bytes, to: cachePath(indexKey: key))
         lock.withLock { known.add(index, key: key) }
@@ -365,10 +414,10 @@ public final class RemoteContent: @unchecked Sendable {
 
     // MARK: - Upload
 
-    private func pendingPath(_ id: String) -> String { cacheDirectory + "/pending/" + id + ".idx" }
+    func pendingPath(_ id: String) -> String { cacheDirectory + "/pending/" + id + ".idx" }
 
     /// Packs sent by an earlier upload that no index object names yet.
-    private func pendingPacks() throws -> [RemotePack] {
+    func pendingPacks() throws -> [RemotePack] {
         var out: [RemotePack] = []
         for name in try LocalFiles.names(in: cacheDirectory + "/pending").sorted() where name.hasSuffix(".idx") && !name.hasPrefix(".") {
             let path = cacheDirectory + "/pending/" + name
@@ -383,7 +432,7 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Temporary files left in the cache by transfers whose process is gone: packs being built
     /// (`tmp/pack-<pid>-<random>`) and atomic writes (`index/` and `pending/.tmp-<pid>-<random>`).
-    private func removeTemporaryFilesOfDeadProcesses() {
+    func removeTemporaryFilesOfDeadProcesses() {
         for (sub, prefix) in [("tmp", "pack-"), ("index", ".tmp-"), ("pending", ".tmp-")] {
             let dir = cacheDirectory + "/" + sub
             for name in (try? LocalFiles.names(in: dir)) ?? [] where name.hasPrefix(prefix) {
@@ -394,7 +443,29 @@ public final class RemoteContent: @unchecked Sendable {
         }
     }
 
-    private struct PlannedPack: Sendable { var objects: [StoredObjectInfo]; var size: UInt64 }
+    private struct PlannedPack: Sendable {
+        var objects: [StoredObjectInfo]
+        var size: UInt64
+        /// Random bytes stored (raw) ahead of the objects, to give the pack a name of its own.
+        var nonce: [UInt8]? = nil
+
+        /// The chunk table the pack will have.
+        func entries(nonce: [UInt8]?) -> [RemotePackEntry] {
+            var out: [RemotePackEntry] = []
+            var offset = UInt64(RemoteLayout.packHeaderSize)
+            if let nonce {
+                let e = RemotePackEntry(digest: Digest.of(nonce), offset: offset, storedLength: UInt32(nonce.count),
+                                        rawLength: UInt32(nonce.count), compressed: false)
+                out.append(e); offset = e.end
+            }
+            for o in objects {
+                let e = RemotePackEntry(digest: o.digest, offset: offset, storedLength: o.storedLength, rawLength: o.rawLength,
+                                        compressed: o.storedLength < o.rawLength)
+                out.append(e); offset = e.end
+            }
+            return out
+        }
+    }
 
     /// Cuts the objects into packs of about `packSize`: chunk lists first, then the rest, each in
     /// local storage order (a file's chunks side by side). A clone reads every chunk list before the
@@ -424,15 +495,22 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Builds one pack from the local store (each object read as stored and checked) and sends it
     /// with `ifAbsent`; remembers it as pending until an index names it.
-    private func sendPack(_ objects: [StoredObjectInfo], from local: ContentStore, replacing: Bool,
+    private func sendPack(_ plan: PlannedPack, from local: ContentStore, replacing: Bool,
                           via s: CountingBlobStore) throws -> RemotePack {
+        let objects = plan.objects
         let expected = objects.reduce(UInt64(RemoteLayout.packHeaderSize)) { $0 + UInt64(RemoteLayout.entryHeaderSize) + UInt64($1.storedLength) }
         let builder = try PackBuilder(inMemory: expected <= options.memoryPackLimit, directory: cacheDirectory + "/tmp")
         defer { builder.discard() }
         var entries: [RemotePackEntry] = []
-        entries.reserveCapacity(objects.count)
+        entries.reserveCapacity(objects.count + 1)
         var offset = UInt64(RemoteLayout.packHeaderSize)
         try builder.append(RemoteLayout.packHeader)
+        if let nonce = plan.nonce, let entry = plan.entries(nonce: nonce).first {
+            try builder.append(entry.entryHeader)
+            try builder.append(nonce)
+            entries.append(entry)
+            offset = entry.end
+        }
         for info in objects {
             let object = try local.readStored(info.digest)
             let entry = RemotePackEntry(digest: object.digest, offset: offset, storedLength: UInt32(object.payload.count),
@@ -455,7 +533,7 @@ public final class RemoteContent: @unchecked Sendable {
 
     // MARK: - Download
 
-    private struct PlannedRange: Sendable {
+    struct PlannedRange: Sendable {
         var key: String
         var packSize: UInt64
         var indexKey: String
@@ -465,45 +543,54 @@ public final class RemoteContent: @unchecked Sendable {
 
     /// Groups the wanted objects by pack and merges neighbours (gap ≤ `mergeGap`, total ≤
     /// `maxRangeSize`) into ranges.
-    private func planRanges(_ locations: [KnownContent.Location]) -> [PlannedRange] {
+    func planRanges(_ locations: [KnownContent.Location]) -> [PlannedRange] {
         lock.withLock {
             var byPack: [Int: [RemotePackEntry]] = [:]
             for l in locations { byPack[Int(l.pack), default: []].append(l.entry) }
-            var out: [PlannedRange] = []
-            for number in byPack.keys.sorted() {
+            return byPack.keys.sorted().flatMap { number in
                 let pack = known.packs[number]
-                let entries = byPack[number]!.sorted { $0.offset < $1.offset }
-                var current: [RemotePackEntry] = []
-                var useful: UInt64 = 0, waste: UInt64 = 0
-                func flush() {
-                    guard let first = current.first, let last = current.last else { return }
-                    out.append(PlannedRange(key: RemoteLayout.packKey(id: pack.id), packSize: pack.size, indexKey: pack.indexKey,
-                                            range: first.offset..<last.end, entries: current))
-                    current = []; useful = 0; waste = 0
-                }
-                for e in entries {
-                    let size = e.end - e.offset
-                    if let first = current.first, let last = current.last {
-                        let gap = e.offset - last.end
-                        let cheap = gap <= options.mergeGap && Double(waste + gap) <= options.maxWaste * Double(useful + size)
-                        if !cheap || e.end - first.offset > options.maxRangeSize { flush() } else { waste += gap }
-                    }
-                    current.append(e)
-                    useful += size
-                }
-                flush()
+                return ranges(of: byPack[number]!, key: RemoteLayout.packKey(id: pack.id), packSize: pack.size, indexKey: pack.indexKey)
             }
-            return out
         }
+    }
+
+    /// Ranged reads for `entries` of one pack: neighbours merged while the gap is at most
+    /// `mergeGap` and the bytes read for nothing stay within `maxWaste` of those wanted, no read
+    /// longer than `maxRangeSize` (unless one object is). `mergeGap: 0` with every entry of a pack
+    /// reads it in consecutive pieces of at most `maxRangeSize`; `maxWaste` overrides the option.
+    func ranges(of entries: [RemotePackEntry], key: String, packSize: UInt64, indexKey: String,
+                mergeGap: UInt64? = nil, maxWaste: Double? = nil) -> [PlannedRange] {
+        let gapLimit = mergeGap ?? options.mergeGap
+        let wasteLimit = maxWaste ?? options.maxWaste
+        var out: [PlannedRange] = []
+        var current: [RemotePackEntry] = []
+        var useful: UInt64 = 0, waste: UInt64 = 0
+        func flush() {
+            guard let first = current.first, let last = current.last else { return }
+            out.append(PlannedRange(key: key, packSize: packSize, indexKey: indexKey, range: first.offset..<last.end, entries: current))
+            current = []; useful = 0; waste = 0
+        }
+        for e in entries.sorted(by: { $0.offset < $1.offset }) {
+            let size = e.end - e.offset
+            if let first = current.first, let last = current.last {
+                let gap = e.offset - last.end
+                let cheap = gap <= gapLimit && Double(waste + gap) <= wasteLimit * Double(useful + size)
+                if !cheap || e.end - first.offset > options.maxRangeSize { flush() } else { waste += gap }
+            }
+            current.append(e)
+            useful += size
+        }
+        flush()
+        return out
     }
 
     /// Reads one range and stores each object in it once checked. Returns the objects stored.
     /// On damage, notes in `unreadable` what this pack cannot give (the bad object; the rest of
     /// the range when the pack is short or missing) before throwing.
-    private func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore, unreadable: UnreadableObjects) throws -> Int {
+    func fetch(_ r: PlannedRange, into sink: LocalSink, via s: CountingBlobStore, unreadable: UnreadableObjects) throws -> Int {
         let got: [UInt8]
         do { got = try read(r, via: s) } catch let error as RemoteError {
-            if case .damaged = error { unreadable.add(r.entries.map(\.digest), in: r.key) }
+            if case .damaged = error { unreadable.add(r.entries.map(\.digest), in: r.key, error: error, vanished: error == missingPack(r)) }
             throw error
         }
         var stored = 0
@@ -514,7 +601,7 @@ public final class RemoteContent: @unchecked Sendable {
                 stored += 1
             case .failure(let error):
                 let truncated = Int(e.end - r.range.lowerBound) > got.count
-                unreadable.add(truncated ? r.entries[i...].map(\.digest) : [e.digest], in: r.key)
+                unreadable.add(truncated ? r.entries[i...].map(\.digest) : [e.digest], in: r.key, error: error)
                 throw error
             }
         }
@@ -522,12 +609,11 @@ public final class RemoteContent: @unchecked Sendable {
     }
 
     /// The bytes of a planned range; a pack that is not there is damage (an index names it).
-    private func read(_ r: PlannedRange, via s: CountingBlobStore) throws -> [UInt8] {
+    func read(_ r: PlannedRange, via s: CountingBlobStore) throws -> [UInt8] {
         do {
             return try s.get(r.key, ranges: [r.range]).first ?? []
         } catch RemoteError.notFound {
-            throw RemoteError.damaged(location: location, key: r.key,
-                detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+            throw missingPack(r)
         } catch RemoteError.damaged(let where_, let key, let detail) {
             // The store saw the damage itself (S3: a range past the end of a truncated pack): say
             // which objects it hides and which index names them.
@@ -536,9 +622,15 @@ public final class RemoteContent: @unchecked Sendable {
         }
     }
 
+    /// What a read of a pack that is not there throws.
+    func missingPack(_ r: PlannedRange) -> RemoteError {
+        .damaged(location: location, key: r.key,
+                 detail: "the index object \(r.indexKey) names this pack (holding object sha256:\(r.entries[0].digest.hex)) but the remote has no such pack")
+    }
+
     /// Checks one object of a range read: it was served whole, its entry header is the one the
     /// index gives, its bytes (inflated when compressed) hash to its digest.
-    private func examine(_ e: RemotePackEntry, in got: [UInt8], of r: PlannedRange) -> Result<VerifiedObject, RemoteError> {
+    func examine(_ e: RemotePackEntry, in got: [UInt8], of r: PlannedRange) -> Result<VerifiedObject, RemoteError> {
         let start = Int(e.offset - r.range.lowerBound)
         let payloadStart = start + RemoteLayout.entryHeaderSize
         let end = Int(e.end - r.range.lowerBound)
@@ -605,20 +697,13 @@ public final class RemoteContent: @unchecked Sendable {
         }
         guard readingIt else { return [] }
         var problems: [RemoteProblem] = []
-        var first = 0
-        while first < pack.entries.count {
-            var last = first
-            while last + 1 < pack.entries.count && pack.entries[last + 1].end - pack.entries[first].offset <= options.maxRangeSize { last += 1 }
-            let entries = Array(pack.entries[first...last])
-            let r = PlannedRange(key: pack.key, packSize: pack.size, indexKey: indexKey,
-                                 range: entries[0].offset..<entries[entries.count - 1].end, entries: entries)
+        for r in ranges(of: pack.entries, key: pack.key, packSize: pack.size, indexKey: indexKey, mergeGap: 0) {
             let got = try read(r, via: s)
-            for e in entries {
+            for e in r.entries {
                 if case .failure(let error) = examine(e, in: got, of: r), case .damaged(_, _, let detail) = error {
                     problems.append(RemoteProblem(key: pack.key, objects: [e.digest], detail: detail))
                 }
             }
-            first = last + 1
         }
         return problems
     }
@@ -674,12 +759,26 @@ struct KnownContent {
     }
 }
 
-/// Objects packs turned out unable to give (damaged, short, missing), by pack key.
+/// Objects packs turned out unable to give (damaged, short, missing), by pack key, with the
+/// first error each pack gave; and how many packs were found missing altogether.
 final class UnreadableObjects: @unchecked Sendable {
     private let lock = NSLock()
     private var byPack: [String: Set<Digest>] = [:]
-    func add(_ digests: [Digest], in key: String) { lock.withLock { byPack[key, default: []].formUnion(digests) } }
+    private var errors: [String: RemoteError] = [:]
+    private var vanished = Set<String>()
+    func add(_ digests: [Digest], in key: String, error: RemoteError, vanished missing: Bool = false) {
+        lock.withLock {
+            byPack[key, default: []].formUnion(digests)
+            if errors[key] == nil { errors[key] = error }
+            if missing { vanished.insert(key) }
+        }
+    }
     var snapshot: [String: Set<Digest>] { lock.withLock { byPack } }
+    var vanishedCount: Int { lock.withLock { vanished.count } }
+    /// The error of a pack that could not give `digest` (the first such pack in key order).
+    func error(for digest: Digest) -> RemoteError? {
+        lock.withLock { byPack.keys.sorted().first { byPack[$0]!.contains(digest) }.flatMap { errors[$0] } }
+    }
 }
 
 /// One result slot per work item, filled from worker threads.

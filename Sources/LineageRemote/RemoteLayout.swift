@@ -18,6 +18,14 @@ import LineageCore
 //                                                     entry count × chunk-table entry
 //   chunk-table entry (49 bytes):         32-byte SHA-256 | uint64 offset of the entry header in the pack |
 //                                         uint32 stored length | uint32 raw length | uint8 flags
+//   gc/lease                              JSON {"holder","operation","acquired","expires"} (seconds since
+//                                         1970): one gc or erasure at a time; taken with If-None-Match,
+//                                         a lapsed one taken over with a conditional delete
+//   gc/probe                              scratch object (under the lease) for probing the store
+//   gc/marks/<yyyyMMddTHHmmssZ>-<sha>.json  a gc mark: JSON {"format":1,"markedAt","grace","holder",
+//                                         "packs":[{"key","etag","size","garbage":[entry positions] or
+//                                         null for all,"indexKeys":[index objects naming it]}]};
+//                                         uploads do not rely on packs a pending mark names
 //
 // All integers big-endian. A pack's entries are contiguous from offset 8 to its size; flags 0 means
 // stored length = raw length, flags 1 (zlib) means stored length < raw length. A reader ignores
@@ -36,6 +44,11 @@ public enum RemoteLayout {
     public static let formatKey = "lineage/format.json"
     public static let packsPrefix = "packs/"
     public static let indexPrefix = "index/"
+    public static let gcPrefix = "gc/"
+    public static let leaseKey = "gc/lease"
+    public static let marksPrefix = "gc/marks/"
+    /// A scratch object gc and erasure write and delete to learn what the store allows.
+    public static let probeKey = "gc/probe"
 
     static let packMagic: [UInt8] = Array("LPK1".utf8)
     static let packVersion: UInt32 = 1
@@ -55,6 +68,11 @@ public enum RemoteLayout {
     /// `index/<yyyyMMddTHHmmssZ>-<hex SHA-256 of bytes>.idx`.
     public static func indexKey(time: Date, bytes: [UInt8]) -> String {
         indexPrefix + utcStamp(time) + "-" + Digest.of(bytes).hex + ".idx"
+    }
+
+    /// `gc/marks/<yyyyMMddTHHmmssZ>-<hex SHA-256 of bytes>.json`.
+    static func markKey(time: Date, bytes: [UInt8]) -> String {
+        marksPrefix + utcStamp(time) + "-" + Digest.of(bytes).hex + ".json"
     }
 
     /// The digest an index key names, or nil when `key` is not an index key.
@@ -87,16 +105,7 @@ public enum RemoteLayout {
     static func parseStamp(_ s: String) -> Date? {
         let b = Array(s.utf8)
         guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
-        func num(_ r: Range<Int>) -> Int32? {
-            var v: Int32 = 0
-            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int32(b[i] - 48) }
-            return v
-        }
-        guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11), let mi = num(11..<13),
-              let se = num(13..<15) else { return nil }
-        var tm = tm()
-        tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d; tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = se
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+        return UTCTime.date(b, year: 0..<4, month: 4..<6, day: 6..<8, hour: 9..<11, minute: 11..<13, second: 13..<15)
     }
 
     /// `lineage/format.json`'s bytes.
@@ -109,6 +118,31 @@ public enum RemoteLayout {
         let value = number.doubleValue
         guard value >= 1, value == value.rounded(), value < 1e9 else { return nil }
         return Int(value)
+    }
+}
+
+/// Calendar fields in ASCII digits to a time (UTC).
+enum UTCTime {
+    /// The decimal number in `b[r]`, or nil when a byte is not a digit.
+    static func number(_ b: [UInt8], _ r: Range<Int>) -> Int32? {
+        var v: Int32 = 0
+        for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int32(b[i] - 48) }
+        return v
+    }
+
+    /// The time whose fields are the digits at these places of `b`.
+    static func date(_ b: [UInt8], year: Range<Int>, month: Range<Int>, day: Range<Int>, hour: Range<Int>, minute: Range<Int>,
+                     second: Range<Int>) -> Date? {
+        guard let y = number(b, year), let mo = number(b, month), let d = number(b, day), let h = number(b, hour),
+              let mi = number(b, minute), let se = number(b, second) else { return nil }
+        return date(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
+    }
+
+    static func date(year: Int32, month: Int32, day: Int32, hour: Int32, minute: Int32, second: Int32) -> Date? {
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        var tm = tm()
+        tm.tm_year = year - 1900; tm.tm_mon = month - 1; tm.tm_mday = day; tm.tm_hour = hour; tm.tm_min = minute; tm.tm_sec = second
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
     }
 }
 
@@ -171,6 +205,49 @@ public struct RemotePack: Sendable, Equatable {
         for e in entries { e.append(to: &table) }
         return Digest.of(table).hex
     }
+}
+
+/// Reads a pack's chunk table from its own entry headers, a piece at a time (for packs no index
+/// object describes: those an interrupted upload left).
+struct PackScanner {
+    private(set) var entries: [RemotePackEntry] = []
+    private var buffer: [UInt8] = []
+    /// Pack offset of `buffer[0]`.
+    private var bufferStart: UInt64 = 0
+    /// Pack offset of the next entry header.
+    private var next = UInt64(RemoteLayout.packHeaderSize)
+    private(set) var failed = false
+    private var headerChecked = false
+
+    /// Feeds the next bytes of the pack (in order, from offset 0).
+    mutating func feed(_ bytes: [UInt8]) {
+        guard !failed else { return }
+        buffer += bytes
+        if !headerChecked {
+            guard buffer.count >= RemoteLayout.packHeaderSize else { return }
+            guard Array(buffer.prefix(RemoteLayout.packHeaderSize)) == RemoteLayout.packHeader else { failed = true; return }
+            headerChecked = true
+        }
+        while true {
+            let at = Int(next - bufferStart)
+            guard at >= 0 else { failed = true; return }
+            guard buffer.count >= at + RemoteLayout.entryHeaderSize else { break }
+            let h = buffer[at..<(at + RemoteLayout.entryHeaderSize)]
+            func u32(_ i: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(h[h.startIndex + i + $1]) } }
+            let flags = h[h.startIndex], raw = u32(1), stored = u32(5)
+            let sane = (flags == RemoteLayout.flagRaw && stored == raw) || (flags == RemoteLayout.flagZlib && stored < raw)
+            guard sane, raw <= RemoteLayout.maxObjectSize, let d = Digest(bytes: Array(h[(h.startIndex + 9)...])) else { failed = true; return }
+            let e = RemotePackEntry(digest: d, offset: next, storedLength: stored, rawLength: raw, compressed: flags == RemoteLayout.flagZlib)
+            entries.append(e)
+            next = e.end
+        }
+        // Keep only what the next header needs.
+        let keepFrom = min(Int(next - bufferStart), buffer.count)
+        if keepFrom > 0 { buffer.removeFirst(keepFrom); bufferStart += UInt64(keepFrom) }
+    }
+
+    /// Whether the bytes fed, `size` of them, were exactly a pack's entries.
+    func complete(size: UInt64) -> Bool { !failed && next == size }
 }
 
 /// The packs one upload added, as its index object lists them.

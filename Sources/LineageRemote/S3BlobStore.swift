@@ -29,6 +29,7 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
     private let lock = NSLock()
     private var stats = S3Statistics()
     private var bucketSeen = false
+    private var versioningSeen: Versioning?
 
     /// Opens `url` (`s3://bucket[/prefix]`). The endpoint is `endpoint`, else `AWS_ENDPOINT_URL_S3`,
     /// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's own for the region; credentials
@@ -149,7 +150,8 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
             guard let size = response.header("Content-Length").flatMap(UInt64.init) else {
                 throw RemoteError.protocolError(location: location, detail: "HEAD \(key) answered without Content-Length")
             }
-            return BlobInfo(key: key, size: size, etag: response.header("ETag").map(Self.unquote))
+            return BlobInfo(key: key, size: size, etag: response.header("ETag").map(Self.unquote),
+                            lastModified: response.header("Last-Modified").flatMap(Self.parseHTTPDate))
         case 404:
             // A HEAD answer has no body to tell a missing key from a missing bucket.
             try checkBucketExists()
@@ -186,7 +188,8 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
                 guard keyBytes.starts(with: prefixBytes) else { continue }
                 if let afterBytes, !afterBytes.lexicographicallyPrecedes(keyBytes) { continue }
                 out.append(BlobInfo(key: String(decoding: keyBytes.dropFirst(keyPrefix.utf8.count), as: UTF8.self),
-                                    size: size, etag: S3XML.text("ETag", in: entry).map(Self.unquote)))
+                                    size: size, etag: S3XML.text("ETag", in: entry).map(Self.unquote),
+                                    lastModified: S3XML.text("LastModified", in: entry).flatMap(Self.parseISODate)))
             }
             if S3XML.text("IsTruncated", in: body) == "true" {
                 guard let next = S3XML.text("NextContinuationToken", in: body), !next.isEmpty, seenTokens.insert(next).inserted else {
@@ -204,12 +207,22 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
     }
 
     public func delete(_ keys: [String]) throws {
+        try deleteObjects(keys.map { ($0, nil) })
+    }
+
+    /// DeleteObjects in batches of at most `deleteBatchSize`: the current object of each key, or the
+    /// version named.
+    private func deleteObjects(_ objects: [(key: String, versionID: String?)]) throws {
         var start = 0
-        while start < keys.count {
-            let batch = keys[start..<min(keys.count, start + options.deleteBatchSize)]
+        while start < objects.count {
+            let batch = objects[start..<min(objects.count, start + options.deleteBatchSize)]
             start += batch.count
             var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
-            for key in batch { xml += "<Object><Key>\(S3XML.escape(keyPrefix + key))</Key></Object>" }
+            for (key, version) in batch {
+                xml += "<Object><Key>\(S3XML.escape(keyPrefix + key))</Key>"
+                if let version { xml += "<VersionId>\(S3XML.escape(version))</VersionId>" }
+                xml += "</Object>"
+            }
             xml += "</Delete>"
             let body = Array(xml.utf8)
             let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
@@ -249,6 +262,95 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
             return false
         default: throw failure(response!, key: key)
         }
+    }
+
+    // MARK: - Versions
+
+    /// Whether the bucket keeps versions (GetBucketVersioning), asked once per store.
+    public enum Versioning: String, Sendable, Equatable {
+        /// Versioning was never turned on: a delete removes the object.
+        case unversioned
+        /// Every write and delete keeps the previous version.
+        case enabled
+        /// No new versions are made, but those made while it was enabled are kept.
+        case suspended
+    }
+
+    /// The bucket's versioning state (GetBucketVersioning; cached). Throws `RemoteError.denied`
+    /// without `s3:GetBucketVersioning`.
+    public func versioning() throws -> Versioning {
+        if let known = lock.withLock({ versioningSeen }) { return known }
+        let response = try execute(S3Call(method: "GET", key: nil, query: [("versioning", nil)]))!
+        guard response.status == 200 else { throw failure(response, key: nil) }
+        let state: Versioning
+        switch S3XML.text("Status", in: response.body) {
+        case "Enabled": state = .enabled
+        case "Suspended": state = .suspended
+        case nil, "": state = .unversioned
+        case let other?:
+            throw RemoteError.protocolError(location: location, detail: "GetBucketVersioning answered the status \(other)")
+        }
+        lock.withLock { versioningSeen = state }
+        return state
+    }
+
+    /// Every version and delete marker the bucket keeps of exactly `key` (ListObjectVersions, all pages).
+    public func versions(of key: String) throws -> [String] {
+        let fullKey = keyPrefix + key
+        var out: [String] = []
+        var keyMarker: String? = nil, versionMarker: String? = nil
+        var seenMarkers = Set<String>()
+        repeat {
+            var query: [(name: String, value: String?)] = [
+                ("versions", nil), ("prefix", fullKey), ("max-keys", String(options.listPageSize)), ("encoding-type", "url"),
+            ]
+            if let keyMarker { query.append(("key-marker", keyMarker)) }
+            if let versionMarker { query.append(("version-id-marker", versionMarker)) }
+            let response = try execute(S3Call(method: "GET", key: nil, query: query))!
+            guard response.status == 200 else { throw failure(response, key: nil) }
+            let body = response.body
+            let urlEncoded = S3XML.text("EncodingType", in: body) == "url"
+            for entry in S3XML.elements("Version", in: body) + S3XML.elements("DeleteMarker", in: body) {
+                guard let rawKey = S3XML.text("Key", in: entry), let version = S3XML.text("VersionId", in: entry) else {
+                    throw RemoteError.protocolError(location: location, detail: "a ListObjectVersions entry without Key or VersionId")
+                }
+                if (urlEncoded ? Self.formDecode(rawKey) : rawKey) == fullKey { out.append(version) }
+            }
+            if S3XML.text("IsTruncated", in: body) == "true" {
+                let nextKey = S3XML.text("NextKeyMarker", in: body).map { urlEncoded ? Self.formDecode($0) : $0 }
+                let nextVersion = S3XML.text("NextVersionIdMarker", in: body)
+                guard let nextKey, seenMarkers.insert(nextKey + "\u{0}" + (nextVersion ?? "")).inserted else {
+                    throw RemoteError.protocolError(location: location, detail: "a truncated ListObjectVersions page without new markers")
+                }
+                keyMarker = nextKey; versionMarker = nextVersion
+            } else {
+                keyMarker = nil
+            }
+        } while keyMarker != nil
+        return out
+    }
+
+    /// Deletes the keys; on a bucket that keeps versions (enabled or suspended), deletes every
+    /// version and delete marker of each by its version id (ListObjectVersions per key, then
+    /// DeleteObjects), then lists again and throws `RemoteCleanupError.versionsRemain` when any is
+    /// left (Object Lock, a concurrent writer). Returns the versions and markers deleted.
+    public func purge(_ keys: [String]) throws -> Int {
+        guard try versioning() != .unversioned else {
+            try delete(keys)
+            return 0
+        }
+        var objects: [(key: String, versionID: String?)] = []
+        for key in keys { objects += try versions(of: key).map { (key, $0) } }
+        do { try deleteObjects(objects) } catch RemoteError.denied(let l, let d) {
+            throw RemoteError.denied(location: l, detail: "\(d) — deleting old versions of a versioned bucket needs s3:DeleteObjectVersion and s3:ListBucketVersions")
+        }
+        var left: [String] = []
+        for key in keys where try !versions(of: key).isEmpty { left.append(key) }
+        guard left.isEmpty else {
+            throw RemoteCleanupError.versionsRemain(location: location, keys: left,
+                detail: "the bucket keeps versions, and versions of these objects are still listed after deleting each by its version id (Object Lock or a retention rule may protect them)")
+        }
+        return objects.count
     }
 
     // MARK: - Writing
@@ -495,6 +597,29 @@ public final class S3BlobStore: BlobStore, @unchecked Sendable {
     }
 
     static func quote(_ etag: String) -> String { "\"\(unquote(etag))\"" }
+
+    /// `2009-10-12T17:50:30.000Z` (ListObjectsV2's LastModified), fractions optional.
+    static func parseISODate(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z"),
+              let whole = UTCTime.date(b, year: 0..<4, month: 5..<7, day: 8..<10, hour: 11..<13, minute: 14..<16, second: 17..<19)
+        else { return nil }
+        guard b.count > 20 else { return whole }
+        guard b[19] == UInt8(ascii: "."), b.count > 21, b.count <= 30, let fraction = UTCTime.number(b, 20..<(b.count - 1)) else { return nil }
+        return whole.addingTimeInterval(Double(fraction) / pow(10, Double(b.count - 21)))
+    }
+
+    /// `Wed, 21 Oct 2015 07:28:00 GMT` (the Last-Modified header, RFC 7231's IMF-fixdate).
+    static func parseHTTPDate(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let d = Int32(parts[1]), let mo = months.firstIndex(of: String(parts[2])),
+              let y = Int32(parts[3]) else { return nil }
+        let clock = parts[4].split(separator: ":")
+        guard clock.count == 3, let h = Int32(clock[0]), let mi = Int32(clock[1]), let se = Int32(clock[2]) else { return nil }
+        return UTCTime.date(year: y, month: Int32(mo + 1), day: d, hour: h, minute: mi, second: se)
+    }
 
     /// Decodes S3's `encoding-type=url` text: `+` is a space, `%XX` a byte.
     static func formDecode(_ text: String) -> String {

@@ -20,11 +20,27 @@ public struct RemoteContentOptions: Sendable, Equatable {
     /// Index objects are listed from this many hours before the newest one seen, in case another
     /// writer's clock was behind.
     public var clockSkewHours: Int
+    /// How long a gc or an erasure holds `gc/lease` without renewing it (renewed as the run goes;
+    /// a killed run's lease lapses after this).
+    public var leaseDuration: TimeInterval
+    /// gc refuses to run when the clock here and the store's differ by more than this (it measures
+    /// the grace period by both).
+    public var maxClockSkew: TimeInterval
+    /// gc rewrites a pack that is partly unreachable once its unreachable objects make up at least
+    /// this fraction of its bytes (below, the pack is kept whole until more of it is garbage).
+    public var repackThreshold: Double
+    /// An erasure repeats its pass while the remote still lists an erased object (a concurrent
+    /// upload re-sent it), at most this many passes.
+    public var maxEraseRounds: Int
 
     public init(packSize: UInt64 = 64 << 20, mergeGap: UInt64 = 1 << 20, maxWaste: Double = 0.25, maxRangeSize: UInt64 = 16 << 20,
-                memoryPackLimit: UInt64 = 8 << 20, localPackBytes: UInt64 = 256 << 20, clockSkewHours: Int = 24) {
+                memoryPackLimit: UInt64 = 8 << 20, localPackBytes: UInt64 = 256 << 20, clockSkewHours: Int = 24,
+                leaseDuration: TimeInterval = 900, maxClockSkew: TimeInterval = 600, repackThreshold: Double = 0.2,
+                maxEraseRounds: Int = 3) {
         self.packSize = packSize; self.mergeGap = mergeGap; self.maxWaste = maxWaste; self.maxRangeSize = maxRangeSize
         self.memoryPackLimit = memoryPackLimit; self.localPackBytes = localPackBytes; self.clockSkewHours = clockSkewHours
+        self.leaseDuration = leaseDuration; self.maxClockSkew = maxClockSkew; self.repackThreshold = repackThreshold
+        self.maxEraseRounds = max(1, maxEraseRounds)
     }
 }
 
