@@ -14,3 +14,13 @@ extension RemoteError: CategorizedError {
 extension HTTPTransportError: CategorizedError {
     public var category: FailureCategory { .system }
 }
+
+extension RemoteCleanupError: CategorizedError {
+    public var category: FailureCategory {
+        switch self {
+        case .cannotDelete, .versionsRemain, .noConditionalRequests, .clockSkew: return .input
+        case .leaseHeld, .leaseLost, .notVerified: return .conflict
+        case .objectLost: return .damaged
+        }
+    }
+}
