@@ -1,10 +1,73 @@
+import Foundation
 import LineageCore
 
 /// `trace --json` / `impact --json`: a subgraph written directly as bytes, in exactly the form
-/// `CanonicalJSON.pretty` (Foundation's `JSONEncoder`, pretty-printed, sorted keys, slashes not
-/// escaped) gives — a test compares the two on generated graphs. JSONEncoder took ~4 s for the
-/// ~115,000 nodes and ~500,000 edges of an impact query; this takes a small fraction of that.
+/// `CanonicalJSON.pretty(GraphJSON.Document(graph))` (Foundation's `JSONEncoder`, pretty-printed,
+/// sorted keys, slashes not escaped) gives — a test compares the two on generated graphs.
+/// JSONEncoder took ~4 s for the ~115,000 nodes and ~500,000 edges of an impact query; this takes a
+/// small fraction of that.
+///
+/// The document follows Schemas/README.md: a `schema` member, digests as `sha256:<hex>`, sizes and
+/// exit statuses as integers, `dirty` as a boolean and `argv` as an array (the graph keeps them all
+/// as text; `Attribute.typed` converts).
 enum GraphJSON {
+    static let schema = "lineage-graph.schema.json"
+
+    /// A node attribute's JSON value.
+    enum Attribute: Encodable, Equatable {
+        case string(String), integer(Int64), boolean(Bool), strings([String])
+
+        /// `sha256`/`diffSHA256` → `sha256:<hex>`, `size`/`exitStatus` → integer, `dirty` → boolean,
+        /// `argv` → array; anything else, or a value that does not parse, stays text.
+        static func typed(_ key: String, _ value: String) -> Attribute {
+            switch key {
+            case "sha256", "diffSHA256": return Digest(hex: value).map { .string($0.prefixed) } ?? .string(value)
+            case "size", "exitStatus": return Int64(value).map(Attribute.integer) ?? .string(value)
+            case "dirty": return value == "true" ? .boolean(true) : value == "false" ? .boolean(false) : .string(value)
+            case "argv":
+                guard let words = try? JSONDecoder().decode([String].self, from: Data(value.utf8)) else { return .string(value) }
+                return .strings(words)
+            default: return .string(value)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .string(let s): try c.encode(s)
+            case .integer(let n): try c.encode(n)
+            case .boolean(let b): try c.encode(b)
+            case .strings(let a): try c.encode(a)
+            }
+        }
+    }
+
+    /// The document `encode` writes, as a value JSONEncoder can write too (the reference for tests).
+    struct Document: Encodable {
+        struct Node: Encodable {
+            let node: GraphNode
+            private enum Key: String, CodingKey { case id, kind, label, attributes }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(node.id, forKey: .id)
+                try c.encode(node.kind, forKey: .kind)
+                try c.encode(node.label, forKey: .label)
+                try c.encode(Dictionary(uniqueKeysWithValues: node.attributes.map { ($0.key, Attribute.typed($0.key, $0.value)) }), forKey: .attributes)
+            }
+        }
+        let graph: LineageSubgraph
+        init(_ graph: LineageSubgraph) { self.graph = graph }
+        private enum Key: String, CodingKey { case schema, direction, roots, nodes, edges }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(GraphJSON.schema, forKey: .schema)
+            try c.encode(graph.direction, forKey: .direction)
+            try c.encode(graph.roots, forKey: .roots)
+            try c.encode(graph.nodes.map(Node.init), forKey: .nodes)
+            try c.encode(graph.edges, forKey: .edges)
+        }
+    }
+
     static func encode(_ graph: LineageSubgraph) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + graph.nodes.count * 400 + graph.edges.count * 160)
@@ -34,7 +97,19 @@ enum GraphJSON {
                     out += "        ".utf8
                     string(key, into: &out)
                     out += " : ".utf8
-                    string(node.attributes[key]!, into: &out)
+                    switch Attribute.typed(key, node.attributes[key]!) {
+                    case .string(let text): string(text, into: &out)
+                    case .integer(let n): out += String(n).utf8
+                    case .boolean(let b): out += (b ? "true" : "false").utf8
+                    case .strings(let words):
+                        if words.isEmpty { out += "[\n\n        ]".utf8; break }
+                        out += "[\n".utf8
+                        for (i, word) in words.enumerated() {
+                            out += (i > 0 ? ",\n          " : "          ").utf8
+                            string(word, into: &out)
+                        }
+                        out += "\n        ]".utf8
+                    }
                 }
                 out += "\n      }".utf8
             }
@@ -48,6 +123,8 @@ enum GraphJSON {
         }
         out += ",\n  \"roots\" : ".utf8
         array(graph.roots, into: &out) { root, out in string(root, into: &out) }
+        out += ",\n  \"schema\" : ".utf8
+        string(schema, into: &out)
         out += "\n}".utf8
         return out
     }
