@@ -196,7 +196,7 @@ import Testing
         try alice.expectOK(["remote", "add", "origin", bare])
         try alice.expectOK(["push"])
         let trust = try JSONSerialization.jsonObject(with: try alice.expectOK(["trust", "list", "--json"]).outData)
-        let entries = (trust as? [[String: Any]]) ?? ((trust as? [String: Any])?["signers"] as? [[String: Any]]) ?? []
+        let entries = ((trust as? [String: Any])?["keys"] as? [[String: Any]]) ?? []
         let fp = try #require(entries.first?["fingerprint"] as? String)
         try alice.expectOK(["clone", bare, base + "/bob", "--trust-root", fp])
         let bob = Project(existing: base + "/bob")
