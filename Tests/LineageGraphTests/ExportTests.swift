@@ -318,6 +318,12 @@ enum ExportFixture {
         #expect(GraphJSON.Attribute.typed("size", "lots") == .string("lots"))
         #expect(GraphJSON.Attribute.typed("sha256", "abc") == .string("abc"))
         #expect(GraphJSON.Attribute.typed("sha256", ExportFixture.hex("a")) == .string("sha256:" + ExportFixture.hex("a")))
+        // argv's tokens are copied from the stored canonical JSON; anything else is not an array of strings.
+        #expect(GraphJSON.stringTokens(#"["a\\","b\"c",""]"#)?.map { String(decoding: $0, as: UTF8.self) } == [#""a\\""#, #""b\"c""#, #""""#])
+        #expect(GraphJSON.stringTokens("[]")?.isEmpty == true)
+        for notStrings in ["", "[", "[1]", #"["a""#, #"["a",]"#, #"["a"]x"#, #"["a" ,"b"]"#, "{}", "[\"\n\"]"] {
+            #expect(GraphJSON.stringTokens(notStrings) == nil, "\(notStrings)")
+        }
     }
 
     @Test func everyFormatIsDeterministic() throws {

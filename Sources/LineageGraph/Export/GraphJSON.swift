@@ -97,18 +97,19 @@ enum GraphJSON {
                     out += "        ".utf8
                     string(key, into: &out)
                     out += " : ".utf8
-                    switch Attribute.typed(key, node.attributes[key]!) {
+                    let value = node.attributes[key]!
+                    // argv is stored as canonical JSON: its string tokens are copied as they are
+                    // (JSONEncoder escapes them as it would here), without decoding 100,000s of arrays.
+                    if key == "argv", let tokens = stringTokens(value) {
+                        stringArray(tokens, into: &out)
+                        continue
+                    }
+                    switch Attribute.typed(key, value) {
                     case .string(let text): string(text, into: &out)
                     case .integer(let n): out += String(n).utf8
                     case .boolean(let b): out += (b ? "true" : "false").utf8
                     case .strings(let words):
-                        if words.isEmpty { out += "[\n\n        ]".utf8; break }
-                        out += "[\n".utf8
-                        for (i, word) in words.enumerated() {
-                            out += (i > 0 ? ",\n          " : "          ").utf8
-                            string(word, into: &out)
-                        }
-                        out += "\n        ]".utf8
+                        stringArray(words.map { word in var t: [UInt8] = []; string(word, into: &t); return t }, into: &out)
                     }
                 }
                 out += "\n      }".utf8
@@ -127,6 +128,45 @@ enum GraphJSON {
         string(schema, into: &out)
         out += "\n}".utf8
         return out
+    }
+
+    /// An attribute's array of strings (already written as JSON string tokens), indented as JSONEncoder does.
+    private static func stringArray(_ tokens: [[UInt8]], into out: inout [UInt8]) {
+        if tokens.isEmpty { out += "[\n\n        ]".utf8; return }
+        out += "[\n".utf8
+        for (i, token) in tokens.enumerated() {
+            out += (i > 0 ? ",\n          " : "          ").utf8
+            out += token
+        }
+        out += "\n        ]".utf8
+    }
+
+    /// The string tokens of compact JSON text holding an array of strings (`["a","b\"c"]`), each with
+    /// its quotes and escapes as written; nil when the text is anything else.
+    static func stringTokens(_ text: String) -> [[UInt8]]? {
+        var text = text
+        return text.withUTF8 { b -> [[UInt8]]? in
+            guard b.count >= 2, b[0] == UInt8(ascii: "["), b[b.count - 1] == UInt8(ascii: "]") else { return nil }
+            var tokens: [[UInt8]] = []
+            var i = 1
+            if b.count == 2 { return tokens }
+            while true {
+                guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+                let start = i
+                i += 1
+                while i < b.count, b[i] != UInt8(ascii: "\"") {
+                    guard b[i] >= 0x20 else { return nil }
+                    i += b[i] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard i < b.count else { return nil }
+                i += 1
+                tokens.append(Array(UnsafeBufferPointer(rebasing: b[start..<i])))
+                guard i < b.count else { return nil }
+                if b[i] == UInt8(ascii: "]") { return i == b.count - 1 ? tokens : nil }
+                guard b[i] == UInt8(ascii: ",") else { return nil }
+                i += 1
+            }
+        }
     }
 
     /// A top-level member's array: elements indented by four spaces; empty as `[\n\n  ]`.
