@@ -315,9 +315,9 @@ enum ExportFixture {
         let code = try #require(nodes.first { $0["id"] as? String == ExportFixture.codeID }?["attributes"] as? [String: Any])
         #expect(code["dirty"] as? Bool == false)
         // A value that does not parse stays text rather than being lost.
-        #expect(GraphJSON.Attribute.typed("size", "lots") == .string("lots"))
-        #expect(GraphJSON.Attribute.typed("sha256", "abc") == .string("abc"))
-        #expect(GraphJSON.Attribute.typed("sha256", ExportFixture.hex("a")) == .string("sha256:" + ExportFixture.hex("a")))
+        #expect(GraphJSON.typed("size", "lots") == .string("lots"))
+        #expect(GraphJSON.typed("sha256", "abc") == .string("abc"))
+        #expect(GraphJSON.typed("sha256", ExportFixture.hex("a")) == .string("sha256:" + ExportFixture.hex("a")))
         // argv's tokens are copied from the stored canonical JSON; anything else is not an array of strings.
         #expect(GraphJSON.stringTokens(#"["a\\","b\"c",""]"#)?.map { String(decoding: $0, as: UTF8.self) } == [#""a\\""#, #""b\"c""#, #""""#])
         #expect(GraphJSON.stringTokens("[]")?.isEmpty == true)

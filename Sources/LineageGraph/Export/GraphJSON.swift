@@ -9,36 +9,21 @@ import LineageCore
 ///
 /// The document follows Schemas/README.md: a `schema` member, digests as `sha256:<hex>`, sizes and
 /// exit statuses as integers, `dirty` as a boolean and `argv` as an array (the graph keeps them all
-/// as text; `Attribute.typed` converts).
+/// as text; `typed` converts).
 enum GraphJSON {
     static let schema = "lineage-graph.schema.json"
 
-    /// A node attribute's JSON value.
-    enum Attribute: Encodable, Equatable {
-        case string(String), integer(Int64), boolean(Bool), strings([String])
-
-        /// `sha256`/`diffSHA256` → `sha256:<hex>`, `size`/`exitStatus` → integer, `dirty` → boolean,
-        /// `argv` → array; anything else, or a value that does not parse, stays text.
-        static func typed(_ key: String, _ value: String) -> Attribute {
-            switch key {
-            case "sha256", "diffSHA256": return Digest(hex: value).map { .string($0.prefixed) } ?? .string(value)
-            case "size", "exitStatus": return Int64(value).map(Attribute.integer) ?? .string(value)
-            case "dirty": return value == "true" ? .boolean(true) : value == "false" ? .boolean(false) : .string(value)
-            case "argv":
-                guard let words = try? JSONDecoder().decode([String].self, from: Data(value.utf8)) else { return .string(value) }
-                return .strings(words)
-            default: return .string(value)
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .string(let s): try c.encode(s)
-            case .integer(let n): try c.encode(n)
-            case .boolean(let b): try c.encode(b)
-            case .strings(let a): try c.encode(a)
-            }
+    /// A node attribute's JSON value: `sha256`/`diffSHA256` → `sha256:<hex>`, `size`/`exitStatus` →
+    /// integer, `dirty` → boolean, `argv` → array; anything else, or a value that does not parse, stays text.
+    static func typed(_ key: String, _ value: String) -> ExportJSON {
+        switch key {
+        case "sha256", "diffSHA256": return Digest(hex: value).map { .string($0.prefixed) } ?? .string(value)
+        case "size", "exitStatus": return Int64(value).map(ExportJSON.integer) ?? .string(value)
+        case "dirty": return value == "true" ? .boolean(true) : value == "false" ? .boolean(false) : .string(value)
+        case "argv":
+            guard let words = try? JSONDecoder().decode([String].self, from: Data(value.utf8)) else { return .string(value) }
+            return .array(words.map(ExportJSON.string))
+        default: return .string(value)
         }
     }
 
@@ -52,7 +37,7 @@ enum GraphJSON {
                 try c.encode(node.id, forKey: .id)
                 try c.encode(node.kind, forKey: .kind)
                 try c.encode(node.label, forKey: .label)
-                try c.encode(Dictionary(uniqueKeysWithValues: node.attributes.map { ($0.key, Attribute.typed($0.key, $0.value)) }), forKey: .attributes)
+                try c.encode(Dictionary(uniqueKeysWithValues: node.attributes.map { ($0.key, GraphJSON.typed($0.key, $0.value)) }), forKey: .attributes)
             }
         }
         let graph: LineageSubgraph
@@ -104,13 +89,7 @@ enum GraphJSON {
                         stringArray(tokens, into: &out)
                         continue
                     }
-                    switch Attribute.typed(key, value) {
-                    case .string(let text): string(text, into: &out)
-                    case .integer(let n): out += String(n).utf8
-                    case .boolean(let b): out += (b ? "true" : "false").utf8
-                    case .strings(let words):
-                        stringArray(words.map { word in var t: [UInt8] = []; string(word, into: &t); return t }, into: &out)
-                    }
+                    GraphJSON.typed(key, value).write(into: &out, level: 4)
                 }
                 out += "\n      }".utf8
             }
@@ -130,7 +109,7 @@ enum GraphJSON {
         return out
     }
 
-    /// An attribute's array of strings (already written as JSON string tokens), indented as JSONEncoder does.
+    /// An attribute's array of strings (JSON string tokens), indented as JSONEncoder does.
     private static func stringArray(_ tokens: [[UInt8]], into out: inout [UInt8]) {
         if tokens.isEmpty { out += "[\n\n        ]".utf8; return }
         out += "[\n".utf8
@@ -227,11 +206,16 @@ extension ExportJSON {
         return out
     }
 
-    private func write(into out: inout [UInt8], level: Int) {
+    /// Written at `level` (two spaces each), as JSONEncoder's pretty output nests it.
+    func write(into out: inout [UInt8], level: Int) {
         func indent(_ n: Int) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * n)) }
         switch self {
         case .string(let text):
             GraphJSON.string(text, into: &out)
+        case .integer(let n):
+            out += String(n).utf8
+        case .boolean(let b):
+            out += (b ? "true" : "false").utf8
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             if members.isEmpty { out += "\n\n".utf8 } else {
