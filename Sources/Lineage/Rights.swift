@@ -202,6 +202,43 @@ extension Repository {
         for (out, ins) in graph.inputs { refs.insert(out); refs.formUnion(ins) }
         var all: [EffectiveRights] = []
         for ref in refs.sorted() { all.append(graph.effective(ref)) }
-        return RightsAudit.run(all, use: use, at: at ?? CalendarDay.today(), detectedPII: detectedPII)
+        var report = RightsAudit.run(all, use: use, at: at ?? CalendarDay.today(), detectedPII: detectedPII)
+        // Erased versions: their bytes are gone, so "erase it" is not asked of them again; what was
+        // built from them (or from withdrawn data) is marked, for `--erase-derived`.
+        let erased = try receivedErasures()
+        func upstream(_ ref: ArtifactRef) -> Set<ArtifactRef> {
+            var seen = Set<ArtifactRef>(), stack = graph.inputs[ref] ?? []
+            while let r = stack.popLast() { if seen.insert(r).inserted { stack += graph.inputs[r] ?? [] } }
+            return seen
+        }
+        let settled: Set<AuditCode> = [.consentWithdrawn, .retentionPassed, .undeclaredPII, .inputWithoutRights, .upstreamConsentWithdrawn]
+        for i in report.entries.indices {
+            let entry = report.entries[i]
+            if let e = erased[entry.sha256] {
+                report.entries[i].erased = e
+                report.entries[i].findings.removeAll { settled.contains($0.code) }
+                continue
+            }
+            let fromErased = upstream(entry.artifact).contains { erased[$0.sha256] != nil }
+            let fromWithdrawn = entry.findings.contains { $0.code == .upstreamConsentWithdrawn }
+            if fromErased || fromWithdrawn { report.entries[i].derivedFromErased = true }
+        }
+        return report
+    }
+
+    /// `lineage audit --erase-derived --yes`: erases every version built from an erased or withdrawn
+    /// version (each a signed tombstone, as `lineage erase`), newest commit holding it first.
+    public func eraseDerived(_ report: AuditReport, reason: String, cwd: String) throws -> [EraseResult] {
+        var out: [EraseResult] = []
+        let history = try headCommit().map { try git.walk(from: [$0]) } ?? []
+        for entry in report.entries where entry.derivedFromErased == true {
+            // The newest commit that holds this exact version names it for `erase`.
+            guard let commit = try history.first(where: { id in
+                guard let blob = try git.entry(inTree: try git.commit(id).tree, path: entry.path) else { return false }
+                return try pointer(blob).sha256 == entry.sha256
+            }) else { continue }
+            out.append(try erase("\(entry.path)@\(commit.hex)", reason: reason, cwd: root))
+        }
+        return out
     }
 }

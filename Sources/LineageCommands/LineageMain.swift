@@ -58,10 +58,7 @@ public struct LineageMain: ParsableCommand {
             }
             // An error no layer classified is a bug, not a usage error (the parser gives such errors
             // its generic failure code): say so, with what happened, and exit 70 (EX_SOFTWARE).
-            if exitCode(for: error) == .failure {
-                Output.error("internal error (a bug in lineage — please report it with the command you ran): \(type(of: error)): \(error)")
-                return ExitCode32.bug
-            }
+            if exitCode(for: error) == .failure { return exitCode(unclassified: error) }
             // The argument parser's own outcomes: usage errors, --help, --version.
             let text = fullMessage(for: error)
             let code = exitCode(for: error).rawValue
@@ -70,6 +67,14 @@ public struct LineageMain: ParsableCommand {
             }
             return code == 1 ? ExitCode32.usage : code
         }
+    }
+}
+
+extension LineageMain {
+    /// Reports an error no layer classified as the bug it is and returns 70.
+    public static func exitCode(unclassified error: Error) -> Int32 {
+        Output.error("internal error (a bug in lineage — please report it with the command you ran): \(type(of: error)): \(error)")
+        return ExitCode32.bug
     }
 }
 

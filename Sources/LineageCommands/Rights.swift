@@ -80,6 +80,17 @@ struct Audit: RepositoryCommand {
     @OptionGroup var output: JSONOption
     @Option(help: ArgumentHelp("The intended use: \(DataUse.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "use")) var use: String?
     @Option(help: ArgumentHelp("Evaluate as of this date (YYYY-MM-DD, default today).", valueName: "date")) var at: String?
+    @Flag(name: .customLong("erase-derived"), help: "List every version built from an erased or withdrawn version; with --yes, erase them.")
+    var eraseDerived = false
+    @Flag(help: "With --erase-derived: erase them (each a signed tombstone, as `lineage erase`).") var yes = false
+    @Option(help: ArgumentHelp("With --erase-derived --yes: why (goes into each tombstone).", valueName: "text")) var reason: String?
+
+    func validate() throws {
+        if yes && !eraseDerived { throw ValidationError("--yes goes with --erase-derived") }
+        if yes && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("say why with --reason \"...\" (it goes into every tombstone)")
+        }
+    }
 
     func run(in repository: Repository) throws {
         let dataUse: DataUse?
@@ -89,10 +100,28 @@ struct Audit: RepositoryCommand {
             day = try at.map { try CalendarDay.parse($0, field: "--at") }
         } catch { throw ValidationError("\(error)") }
         let report = try repository.audit(use: dataUse, at: day)
+        if eraseDerived {
+            let derived = report.entries.filter { $0.derivedFromErased == true }
+            if yes {
+                let done = try repository.eraseDerived(report, reason: reason!, cwd: global.cwd)
+                if output.json { return try Output.json(done, as: "erased", schema: "audit-erase-derived.schema.json") }
+                for e in done { Output.line("erased \(e.record.path)@\(e.record.sha256.hex.prefix(12)) [\(e.commit.prefix(12))]: \(e.objectsRemoved) object(s) removed") }
+                Output.line("\(done.count) derived version(s) erased")
+                return
+            }
+            if output.json { try Output.json(derived, as: "entries", schema: "audit-erase-derived.schema.json") } else {
+                for e in derived { Output.line("\(e.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.path)@\(e.sha256.hex.prefix(12))") }
+                Output.line("\(derived.count) version(s) built from erased or withdrawn data" + (derived.isEmpty ? "" : "; `lineage audit --erase-derived --yes --reason \"...\"` erases them"))
+            }
+            // Exit 1 when there is something to erase, with --json too (as audit with findings).
+            if !derived.isEmpty { throw ExitSignal(code: ExitCode32.findings) }
+            return
+        }
         if output.json { try Output.json(report, schema: "audit.schema.json") } else {
             for entry in report.entries where !entry.findings.isEmpty || !global.quiet {
                 let mark = entry.findings.isEmpty ? Output.color("ok", "32") : Output.color("\(entry.findings.count) finding(s)", "31")
-                Output.line("\(entry.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.path)@\(entry.sha256.hex.prefix(12))  \(mark)")
+                Output.line("\(entry.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.path)@\(entry.sha256.hex.prefix(12))  \(mark)"
+                            + (entry.erased.map { "  (erased \($0.erasedAt) by \($0.erasedBy): \($0.reason))" } ?? ""))
                 for f in entry.findings { Output.line("    \(f.severity.rawValue) \(f.code.rawValue): \(f.message)") }
             }
             Output.line("\(report.entries.count) artifact(s) audited as of \(report.at)\(report.use.map { " for \($0.rawValue) use" } ?? ""): \(report.findingCount) finding(s)")

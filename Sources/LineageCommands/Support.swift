@@ -143,6 +143,9 @@ final class TerminalProgress: ProgressReporter {
     private let enabled: Bool
     private var lastDraw: Double = 0
     private var drew = false
+    /// When the current phase started and its name, for the transfer rate.
+    private var phaseStart: Double = 0
+    private var phaseName = ""
 
     init(quiet: Bool) { enabled = !quiet && Output.stderrIsTerminal }
 
@@ -151,10 +154,13 @@ final class TerminalProgress: ProgressReporter {
     func update(phase: String, done: UInt64, total: UInt64, unit: ProgressUnit) {
         guard enabled else { return }
         let now = Date().timeIntervalSince1970
+        if phase != phaseName { phaseName = phase; phaseStart = now }
         guard now - lastDraw > 0.1 || done == total else { return }
         lastDraw = now
         let percent = total == 0 ? 100 : Int(Double(done) * 100 / Double(total))
-        let amount = unit == .bytes ? "\(formatBytes(done)) / \(formatBytes(total))" : "\(done) / \(total)"
+        var amount = unit == .bytes ? "\(formatBytes(done)) / \(formatBytes(total))" : "\(done) / \(total)"
+        // The rate, once there is enough of it to mean something.
+        if unit == .bytes, now - phaseStart >= 0.5 { amount += ", \(formatBytes(UInt64(Double(done) / (now - phaseStart))))/s" }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(phase): \(percent)% (\(amount))".utf8))
         drew = true
     }
@@ -192,60 +198,34 @@ public enum ExitCode32 {
     public static let bug: Int32 = 70
 }
 
-/// Maps lineage's errors to the message and exit code the user sees; nil for errors of the argument parser.
+/// The exit code of each failure category (README "Exit codes").
+func exitCode(for category: FailureCategory) -> Int32 {
+    switch category {
+    case .usage: return ExitCode32.usage
+    case .input: return ExitCode32.userError
+    case .conflict: return ExitCode32.conflict
+    case .damaged: return ExitCode32.damaged
+    case .system: return ExitCode32.system
+    case .findings: return ExitCode32.findings
+    case .bug: return ExitCode32.bug
+    }
+}
+
+/// Maps lineage's errors to the message and exit code the user sees: every layer's errors carry a
+/// category (`CategorizedError`); nil for errors of the argument parser (and unclassified ones,
+/// which the caller reports as bugs).
 func describe(_ error: Error) -> (message: String, code: Int32)? {
     switch error {
-    case let e as LineageError:
-        switch e {
-        case .nothingToCommit: return (e.description, ExitCode32.findings)
-        case .newerFormat, .localChanges, .unverifiedHistory: return (e.description, ExitCode32.conflict)
-        case .damagedRepository, .missingContent, .unsafePathInHistory, .damagedStagingIndex: return (e.description, ExitCode32.damaged)
-        case .unreadable: return (e.description, ExitCode32.system)
-        default: return (e.description, ExitCode32.userError)
-        }
-    case let e as StoreError:
-        switch e {
-        case .lockBusy, .newerFormat: return (e.description, ExitCode32.conflict)
-        case .io: return (e.description, ExitCode32.system)
-        case .fileChanged: return (e.description, ExitCode32.userError)
-        default: return (e.description, ExitCode32.damaged)
-        }
-    case let e as CoreError:
-        return (e.description, ExitCode32.userError)
-    case let e as HooksBlocked:
-        return (e.description, ExitCode32.findings)
-    case let e as MergeConflicts:
-        return (e.description, ExitCode32.conflict)
-    case let e as HooksNotTrusted:
-        return (e.description, ExitCode32.conflict)
     case let e as GitError:
-        if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", ExitCode32.conflict) }
-        if e.isOSError { return ("\(e.message) (\(e.function)) — the operating system refused a write or read in .lineage: free disk space or fix permissions, then retry; nothing was changed", ExitCode32.system) }
-        return ("\(e.description) — run `lineage verify` to check the repository", ExitCode32.damaged)
-    case let e as RemoteFailure:
-        switch e {
-        case .notFastForward, .rewritten, .contentTransferUnavailable, .untrustedHistory, .foreignRoot, .rootUnsigned, .severalRoots, .tombstoneDropped:
-            return (e.description, ExitCode32.conflict)
-        default: return (e.description, ExitCode32.userError)
-        }
-    case let e as TransportError:
-        switch e {
-        case .leaseBroken, .rejected, .changedHostKey: return (e.description, ExitCode32.conflict)
-        case .unreachable: return (e.description, ExitCode32.system)
-        default: return (e.description, ExitCode32.userError)
-        }
-    case let e as RemoteError:
-        switch e {
-        case .unreachable, .io, .protocolError: return (e.description, ExitCode32.system)
-        case .newerFormat: return (e.description, ExitCode32.conflict)
-        case .notFound, .damaged: return (e.description, ExitCode32.damaged)
-        case .denied, .noSuchStore, .badURL: return (e.description, ExitCode32.userError)
-        }
-    case let e as IndexError:
-        return (e.description, ExitCode32.system)
+        let code = exitCode(for: e.category)
+        if e.code == .locked { return ("another process holds a lock in .lineage (\(e.message)); wait for it to finish and retry", code) }
+        if e.isOSError { return ("\(e.message) (\(e.function)) — the operating system refused a write or read in .lineage: free disk space or fix permissions, then retry; nothing was changed", code) }
+        return ("\(e.description) — run `lineage verify` to check the repository", code)
     case let e as CocoaError:
         // Foundation's file operations: the operating system refused (permissions, space, a missing directory).
         return ("\(e.localizedDescription) — fix the file system problem and retry", ExitCode32.system)
+    case let e as CategorizedError:
+        return (String(describing: e), exitCode(for: e.category))
     default:
         return nil
     }

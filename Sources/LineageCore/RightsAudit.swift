@@ -48,6 +48,11 @@ public struct AuditEntry: Equatable, Sendable, Codable {
     public var sha256: Digest
     public var kind: ArtifactKind
     public var findings: [AuditFinding]
+    /// The tombstone of this version when it was erased (`lineage erase`): its bytes are gone, so
+    /// nothing asks to erase it.
+    public var erased: ErasureRecord? = nil
+    /// For `audit --erase-derived`: true when it was built from an erased or withdrawn version.
+    public var derivedFromErased: Bool? = nil
 
     public init(path: String, sha256: Digest, kind: ArtifactKind, findings: [AuditFinding]) {
         self.path = path; self.sha256 = sha256; self.kind = kind; self.findings = findings

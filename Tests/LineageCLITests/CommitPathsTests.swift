@@ -38,7 +38,7 @@ struct CommitPathsTests {
         "remote add": .neverCommits, "remote list": .neverCommits, "remote remove": .neverCommits,
         "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits, "branch": .neverCommits, "completions": .neverCommits,
         "merge": .provenBy("MergeTests.hooksRunOnTheMergedResult"), "pull": .provenBy("MergeTests.pullMergesATeammatesWork"),
-        "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .neverCommits, "datasheet": .neverCommits,
+        "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .provenBy("audit --erase-derived --yes commits only through erase (checked above as recordsOnly): ErasureRemoteTests.auditErasesWhatWasBuiltFromErasedData"), "datasheet": .neverCommits,
     ]
 
     static func leaves(_ command: ParsableCommand.Type, prefix: String = "") -> [String] {

@@ -41,4 +41,29 @@ import Testing
         // The working file is the user's: lineage says it still holds the bytes, it does not delete it.
         #expect(bob.read("data/people.bin") == personal)
     }
+
+    /// audit knows erasures: the erased version is not asked to be erased again; what was built
+    /// from it is listed by --erase-derived and erased by --erase-derived --yes.
+    @Test func auditErasesWhatWasBuiltFromErasedData() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("data/raw.csv", "id,x\n1,a\n")
+        try p.expectOK(["add", "data/raw.csv", "--license", "CC0-1.0", "--consent", "granted"])
+        try p.expectOK(["commit", "-m", "raw"])
+        try p.expectOK(["run", "--name", "prep", "-i", "data/raw.csv", "-o", "data/clean.csv", "--", "/bin/sh", "-c", "sed s/a/b/ data/raw.csv > data/clean.csv"])
+        try p.expectOK(["consent", "withdraw", "data/raw.csv", "--reason", "request 3"])
+        try p.expectOK(["erase", "data/raw.csv", "--reason", "request 3"])
+        let audit = try p.run("audit", "--json")
+        let doc = try JSONSerialization.jsonObject(with: audit.outData) as! [String: Any]
+        let entries = doc["entries"] as! [[String: Any]]
+        let raw = try #require(entries.first { $0["path"] as? String == "data/raw.csv" })
+        #expect(raw["erased"] != nil && (raw["findings"] as? [Any])?.isEmpty == true, "\(raw)")
+        let listed = try p.run("audit", "--erase-derived")
+        #expect(listed.code == 1 && listed.out.contains("data/clean.csv"), "\(listed.out)")
+        try p.expectOK(["audit", "--erase-derived", "--yes", "--reason", "request 3: derived data"])
+        let cat = try p.run("cat", "HEAD:data/clean.csv")
+        #expect(cat.code != 0 && cat.err.contains("erased"), "\(cat.err)")
+        #expect(try p.run("audit", "--erase-derived").code == 0)
+        #expect(try p.run("verify").code == 0)
+    }
 }

@@ -119,6 +119,9 @@ import Testing
         .json(["pull", "--json"]),
         .json(["clone", "{base}/team.git", "{base}/clone", "--trust-root", "{fp}", "--json"]),
         .json(["erase", "data/test.csv", "--reason", "erasure request 7", "--json"]),
+        .json(["audit", "--json"], code: 1),
+        .json(["audit", "--erase-derived", "--json"], code: 1),
+        .json(["audit", "--erase-derived", "--yes", "--reason", "built from request 7", "--json"]),
         .json(["gc", "--json"]),
     ]
 

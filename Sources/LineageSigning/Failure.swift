@@ -1,0 +1,14 @@
+import LineageCore
+
+extension SigningError: CategorizedError {
+    public var category: FailureCategory {
+        switch self {
+        case .keyFileMissing, .unprotectedKeyFile, .encryptedKey, .unsupportedKeyType, .notAPrivateKey, .invalidPublicKey,
+             .allowedSigners, .invalidPrincipal, .invalidEntry:
+            return .input
+        case .keyFileUnreadable: return .system
+        case .corruptPrivateKey, .malformedSignature, .malformedEnvelope: return .damaged
+        case .signingFailed: return .bug
+        }
+    }
+}
