@@ -23,7 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 py_need=()
-python3 -c 'import jsonschema' 2>/dev/null || py_need+=(jsonschema)
+python3 -c 'import jsonschema, referencing' 2>/dev/null || py_need+=('jsonschema>=4.18')   # validates every --json document against Schemas/ ($refs between files need referencing)
 python3 -c 'import cryptography' 2>/dev/null || py_need+=(cryptography)
 python3 -c 'import in_toto_attestation' 2>/dev/null || py_need+=(in-toto-attestation)
 python3 -c 'import prov' 2>/dev/null || py_need+=(prov)

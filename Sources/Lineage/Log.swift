@@ -6,12 +6,25 @@ import LineageGit
 public struct Signature: Codable, Sendable, Equatable {
     public let name: String
     public let email: String
-    /// ISO 8601 with the original offset, e.g. `2026-11-25T18:30:00+01:00`.
+    /// RFC 3339 UTC, as every time lineage prints in JSON: `2026-11-25T17:30:00.000Z`.
     public let date: String
+    /// The offset from UTC the person's clock had (git records it), e.g. `+01:00`.
+    public let utcOffset: String
 
     init(_ id: Identity) {
         name = id.name; email = id.email
-        date = formatDate(seconds: id.time, offsetMinutes: Int(id.offsetMinutes))
+        date = Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval(id.time)))
+        let minutes = Int(id.offsetMinutes)
+        utcOffset = String(format: "%@%02d:%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, abs(minutes) % 60)
+    }
+
+    /// The time on the person's own clock, as `git log` shows it: `2026-11-25T18:30:00+01:00`.
+    public var localDate: String {
+        guard let when = Timestamp.parse(date) else { return date }
+        let sign: Int = utcOffset.hasPrefix("-") ? -1 : 1
+        let parts = utcOffset.dropFirst().split(separator: ":").compactMap { Int($0) }
+        let minutes = parts.count == 2 ? sign * (parts[0] * 60 + parts[1]) : 0
+        return formatDate(seconds: Int64(when.timeIntervalSince1970), offsetMinutes: minutes)
     }
 }
 

@@ -51,7 +51,10 @@ public enum ProcessRunner {
     ///
     /// A missing or non-executable command is reported before anything is spawned.
     /// - Parameter environment: the child's environment (and the PATH searched); nil inherits ours.
-    public static func run(_ argv: [String], in directory: String, environment: [String: String]? = nil) throws -> ProcessOutcome {
+    /// - Parameter stdoutToStderr: the child writes its standard output to our standard error, which
+    ///   keeps our standard output for a document of our own (`lineage run --json`).
+    public static func run(_ argv: [String], in directory: String, environment: [String: String]? = nil,
+                           stdoutToStderr: Bool = false) throws -> ProcessOutcome {
         guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
         let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
 
@@ -66,7 +69,7 @@ public enum ProcessRunner {
         pthread_sigmask(SIG_UNBLOCK, &forwarded, &previousMask)
         defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
 
-        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment)
+        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment, stdoutToStderr: stdoutToStderr)
         let slot = SignalForwarding.register(pid)
         // Wait without reaping first, so the pid cannot be reused while a forwarder may still signal it.
         var info = siginfo_t()
@@ -166,9 +169,10 @@ public enum ProcessRunner {
     /// Starts the child with `posix_spawn`: no file actions besides changing into `directory`, an
     /// empty signal mask, and SIGPIPE back at its default (runtimes often ignore it).
     /// With `stdin`/`output` descriptors, the child reads the first and writes stdout and stderr to
-    /// the second; with `newGroup`, it leads a process group of its own (so a timeout can end all of it).
+    /// the second; with `newGroup`, it leads a process group of its own (so a timeout can end all of it);
+    /// with `stdoutToStderr`, its standard output is our standard error.
     private static func spawn(path: String, argv: [String], in directory: String, environment: [String: String]?,
-                              stdin: Int32? = nil, output: Int32? = nil, newGroup: Bool = false) throws -> pid_t {
+                              stdin: Int32? = nil, output: Int32? = nil, newGroup: Bool = false, stdoutToStderr: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         guard posix_spawn_file_actions_init(&actions) == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: errno) }
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -178,6 +182,8 @@ public enum ProcessRunner {
         if let output {
             posix_spawn_file_actions_adddup2(&actions, output, 1)
             posix_spawn_file_actions_adddup2(&actions, output, 2)
+        } else if stdoutToStderr {
+            posix_spawn_file_actions_adddup2(&actions, 2, 1)
         }
 
         var attributes = posix_spawnattr_t()

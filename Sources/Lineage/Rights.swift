@@ -215,7 +215,7 @@ extension Repository {
         for i in report.entries.indices {
             let entry = report.entries[i]
             if let e = erased[entry.sha256] {
-                report.entries[i].erased = "\(e.erasedAt) by \(e.erasedBy): \(e.reason)"
+                report.entries[i].erased = e
                 report.entries[i].findings.removeAll { settled.contains($0.code) }
                 continue
             }

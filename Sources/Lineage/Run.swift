@@ -19,6 +19,8 @@ public struct RunRequest: Sendable {
     public var noVerify: Bool
     /// Refuse to run on a dirty code tree or outside a git repository; nil: lineage.yaml's `run: { require-clean-code }`.
     public var requireCleanCode: Bool? = nil
+    /// The command's standard output goes to standard error (stdout then holds only lineage's own output).
+    public var commandStdoutToStderr = false
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
                 noVerify: Bool = false, requireCleanCode: Bool? = nil) {
@@ -98,7 +100,7 @@ extension Repository {
 
         let started = Date()
         let outcome: ProcessOutcome
-        do { outcome = try ProcessRunner.run(request.argv, in: cwd) } catch let e as RunSupportError {
+        do { outcome = try ProcessRunner.run(request.argv, in: cwd, stdoutToStderr: request.commandStdoutToStderr) } catch let e as RunSupportError {
             throw LineageError.invalidArgument(e.description)
         }
         let ended = Date()

@@ -5,17 +5,32 @@ import LineageSigning
 import LineageStore
 
 /// One trusted key, as `trust list` shows it.
-public struct TrustEntry: Codable, Sendable, Equatable {
+public struct TrustEntry: Encodable, Sendable, Equatable {
     public let principals: [String]
     public let key: String
     public let fingerprint: String
     public let namespaces: [String]?
+    /// Seconds since the epoch; in JSON, RFC 3339 UTC like every time lineage prints.
     public let validAfter: Int64?
     public let validBefore: Int64?
     public let comment: String?
+
+    private enum CodingKeys: String, CodingKey { case principals, key, fingerprint, namespaces, validAfter, validBefore, comment }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func time(_ seconds: Int64?) -> String? { seconds.map { Timestamp.rfc3339(Date(timeIntervalSince1970: TimeInterval($0))) } }
+        try c.encode(principals, forKey: .principals)
+        try c.encode(key, forKey: .key)
+        try c.encode(fingerprint, forKey: .fingerprint)
+        try c.encodeIfPresent(namespaces, forKey: .namespaces)
+        try c.encodeIfPresent(time(validAfter), forKey: .validAfter)
+        try c.encodeIfPresent(time(validBefore), forKey: .validBefore)
+        try c.encodeIfPresent(comment, forKey: .comment)
+    }
 }
 
-public struct TrustChange: Codable, Sendable {
+public struct TrustChange: Encodable, Sendable {
     /// The commit recording the change; nil before the first commit (the first commit records it).
     public let commit: String?
     public let entries: [TrustEntry]

@@ -23,7 +23,7 @@ struct Add: RepositoryCommand {
             let records = try repository.stageRights(for: paths, cwd: global.cwd, facts: facts.facts)
             if !global.quiet && !output.json { for r in records { Output.line("  rights    \(r.path) (recorded with the next commit)") } }
         }
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "add.schema.json") }
         if global.quiet { return }
         let changed = result.files.filter { $0.status != .unchanged }
         if changed.count <= 50 {

@@ -25,7 +25,7 @@ struct Checkout: RepositoryCommand {
         if let newBranch { try repository.createBranch(newBranch, at: revision) }
         let result = try repository.checkout(newBranch ?? revision!, paths: paths, cwd: global.cwd, force: force,
                                              progress: TerminalProgress.make(quiet: global.quiet))
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "checkout.schema.json") }
         if global.quiet { return }
         if paths.isEmpty {
             if let branch = result.branch { Output.line("Switched to branch '\(branch)'") }

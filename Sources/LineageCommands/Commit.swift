@@ -16,10 +16,10 @@ struct Commit: RepositoryCommand {
     func run(in repository: Repository) throws {
         let result: CommitResult
         do { result = try repository.commit(message: message, noVerify: noVerify, force: force, progress: TerminalProgress.make(quiet: global.quiet || output.json)) } catch let blocked as HooksBlocked {
-            if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
+            if output.json { try Output.json(blocked.report, schema: "hooks-report.schema.json") } else { HookReportText.print(blocked.report, quiet: false) }
             throw blocked
         }
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "commit-result.schema.json") }
         if let hooks = result.hooks { HookReportText.print(hooks, quiet: global.quiet) }
         if global.quiet { return Output.line(result.commit) }
         let subject = message.split(separator: "\n").first.map(String.init) ?? ""

@@ -7,8 +7,9 @@ struct DatasheetCommand: RepositoryCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasheet",
         abstract: "Write a datasheet for a dataset from its recorded facts: Markdown (Datasheets for Datasets) or Croissant JSON-LD with RAI fields.",
-        discussion: "Sections without recorded facts are marked as such. Writes to stdout, or to -o FILE.")
+        discussion: "Sections without recorded facts are marked as such. Writes to stdout, or to -o FILE. With --json, prints the facts the datasheet is made of (and writes -o FILE, if given).")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var json: JSONOption
     @Argument(help: "A tracked file.") var path: String
     @Option(help: "md or croissant.") var format: String = "md"
     @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
@@ -20,8 +21,12 @@ struct DatasheetCommand: RepositoryCommand {
         if let output {
             let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
             try repository.writeOutsideStore(Array(text.utf8), to: target)
-            if !global.quiet { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
-        } else {
+            if !global.quiet && !json.json { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
+        }
+        if json.json {
+            struct DatasheetJSON: Encodable { var facts: DatasheetFacts; var file: String?; var format: String? }
+            try Output.json(DatasheetJSON(facts: facts, file: output, format: output.map { _ in format }), schema: "datasheet.schema.json")
+        } else if output == nil {
             Output.write(text)
         }
     }

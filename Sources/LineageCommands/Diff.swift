@@ -11,7 +11,7 @@ struct Diff: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let result = try repository.diff(from: from, to: to, paths: paths, cwd: global.cwd)
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "diff.schema.json") }
         for e in result.entries { Output.line(Diff.describe(e)) }
         if result.entries.isEmpty && !global.quiet { Output.line("No differences.") }
     }

@@ -17,7 +17,7 @@ struct Erase: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let result = try repository.erase(spec, reason: reason, cwd: global.cwd)
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "erase.schema.json") }
         if global.quiet { return Output.line(result.commit) }
         Output.line("Erased \(result.record.path) (\(result.record.sha256.hex.prefix(12))): \(result.objectsRemoved) object(s), \(formatBytes(result.bytesRemoved)) removed; \(result.chunksShared) chunk(s) kept for other versions [\(result.commit.prefix(12))]")
         if result.workingFileHasContent {

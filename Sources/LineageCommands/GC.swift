@@ -8,7 +8,7 @@ struct GC: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let r = try repository.gc()
-        if output.json { return try Output.json(r) }
+        if output.json { return try Output.json(r, schema: "gc.schema.json") }
         if global.quiet { return }
         Output.line("Kept \(r.objectsAfter) of \(r.objectsBefore) objects; store \(formatBytes(r.bytesBefore)) → \(formatBytes(r.bytesAfter)).")
     }

@@ -25,7 +25,7 @@ struct Hooks: ParsableCommand {
                       options: Dictionary(e.options.map { ($0.key, render($0.value)) }, uniquingKeysWith: { a, _ in a }),
                       trusted: e.validator == "command" ? trusted : nil)
             }
-            if output.json { return try Output.json(entries) }
+            if output.json { return try Output.json(entries, as: "hooks", schema: "hooks-list.schema.json") }
             if entries.isEmpty { return Output.line("no hooks (lineage.yaml has none)") }
             Output.line("pre-commit:")
             for e in entries {
@@ -51,7 +51,7 @@ struct Hooks: ParsableCommand {
 
         func run(in repository: Repository) throws {
             let report = try repository.runPreCommitHooks(progress: TerminalProgress.make(quiet: global.quiet || output.json))
-            if output.json { try Output.json(report) } else { HookReportText.print(report, quiet: global.quiet) }
+            if output.json { try Output.json(report, schema: "hooks-report.schema.json") } else { HookReportText.print(report, quiet: global.quiet) }
             if report.failed { throw ExitSignal(code: ExitCode32.findings) }
         }
     }
@@ -59,9 +59,11 @@ struct Hooks: ParsableCommand {
     struct TrustHooks: RepositoryCommand {
         static let configuration = CommandConfiguration(commandName: "trust", abstract: "Trust the command hooks of lineage.yaml (and the programs they run) in this clone.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONOption
 
         func run(in repository: Repository) throws {
             let commands = try repository.trustHooks()
+            if output.json { return try Output.json(commands, as: "trusted", schema: "hooks-trust.schema.json") }
             guard !global.quiet else { return }
             if commands.isEmpty { Output.line("lineage.yaml has no command hooks; nothing to trust") }
             else { Output.line("Trusted \(commands.count) command hook(s): \(commands.joined(separator: ", "))") }

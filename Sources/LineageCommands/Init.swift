@@ -16,8 +16,8 @@ struct Init: ParsableCommand {
     func run() throws {
         let repository = try Repository.initialize(at: global.cwd, gitignore: !noGitignore)
         if output.json {
-            struct InitJSON: Encodable { var schema = "init.schema.json"; var lineageDirectory: String; var report: InitReport? }
-            return try Output.json(InitJSON(lineageDirectory: repository.layout.dotLineage, report: repository.initReport))
+            struct InitJSON: Encodable { var lineageDirectory: String; var report: InitReport? }
+            return try Output.json(InitJSON(lineageDirectory: repository.layout.dotLineage, report: repository.initReport), schema: "init.schema.json")
         }
         if !global.quiet { Output.line("Initialized empty lineage repository in \(repository.layout.dotLineage)") }
         guard let report = repository.initReport else { return }

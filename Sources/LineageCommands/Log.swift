@@ -17,7 +17,7 @@ struct Log: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let entries = try repository.log(revision: revision, paths: paths, cwd: global.cwd, limit: maxCount, code: code)
-        if output.json { return try Output.json(entries) }
+        if output.json { return try Output.json(entries, as: "commits", schema: "log.schema.json") }
         for (i, e) in entries.enumerated() {
             if oneline {
                 Output.line("\(Output.color(String(e.commit.prefix(12)), "33")) [\(Log.verdictWord(e.verdict))] \(e.message.split(separator: "\n").first ?? "")")
@@ -27,7 +27,7 @@ struct Log: RepositoryCommand {
             Output.line(Output.color("commit \(e.commit)", "33"))
             Output.line(Log.verdictLine(e.verdict))
             Output.line("Author: \(e.author.name) <\(e.author.email)>")
-            Output.line("Date:   \(e.author.date)")
+            Output.line("Date:   \(e.author.localDate)")
             Output.line()
             for line in e.message.split(separator: "\n", omittingEmptySubsequences: false).dropLast(e.message.hasSuffix("\n") ? 1 : 0) {
                 Output.line("    \(line)")

@@ -10,7 +10,7 @@ struct LsFiles: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let files = try repository.listFiles(revision: revision)
-        if output.json { return try Output.json(files) }
+        if output.json { return try Output.json(files, as: "files", schema: "ls-files.schema.json") }
         for f in files {
             if long {
                 Output.line("\(f.sha256.hex.prefix(16))  \(String(f.size).leftPadded(12))  \(f.kind.rawValue.rightPadded(11)) \(f.path)")

@@ -16,8 +16,7 @@ struct Restore: RepositoryCommand {
         }
         let restored = try repository.restoreStaged(paths, cwd: global.cwd)
         if output.json {
-            struct RestoreJSON: Encodable { var schema = "restore.schema.json"; var paths: [RestoredPath] }
-            return try Output.json(RestoreJSON(paths: restored))
+            return try Output.json(restored, as: "paths", schema: "restore.schema.json")
         }
         if global.quiet { return }
         for r in restored { Output.line((r.change == .unstaged ? "unstaged  " : "untracked ") + r.path) }

@@ -17,7 +17,7 @@ struct Rights: ParsableCommand {
 
         func run(in repository: Repository) throws {
             let view = try repository.rightsShow(path, cwd: global.cwd)
-            if output.json { return try Output.json(view) }
+            if output.json { return try Output.json(view, schema: "rights-show.schema.json") }
             Output.line("\(view.path)  sha256:\(view.sha256.hex.prefix(12))  \(view.kind.rawValue)")
             if let r = view.record { Output.line("own record:"); RightsText.facts(r.facts) }
             else { Output.line("own record: none" + (view.staged == nil ? " — record one with `lineage rights set \(view.path) --meta FILE` or the flags" : "")) }
@@ -40,7 +40,7 @@ struct Rights: ParsableCommand {
             let (facts, warnings) = try input.facts(cwd: global.cwd, today: CalendarDay.today())
             for w in warnings { Output.warn(w) }
             let (record, commit) = try repository.rightsSet(path, facts: facts, cwd: global.cwd)
-            if output.json { return try Output.json(record) }
+            if output.json { return try Output.json(RightsChange(commit: commit, record: record), schema: "rights-change.schema.json") }
             if !global.quiet { Output.line("Rights of \(record.path) recorded [\(commit.prefix(12))]") }
         }
     }
@@ -54,6 +54,7 @@ struct Consent: ParsableCommand {
             abstract: "Record that consent for a dataset was withdrawn, in a new signed commit.",
             discussion: "`lineage audit` then names every model built from it (directly or through intermediate artifacts); the consent hook blocks new outputs built on it.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONOption
         @Argument(help: "A tracked file or directory.") var path: String
         @Option(help: "Why (e.g. the request's reference).") var reason: String
         @Option(help: ArgumentHelp("When the withdrawal takes effect (YYYY-MM-DD, default today).", valueName: "date")) var effective: String?
@@ -64,6 +65,7 @@ struct Consent: ParsableCommand {
                 throw ValidationError("\(error)")
             }
             let (record, commit) = try repository.consentWithdraw(path, reason: reason, effective: day, cwd: global.cwd)
+            if output.json { return try Output.json(RightsChange(commit: commit, record: record), schema: "rights-change.schema.json") }
             if global.quiet { return Output.line(commit) }
             Output.line("Consent for \(record.path) withdrawn as of \(record.facts.consent?.withdrawnAt?.iso ?? "today") [\(commit.prefix(12))]; `lineage audit` lists what was built from it")
         }
@@ -102,28 +104,36 @@ struct Audit: RepositoryCommand {
             let derived = report.entries.filter { $0.derivedFromErased == true }
             if yes {
                 let done = try repository.eraseDerived(report, reason: reason!, cwd: global.cwd)
-                if output.json { return try Output.json(done) }
+                if output.json { return try Output.json(done, as: "erased", schema: "audit-erase-derived.schema.json") }
                 for e in done { Output.line("erased \(e.record.path)@\(e.record.sha256.hex.prefix(12)) [\(e.commit.prefix(12))]: \(e.objectsRemoved) object(s) removed") }
                 Output.line("\(done.count) derived version(s) erased")
                 return
             }
-            if output.json { return try Output.json(derived) }
-            for e in derived { Output.line("\(e.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.path)@\(e.sha256.hex.prefix(12))") }
-            Output.line("\(derived.count) version(s) built from erased or withdrawn data" + (derived.isEmpty ? "" : "; `lineage audit --erase-derived --yes --reason \"...\"` erases them"))
+            if output.json { try Output.json(derived, as: "entries", schema: "audit-erase-derived.schema.json") } else {
+                for e in derived { Output.line("\(e.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.path)@\(e.sha256.hex.prefix(12))") }
+                Output.line("\(derived.count) version(s) built from erased or withdrawn data" + (derived.isEmpty ? "" : "; `lineage audit --erase-derived --yes --reason \"...\"` erases them"))
+            }
+            // Exit 1 when there is something to erase, with --json too (as audit with findings).
             if !derived.isEmpty { throw ExitSignal(code: ExitCode32.findings) }
             return
         }
-        if output.json { try Output.json(report) } else {
+        if output.json { try Output.json(report, schema: "audit.schema.json") } else {
             for entry in report.entries where !entry.findings.isEmpty || !global.quiet {
                 let mark = entry.findings.isEmpty ? Output.color("ok", "32") : Output.color("\(entry.findings.count) finding(s)", "31")
                 Output.line("\(entry.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.path)@\(entry.sha256.hex.prefix(12))  \(mark)"
-                            + (entry.erased.map { "  (erased \($0))" } ?? ""))
+                            + (entry.erased.map { "  (erased \($0.erasedAt) by \($0.erasedBy): \($0.reason))" } ?? ""))
                 for f in entry.findings { Output.line("    \(f.severity.rawValue) \(f.code.rawValue): \(f.message)") }
             }
             Output.line("\(report.entries.count) artifact(s) audited as of \(report.at)\(report.use.map { " for \($0.rawValue) use" } ?? ""): \(report.findingCount) finding(s)")
         }
         if report.hasFindings { throw ExitSignal(code: ExitCode32.findings) }
     }
+}
+
+/// What `rights set --json` and `consent withdraw --json` print: the record and the commit holding it.
+struct RightsChange: Encodable {
+    var commit: String
+    var record: RightsRecord
 }
 
 enum RightsText {

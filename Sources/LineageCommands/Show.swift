@@ -12,7 +12,7 @@ struct Show: RepositoryCommand {
     func run(in repository: Repository) throws {
         if provenance { return try showProvenance(repository) }
         let result = try repository.show(spec)
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "show.schema.json") }
         if let f = result.file {
             Output.line("path:       \(f.path)")
             Output.line("commit:     \(result.commit.commit) [\(Log.verdictWord(result.commit.verdict))]")
@@ -29,7 +29,7 @@ struct Show: RepositoryCommand {
         Output.line(Output.color("commit \(c.commit)", "33"))
         Output.line(Log.verdictLine(c.verdict))
         Output.line("Author: \(c.author.name) <\(c.author.email)>")
-        Output.line("Date:   \(c.author.date)")
+        Output.line("Date:   \(c.author.localDate)")
         Output.line()
         for line in c.message.split(separator: "\n") { Output.line("    \(line)") }
         Output.line()
@@ -51,13 +51,13 @@ struct Show: RepositoryCommand {
 
     private func showProvenance(_ repository: Repository) throws {
         let p = try repository.provenance(spec)
-        if output.json { return try Output.json(p) }
+        if output.json { return try Output.json(p, schema: "provenance.schema.json") }
         let v = p.signature
         Output.line(Output.color("commit \(p.commit.commit)", "33"))
         let status = v.status == .good ? Output.color("good", "32") : Output.color(v.status.rawValue, "31")
         Output.line("Signature: \(status)" + (v.principals.map { " by \($0.joined(separator: ", "))" } ?? "") + (v.key.map { " (\($0))" } ?? ""))
         if let d = v.detail, v.status != .good { Output.line("           \(d)") }
-        Output.line("Author:    \(p.commit.author.name) <\(p.commit.author.email)>  \(p.commit.author.date)")
+        Output.line("Author:    \(p.commit.author.name) <\(p.commit.author.email)>  \(p.commit.author.localDate)")
         if let f = p.file {
             Output.line("File:      \(f.path)  sha256:\(f.sha256.hex)  \(formatBytes(f.size))  \(f.kind.rawValue)")
             if let run = p.producedBy { Output.line("Produced by:"); describe(run) }

@@ -9,7 +9,7 @@ struct Status: RepositoryCommand {
     func run(in repository: Repository) throws {
         let result = try repository.status(progress: TerminalProgress.make(quiet: global.quiet))
         if output.json {
-            try Output.json(result)
+            try Output.json(result, schema: "status.schema.json")
             let unreadable = result.files.filter { $0.worktree == .unreadable }
             return unreadable.isEmpty ? () : try Status.failUnreadable(unreadable)
         }

@@ -91,6 +91,18 @@ enum Output {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// A command's `--json` document: `value`'s members (it must encode as an object) and
+    /// `schema`, the file name of its JSON Schema in Schemas/ (the convention of Schemas/README.md).
+    static func json<T: Encodable>(_ value: T, schema: String) throws {
+        line(try CanonicalJSON.pretty(JSONDocument(schema: schema, value: value)))
+    }
+
+    /// A list printed as `{"schema": ..., "<member>": [...]}`: the top level is always an object.
+    static func json<T: Encodable>(_ items: [T], as member: String, schema: String) throws {
+        line(try CanonicalJSON.pretty(JSONDocument(schema: schema, value: [member: items])))
+    }
+
+    @available(*, deprecated, message: "name the document's JSON Schema: Output.json(_:schema:) (Schemas/README.md)")
     static func json<T: Encodable>(_ value: T) throws {
         line(try CanonicalJSON.pretty(value))
     }
@@ -109,6 +121,20 @@ enum Output {
     static func color(_ text: String, _ code: String) -> String {
         guard isTerminal, ProcessInfo.processInfo.environment["NO_COLOR"] == nil else { return text }
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+}
+
+/// `value`'s members plus `schema`. JSONEncoder hands the same keyed container to every request at
+/// one level, so the member joins the object `value` wrote.
+private struct JSONDocument<Value: Encodable>: Encodable {
+    let schema: String
+    let value: Value
+    private enum Key: String, CodingKey { case schema }
+
+    func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(schema, forKey: .schema)
     }
 }
 

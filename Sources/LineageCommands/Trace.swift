@@ -21,8 +21,8 @@ struct GraphOutputOptions: ParsableArguments {
             let listed = found.map { Listed(path: $0.attributes["path"] ?? "", sha256: "sha256:" + ($0.attributes["sha256"] ?? ""),
                                             size: $0.attributes["size"].flatMap { Int($0) }, commit: $0.attributes["commit"]) }
             if json {
-                struct KindJSON: Encodable { var schema = "artifact-list.schema.json"; var kind: String; var artifacts: [Listed] }
-                return try Output.json(KindJSON(kind: kind, artifacts: listed))
+                struct KindJSON: Encodable { var kind: String; var artifacts: [Listed] }
+                return try Output.json(KindJSON(kind: kind, artifacts: listed), schema: "artifact-list.schema.json")
             }
             for a in listed { Output.line("\(a.path)  \(a.sha256.prefix(19))" + (a.commit.map { "  first committed in \($0.prefix(12))" } ?? "")) }
             return
@@ -75,7 +75,7 @@ struct Reindex: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let r = try repository.reindex()
-        if output.json { return try Output.json(r) }
+        if output.json { return try Output.json(r, schema: "reindex.schema.json") }
         if !global.quiet {
             let rate = r.seconds > 0 ? Int(Double(r.commits) / r.seconds) : 0
             Output.line("Indexed \(r.commits) commit(s): \(r.artifacts) artifact version(s), \(r.runs) run(s) in \(String(format: "%.2f", r.seconds)) s (\(rate) commits/s).")
@@ -87,6 +87,7 @@ struct Report: RepositoryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a self-contained HTML report of an artifact's lineage (graph, cards, model card).")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var json: JSONOption
     @Argument(help: "path | rev:path") var target: String
     @Option(name: .shortAndLong, help: "The HTML file to write.") var output: String
 
@@ -96,6 +97,11 @@ struct Report: RepositoryCommand {
         let html = HTMLReport.render(graph, title: "Lineage of \(target)", generatedAt: stamp, subject: target)
         let path = output.hasPrefix("/") ? output : global.cwd + "/" + output
         try repository.writeOutsideStore(Array(html.utf8), to: path)
+        if json.json {
+            struct ReportJSON: Encodable { var file: String; var subject: String; var generatedAt: String; var nodes: Int; var edges: Int }
+            return try Output.json(ReportJSON(file: output, subject: target, generatedAt: stamp, nodes: graph.nodes.count, edges: graph.edges.count),
+                                   schema: "report.schema.json")
+        }
         if !global.quiet {
             Output.line("Wrote \(output): \(graph.nodes.count) node(s), \(graph.edges.count) edge(s)")
         }

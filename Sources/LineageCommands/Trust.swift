@@ -15,10 +15,12 @@ struct Trust: ParsableCommand {
         @Argument(help: "A public-key file (.pub) or a literal \"ssh-ed25519 AAAA...\".") var key: String
         @Option(help: ArgumentHelp("Trust the key only from this date (YYYY-MM-DD, UTC).", valueName: "date")) var validAfter: String?
         @Option(help: ArgumentHelp("Trust the key only before this date (YYYY-MM-DD, UTC).", valueName: "date")) var validBefore: String?
+        @OptionGroup var output: JSONOption
 
         func run(in repository: Repository) throws {
             let change = try repository.trustAdd(principal: principal, key: key, validAfter: try validAfter.map(parseDay),
                                                  validBefore: try validBefore.map(parseDay), cwd: global.cwd)
+            if output.json { return try Output.json(change, schema: "trust-change.schema.json") }
             guard !global.quiet else { return }
             if let c = change.commit { Output.line("Trusted \(principal) [\(String(c.prefix(12)))]") }
             else { Output.line("Trusted \(principal); the first commit will record it") }
@@ -32,7 +34,7 @@ struct Trust: ParsableCommand {
 
         func run(in repository: Repository) throws {
             let entries = try repository.trustList()
-            if output.json { return try Output.json(entries) }
+            if output.json { return try Output.json(entries, as: "keys", schema: "trust-list.schema.json") }
             for e in entries {
                 var extra: [String] = []
                 if let a = e.validAfter { extra.append("valid after \(day(a))") }
@@ -47,9 +49,11 @@ struct Trust: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The principal to remove.") var principal: String
         @Flag(help: "Allow removing your own signing key.") var force = false
+        @OptionGroup var output: JSONOption
 
         func run(in repository: Repository) throws {
             let change = try repository.trustRemove(principal: principal, force: force)
+            if output.json { return try Output.json(change, schema: "trust-change.schema.json") }
             if !global.quiet { Output.line("Removed \(principal)" + (change.commit.map { " [\(String($0.prefix(12)))]" } ?? "")) }
         }
     }

@@ -14,7 +14,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let report = try AdHocValidation.validate(table: path, schema: schema, cwd: global.cwd)
-        if output.json { try Output.json(report) } else { ValidationText.print(report, quiet: global.quiet) }
+        if output.json { try Output.json(report, schema: "validate.schema.json") } else { ValidationText.print(report, quiet: global.quiet) }
         if report.outcome == .failed { throw ExitSignal(code: ExitCode32.findings) }
     }
 }

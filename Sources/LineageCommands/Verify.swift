@@ -10,7 +10,7 @@ struct Verify: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let result = try repository.verify(progress: TerminalProgress.make(quiet: global.quiet))
-        if output.json { try Output.json(result) } else {
+        if output.json { try Output.json(result, schema: "verify.schema.json") } else {
             if !global.quiet {
                 // Every verdict for a short history; for a long one the problems and a count.
                 let good = result.history.filter { $0.status == .good }.count

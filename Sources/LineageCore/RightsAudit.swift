@@ -48,8 +48,9 @@ public struct AuditEntry: Equatable, Sendable, Codable {
     public var sha256: Digest
     public var kind: ArtifactKind
     public var findings: [AuditFinding]
-    /// When this version was erased (`lineage erase`): its bytes are gone, so nothing asks to erase it.
-    public var erased: String? = nil
+    /// The tombstone of this version when it was erased (`lineage erase`): its bytes are gone, so
+    /// nothing asks to erase it.
+    public var erased: ErasureRecord? = nil
     /// For `audit --erase-derived`: true when it was built from an erased or withdrawn version.
     public var derivedFromErased: Bool? = nil
 

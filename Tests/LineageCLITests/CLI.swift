@@ -163,14 +163,62 @@ func randomData(_ count: Int, seed: UInt64) -> Data {
     return Data(bytes)
 }
 
+/// The project's Schemas/ directory.
+let schemasDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Schemas").path
+
+/// Whether python3 with jsonschema (and its `referencing`, for `$ref`s between Schemas/ files) is here; .ci/setup.sh installs it.
+let pythonHasJSONSchema: Bool = {
+    (try? CLI.tool("/usr/bin/env", ["python3", "-c", "import jsonschema, referencing"], in: "/").code) == 0
+}()
+
+/// A Python program that validates JSON documents with jsonschema (Draft 2020-12), every file of
+/// Schemas/ registered by its `$id` so that `$ref`s between them resolve. Arguments: the Schemas/
+/// directory, then pairs of (schema file name or "-" for the one the document's `schema` member
+/// names, document file). Prints a JSON object: document file → list of problems.
+let schemaValidatorScript = """
+    import glob, json, os, sys, jsonschema
+    from referencing import Registry, Resource
+    schemas, registry = {}, Registry()
+    for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
+        s = json.load(open(f)); schemas[os.path.basename(f)] = s
+        registry = registry.with_resource(s["$id"], Resource.from_contents(s))
+    out, args = {}, sys.argv[2:]
+    for name, path in zip(args[0::2], args[1::2]):
+        problems = out.setdefault(path, [])
+        try:
+            doc = json.load(open(path))
+        except ValueError as e:
+            problems.append("not JSON: %s" % e); continue
+        if name == "-":
+            name = doc.get("schema") if isinstance(doc, dict) else None
+            if not isinstance(name, str):
+                problems.append("the top level is not an object with a `schema` member naming its schema in Schemas/"); continue
+        if name not in schemas:
+            problems.append("`schema` names %r, which is not a file in Schemas/" % name); continue
+        jsonschema.Draft202012Validator.check_schema(schemas[name])
+        validator = jsonschema.Draft202012Validator(schemas[name], registry=registry)
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))[:10]:
+            problems.append("%s: /%s: %s" % (name, "/".join(map(str, e.absolute_path)), e.message[:400]))
+    print(json.dumps(out))
+    """
+
+/// Validates documents (file paths) against Schemas/: each with the schema given, or nil for the one its
+/// `schema` member names. Returns each file's problems (empty when it is valid).
+func schemaProblems(_ documents: [(schema: String?, file: String)]) throws -> [String: [String]] {
+    let args = documents.flatMap { [$0.schema ?? "-", $0.file] }
+    let r = try CLI.tool("/usr/bin/env", ["python3", "-c", schemaValidatorScript, schemasDirectory] + args, in: "/")
+    guard r.code == 0, let found = try? JSONSerialization.jsonObject(with: r.outData) as? [String: [String]] else {
+        return Dictionary(uniqueKeysWithValues: documents.map { ($0.file, ["the validator failed (\(r.code)): \(r.err)"]) })
+    }
+    return found
+}
+
 /// Validates JSON text against one of Schemas/ with Python's jsonschema (installed by .ci/setup.sh).
 func validateAgainstSchema(_ json: String, schema: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Schemas").path
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).json").path
     try Data(json.utf8).write(to: URL(fileURLWithPath: file))
     defer { try? FileManager.default.removeItem(atPath: file) }
-    let script = "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\njsonschema.Draft202012Validator.check_schema(s)\njsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n"
-    let r = try CLI.tool("/usr/bin/env", ["python3", "-c", script, schemas + "/" + schema, file], in: "/")
-    #expect(r.code == 0, "\(schema): \(r.err)", sourceLocation: sourceLocation)
+    let problems = try schemaProblems([(schema, file)])[file] ?? ["not validated"]
+    #expect(problems.isEmpty, "\(schema): \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
 }

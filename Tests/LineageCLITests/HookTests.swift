@@ -126,7 +126,7 @@ import Testing
         let stock = URL(fileURLWithPath: HookTests.examples).deletingLastPathComponent().appendingPathComponent("stock.lineage.yaml")
         try p.write("lineage.yaml", try Data(contentsOf: stock))
         let listed = try p.expectOK(["hooks", "list", "--json"]).out
-        let hooks = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as! [[String: Any]]
+        let hooks = (try JSONSerialization.jsonObject(with: Data(listed.utf8)) as! [String: Any])["hooks"] as! [[String: Any]]
         #expect(hooks.map { $0["validator"] as! String } == ["schema", "leakage", "quality", "pii", "consent", "command"])
     }
 

@@ -30,7 +30,7 @@ struct InteropTests {
         try p.write("empty.txt", Data())
         try p.expectOK(["add", "big.bin", "empty.txt"])
         for file in ["big.bin", "empty.txt"] {
-            let ours = try JSONSerialization.jsonObject(with: try p.expectOK(["ls-files", "--json"]).outData) as! [[String: Any]]
+            let ours = (try JSONSerialization.jsonObject(with: try p.expectOK(["ls-files", "--json"]).outData) as! [String: Any])["files"] as! [[String: Any]]
             let sha = ours.first { $0["path"] as? String == file }!["sha256"] as! String
             let theirs = try CLI.tool("/usr/bin/sha256sum", [file], in: p.dir).out.split(separator: " ").first.map(String.init)!
             #expect(sha == "sha256:" + theirs)

@@ -38,7 +38,7 @@ struct PathBytesTests {
         #expect(addedPaths.count == 4, "\(addedPaths)")
         try p.expectOK(["commit", "-m", "four files, two pairs of equivalent names"])
 
-        let listed = try JSONDecoder().decode([ListedFile].self, from: try p.expectOK(["ls-files", "--json"]).outData)
+        let listed = try JSONDecoder().decode(ListedFiles.self, from: try p.expectOK(["ls-files", "--json"]).outData).files
         #expect(listed.map { Array($0.path.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
                 == [Self.nfd, Self.nfc, "d/\(Self.nfd).csv", "d/\(Self.nfc).csv"].map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
         #expect(Set(listed.map(\.size)) == [4, 10])
@@ -102,7 +102,7 @@ struct PathBytesTests {
         let walked = try p.expectOK(["add", "."])
         #expect(walked.err.contains("x\\xff.csv"), "\(walked.err)")
         #expect(walked.err.contains("not UTF-8"))
-        let listed = try JSONDecoder().decode([ListedFile].self, from: try p.expectOK(["ls-files", "--json"]).outData)
+        let listed = try JSONDecoder().decode(ListedFiles.self, from: try p.expectOK(["ls-files", "--json"]).outData).files
         #expect(listed.map(\.path) == ["ok.txt"])
     }
 
@@ -134,5 +134,5 @@ struct PathBytesTests {
 }
 
 private struct AddJSON: Decodable { struct F: Decodable { let path: String }; let files: [F] }
-private struct ListedFile: Decodable { let path: String; let size: Int }
+private struct ListedFiles: Decodable { struct F: Decodable { let path: String; let size: Int }; let files: [F] }
 private struct StatusJSON: Decodable { struct F: Decodable { let path: String; let staged: String; let worktree: String }; let files: [F] }

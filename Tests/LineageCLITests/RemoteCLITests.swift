@@ -16,7 +16,7 @@ import Testing
 
     func fingerprint(_ p: Project) throws -> String {
         let out = try p.expectOK(["trust", "list", "--json"]).outData
-        let list = try JSONSerialization.jsonObject(with: out) as! [[String: Any]]
+        let list = (try JSONSerialization.jsonObject(with: out) as! [String: Any])["keys"] as! [[String: Any]]
         return list[0]["fingerprint"] as! String
     }
 

@@ -29,7 +29,7 @@ struct RemoteS3CLITests {
         #expect(log.contains { $0.contains("/packs/") } && log.contains { $0.contains("/index/") }, "\(log)")
         #expect(log.count < 10, "\(log.count) PUTs for one small push")
 
-        let trust = try JSONSerialization.jsonObject(with: try alice.expectOK(["trust", "list", "--json"]).outData) as! [[String: Any]]
+        let trust = (try JSONSerialization.jsonObject(with: try alice.expectOK(["trust", "list", "--json"]).outData) as! [String: Any])["keys"] as! [[String: Any]]
         let fp = trust[0]["fingerprint"] as! String
         let clone = try CLI.run(["clone", base + "/team.git", "bob", "--trust-root", fp], in: base, env: env)
         #expect(clone.code == 0, "\(clone.out)\(clone.err)")

@@ -191,7 +191,7 @@ struct SignatureTests {
         try p.expectOK(["trust", "add", "bob@example.org", bob + ".pub"])
         #expect(try head(p) != headBefore)
         #expect(try p.git("log", "-1", "--format=%s").out.hasPrefix("trust: add bob@example.org"))
-        let list = try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as! [[String: Any]]
+        let list = (try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as! [String: Any])["keys"] as! [[String: Any]]
         #expect(list.contains { ($0["principals"] as? [String]) == ["bob@example.org"] })
         // The trust file is tracked: it is in HEAD's tree, byte for byte.
         #expect(try p.git("cat-file", "blob", "HEAD:.lineage/allowed_signers").out == String(decoding: p.read(".lineage/allowed_signers")!, as: UTF8.self))

@@ -19,7 +19,7 @@ struct TrustHoleTests {
 
     /// `lineage log --json`: commit → verdict status.
     func logVerdicts(_ p: Project) throws -> [String: String] {
-        let entries = try json(try p.expectOK(["log", "--json"])) as! [[String: Any]]
+        let entries = (try json(try p.expectOK(["log", "--json"])) as! [String: Any])["commits"] as! [[String: Any]]
         var out: [String: String] = [:]
         for e in entries { out[e["commit"] as! String] = (e["verdict"] as? [String: Any])?["status"] as? String }
         return out

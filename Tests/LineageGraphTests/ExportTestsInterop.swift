@@ -169,39 +169,47 @@ import Testing
         }
     }
 
+    /// Validates with every file of Schemas/ registered by its `$id` (the graph schema refers to common.schema.json).
     static let schemaScript = """
-        import json, sys, jsonschema
-        schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+        import glob, json, os, sys, jsonschema
+        from referencing import Registry, Resource
+        registry = Registry()
+        for f in glob.glob(os.path.join(sys.argv[1], "*.json")):
+            s = json.load(open(f)); registry = registry.with_resource(s["$id"], Resource.from_contents(s))
+        schema = json.load(open(os.path.join(sys.argv[1], "lineage-graph.schema.json"))); doc = json.load(open(sys.argv[2]))
         jsonschema.Draft202012Validator.check_schema(schema)
-        jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+        validator = jsonschema.Draft202012Validator(schema, registry=registry)
+        validator.validate(doc)
         rejected = []
         def bad(name, mutate):
             d = json.loads(json.dumps(doc)); mutate(d)
             try:
-                jsonschema.validate(d, schema, cls=jsonschema.Draft202012Validator)
+                validator.validate(d)
             except jsonschema.ValidationError:
                 rejected.append(name)
         bad("direction", lambda d: d.__setitem__("direction", "sideways"))
         bad("edge kind", lambda d: d["edges"][0].__setitem__("kind", "inspired"))
         bad("node kind", lambda d: d["nodes"][0].__setitem__("kind", "dataset"))
         bad("id of another kind", lambda d: d["nodes"][0].__setitem__("kind", "run"))
-        bad("attribute not a string", lambda d: d["nodes"][0]["attributes"].__setitem__("size", 12))
+        bad("size as text", lambda d: d["nodes"][0]["attributes"].__setitem__("size", "12"))
+        bad("bare hex digest", lambda d: d["nodes"][0]["attributes"].__setitem__("sha256", "ab" * 32))
         bad("unknown member", lambda d: d.__setitem__("extra", 1))
         bad("missing label", lambda d: d["nodes"][0].pop("label"))
+        bad("missing schema", lambda d: d.pop("schema"))
         print(json.dumps(rejected))
         """
 
     @Test func jsonMatchesItsSchema() throws {
         let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Schemas/lineage-graph.schema.json").path
+            .deletingLastPathComponent().appendingPathComponent("Schemas").path
         for graph in [ExportFixture.trace, ExportFixture.impact, ExportFixture.awkward] {
             let file = try write(try GraphRenderer.json(graph))
             defer { try? FileManager.default.removeItem(atPath: file) }
-            guard let rejected = try python(Self.schemaScript, args: [schemas, file], imports: "jsonschema", packages: ["jsonschema"]) else {
+            guard let rejected = try python(Self.schemaScript, args: [schemas, file], imports: "jsonschema, referencing", packages: ["jsonschema"]) else {
                 return  // python3 is not installed: nothing to check against.
             }
             #expect(rejected as? [String] == ["direction", "edge kind", "node kind", "id of another kind",
-                                              "attribute not a string", "unknown member", "missing label"])
+                                              "size as text", "bare hex digest", "unknown member", "missing label", "missing schema"])
         }
     }
 }

@@ -3,7 +3,7 @@ import LineageCore
 
 /// Everything lineage knows about one artifact version, gathered by the caller (`lineage datasheet`)
 /// from the repository: the datasheet renderers read only this.
-public struct DatasheetFacts: Sendable, Equatable {
+public struct DatasheetFacts: Sendable, Equatable, Encodable {
     public var path: String
     public var sha256: Digest
     public var size: UInt64
@@ -43,14 +43,14 @@ public struct DatasheetFacts: Sendable, Equatable {
     public var artifact: ArtifactRef { ArtifactRef(path: path, sha256: sha256) }
 }
 
-public struct DatasheetColumn: Sendable, Equatable {
+public struct DatasheetColumn: Sendable, Equatable, Encodable {
     public var name: String
     /// A Frictionless Table Schema type (`string`, `integer`, `number`, `boolean`, `date`, `datetime`, ...), if known.
     public var type: String?
     public init(name: String, type: String? = nil) { self.name = name; self.type = type }
 }
 
-public struct DatasheetCommit: Sendable, Equatable {
+public struct DatasheetCommit: Sendable, Equatable, Encodable {
     /// Commit id, hex.
     public var id: String
     /// Who signed it (principal or name).
@@ -63,7 +63,7 @@ public struct DatasheetCommit: Sendable, Equatable {
     }
 }
 
-public struct DatasheetRun: Sendable, Equatable {
+public struct DatasheetRun: Sendable, Equatable, Encodable {
     public var id: String
     public var name: String
     public var argv: [String]
@@ -75,7 +75,7 @@ public struct DatasheetRun: Sendable, Equatable {
     }
 }
 
-public struct DatasheetUse: Sendable, Equatable {
+public struct DatasheetUse: Sendable, Equatable, Encodable {
     public var artifact: ArtifactRef
     public var kind: ArtifactKind
     /// Name of the run that built it, when known.
@@ -85,7 +85,7 @@ public struct DatasheetUse: Sendable, Equatable {
     }
 }
 
-public struct DatasheetCheck: Sendable, Equatable {
+public struct DatasheetCheck: Sendable, Equatable, Encodable {
     public var name: String
     public var passed: Bool
     public var detail: String?

@@ -21,6 +21,8 @@ public enum GraphExportError: Error, Equatable, CustomStringConvertible {
 /// A JSON value built at run time; encoded through `CanonicalJSON`, so object keys come out sorted.
 enum ExportJSON: Encodable, Equatable {
     case string(String)
+    case integer(Int64)
+    case boolean(Bool)
     case object([String: ExportJSON])
     case array([ExportJSON])
 
@@ -28,6 +30,8 @@ enum ExportJSON: Encodable, Equatable {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let s): try container.encode(s)
+        case .integer(let n): try container.encode(n)
+        case .boolean(let b): try container.encode(b)
         case .object(let o): try container.encode(o)
         case .array(let a): try container.encode(a)
         }
