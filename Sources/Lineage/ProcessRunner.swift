@@ -51,7 +51,8 @@ public enum ProcessRunner {
     ///
     /// A missing or non-executable command is reported before anything is spawned.
     /// - Parameter environment: the child's environment (and the PATH searched); nil inherits ours.
-    public static func run(_ argv: [String], in directory: String, environment: [String: String]? = nil) throws -> ProcessOutcome {
+    /// - Parameter stdoutToStderr: the child writes its standard output to our standard error.
+    public static func run(_ argv: [String], in directory: String, environment: [String: String]? = nil, stdoutToStderr: Bool = false) throws -> ProcessOutcome {
         guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
         let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
 
@@ -66,7 +67,7 @@ public enum ProcessRunner {
         pthread_sigmask(SIG_UNBLOCK, &forwarded, &previousMask)
         defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
 
-        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment)
+        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment, stdoutFD: stdoutToStderr ? 2 : nil)
         let slot = SignalForwarding.register(pid)
         // Wait without reaping first, so the pid cannot be reused while a forwarder may still signal it.
         var info = siginfo_t()
@@ -168,13 +169,14 @@ public enum ProcessRunner {
     /// With `stdin`/`output` descriptors, the child reads the first and writes stdout and stderr to
     /// the second; with `newGroup`, it leads a process group of its own (so a timeout can end all of it).
     private static func spawn(path: String, argv: [String], in directory: String, environment: [String: String]?,
-                              stdin: Int32? = nil, output: Int32? = nil, newGroup: Bool = false) throws -> pid_t {
+                              stdin: Int32? = nil, output: Int32? = nil, stdoutFD: Int32? = nil, newGroup: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         guard posix_spawn_file_actions_init(&actions) == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: errno) }
         defer { posix_spawn_file_actions_destroy(&actions) }
         let rc = SpawnChdir.add(&actions, directory)
         guard rc == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: rc) }
         if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        if let stdoutFD { posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1) }
         if let output {
             posix_spawn_file_actions_adddup2(&actions, output, 1)
             posix_spawn_file_actions_adddup2(&actions, output, 2)

@@ -19,6 +19,10 @@ public struct RunRequest: Sendable {
     public var noVerify: Bool
     /// Refuse to run on a dirty code tree or outside a git repository; nil: lineage.yaml's `run: { require-clean-code }`.
     public var requireCleanCode: Bool? = nil
+    /// Set by `repro`: the pipeline stage this run executes (recorded with its params and metrics).
+    public var stage: StageRunContext? = nil
+    /// The command's standard output goes to standard error (`repro --json` keeps stdout for its JSON).
+    public var stdoutToStderr = false
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
                 noVerify: Bool = false, requireCleanCode: Bool? = nil) {
@@ -26,6 +30,23 @@ public struct RunRequest: Sendable {
         self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
         self.noVerify = noVerify
     }
+}
+
+/// What a run of a pipeline stage records besides a plain run's facts.
+public struct StageRunContext: Sendable {
+    public var name: String
+    /// The declared parameters' values: params file → dotted key → value.
+    public var params: [String: RecordValues]
+    /// The stage's metrics files (among the outputs), read after the command ran.
+    public var metricsFiles: [String]
+    /// Run cache: restore these outputs of an earlier run instead of running the command.
+    var reuse: ReusedRun? = nil
+}
+
+/// An earlier run whose outputs a stage reuses, with the pointer of each output in the commit that recorded it.
+struct ReusedRun: Sendable {
+    var run: RunRecord
+    var outputs: [(path: String, pointer: ObjectID)]
 }
 
 public struct RunOutcome: Sendable {
@@ -98,8 +119,14 @@ extension Repository {
 
         let started = Date()
         let outcome: ProcessOutcome
-        do { outcome = try ProcessRunner.run(request.argv, in: cwd) } catch let e as RunSupportError {
-            throw LineageError.invalidArgument(e.description)
+        if let reuse = request.stage?.reuse {
+            // Run cache: the bytes an identical earlier run made, from the store, instead of running.
+            try restoreOutputs(reuse.outputs, progress: progress)
+            outcome = ProcessOutcome(exitCode: 0, signal: nil)
+        } else {
+            do { outcome = try ProcessRunner.run(request.argv, in: cwd, stdoutToStderr: request.stdoutToStderr) } catch let e as RunSupportError {
+                throw LineageError.invalidArgument(e.description)
+            }
         }
         let ended = Date()
         guard outcome.exitCode == 0 else { return RunOutcome(exitCode: outcome.exitCode, record: nil, commit: nil) }
@@ -114,6 +141,13 @@ extension Repository {
         for o in outputs {
             guard let st = FileStat.lstat(root + "/" + o), st.isRegularFile || st.isDirectory else {
                 throw LineageError.invalidArgument("the command succeeded but did not produce the declared output '\(o)'; nothing was committed — check the path given with -o")
+            }
+        }
+        // A stage's metrics are read now, from the bytes about to be committed.
+        var metrics: [String: RecordValues] = [:]
+        for file in request.stage?.metricsFiles ?? [] {
+            do { metrics[file] = try ValuesFile.read(path: root + "/" + file, display: file) } catch let e as ValuesFileError {
+                throw LineageError.invalidArgument("cannot read the metrics file \(e) — a metrics file is JSON, YAML, or a CSV/TSV with a header and one row; nothing was committed")
             }
         }
         var records: [PathKey: [UInt8]] = [:]
@@ -140,11 +174,17 @@ extension Repository {
             let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
                 .compactMap { f in f.sha256.map { RunArtifact(path: f.path, sha256: $0, size: f.size ?? 0) } }
             let relativeCwd = cwd == root ? "." : String(cwd.dropFirst(root.count + 1))
-            let record = RunRecord(
+            var record = RunRecord(
                 id: UUIDv7.generate(), name: name, argv: request.argv, workingDirectory: relativeCwd,
                 startedAt: Timestamp.rfc3339(started), endedAt: Timestamp.rfc3339(ended), exitStatus: outcome.exitCode,
                 inputs: recordedInputs, outputs: recordedOutputs, code: code, environment: environment,
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
+            if let stage = request.stage {
+                record.stage = stage.name
+                record.params = stage.params.isEmpty ? nil : stage.params
+                record.metrics = metrics.isEmpty ? nil : metrics
+                record.reusedFrom = stage.reuse?.run.id
+            }
             records[PathKey(Repository.runRecordPath(record.id))] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
             // An input whose version is not the committed one is recorded by this commit: the hooks
