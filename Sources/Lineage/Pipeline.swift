@@ -222,7 +222,8 @@ extension Repository {
     func staleReasons(_ stage: StageDefinition, inputs: StageInputs, last: RunRecord) -> [StaleReason] {
         var reasons: [StaleReason] = []
         let oldCommand = last.argv.count == 3 && last.argv[0] == "/bin/sh" && last.argv[1] == "-c" ? last.argv[2] : last.argv.joined(separator: " ")
-        if last.argv != inputs.argv {
+        // A command that differs only by interpolated parameters is said once, as those parameters.
+        if last.argv != inputs.argv && interpolate(stage.cmd, last.params ?? [:]) != oldCommand {
             reasons.append(StaleReason(kind: .commandChanged, old: oldCommand, new: inputs.command, message: "its command changed: `\(oldCommand)` → `\(inputs.command)`"))
         }
         for path in inputs.missing {
@@ -280,6 +281,21 @@ extension Repository {
             }
         }
         return reasons
+    }
+
+    /// `cmd` with `${key}` filled in from `params` (file → key → value), as far as they hold the keys.
+    func interpolate(_ cmd: String, _ params: [String: RecordValues]) -> String? {
+        guard let (parts, _) = try? StageDefinition.interpolation(cmd) else { return nil }
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let t): out += t
+            case .key(let k):
+                guard let v = params.keys.sorted().lazy.compactMap({ params[$0]?[k] }).first else { return nil }
+                out += v.description
+            }
+        }
+        return out
     }
 
     /// `lineage stage list`: every stage, fresh or stale and why, in dependency order.

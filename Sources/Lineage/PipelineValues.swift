@@ -21,6 +21,10 @@ public struct MetricsShowResult: Codable, Sendable {
     /// The commit (hex) when a revision was given.
     public var commit: String?
     public var metrics: [StageValue]
+
+    public init(revision: String, commit: String?, metrics: [StageValue]) {
+        self.revision = revision; self.commit = commit; self.metrics = metrics
+    }
 }
 
 /// One row of `metrics diff` / `params diff`.

@@ -258,7 +258,7 @@ public struct StageGraph: Sendable {
     public func downstream(_ i: Int) -> [Int] { stages.indices.filter { upstream[$0].contains(i) } }
 
     /// The paths through which `to` reads what `from` writes.
-    func linkingPaths(from: String, to: String) -> [String] {
+    public func linkingPaths(from: String, to: String) -> [String] {
         guard let a = stage(from), let b = stage(to) else { return [] }
         return b.deps.filter { d in a.outputs.contains { o in d.path.isPath(within: o.path) || o.path.isPath(within: d.path) } }.map(\.path)
     }
