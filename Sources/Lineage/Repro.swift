@@ -15,9 +15,13 @@ public struct ReproRequest: Sendable {
     public var runCache = true
     /// Commands write their standard output to standard error (`--json`).
     public var stdoutToStderr = false
+    /// One commit for every stage that runs, instead of one each; nothing is committed unless all succeed.
+    public var singleCommit = false
 
-    public init(stages: [String], force: Bool = false, dryRun: Bool = false, runCache: Bool = true, stdoutToStderr: Bool = false) {
+    public init(stages: [String], force: Bool = false, dryRun: Bool = false, runCache: Bool = true, stdoutToStderr: Bool = false,
+                singleCommit: Bool = false) {
         self.stages = stages; self.force = force; self.dryRun = dryRun; self.runCache = runCache; self.stdoutToStderr = stdoutToStderr
+        self.singleCommit = singleCommit
     }
 }
 
@@ -71,6 +75,15 @@ extension Repository {
         let targets = try stageIndices(request.stages, in: first)
         var result = ReproResult(dryRun: request.dryRun, stages: [])
         var pending = Set<Int>()  // dry run: stages that would run
+        // --single-commit: runs are staged as they go and committed together at the end; anything
+        // that stops repro puts the staging index back as it was.
+        var staged: [PendingRun] = []
+        let savedIndex = request.singleCommit ? FileManager.default.contents(atPath: layout.stagingIndex) : nil
+        func putIndexBack() {
+            guard request.singleCommit else { return }
+            if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
+            else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }
+        }
         for i in first.graph.closure(of: targets) {
             // Read again after every run: the last runs and the params files are what the previous stage left.
             let pipeline = result.stages.contains(where: { $0.action == .ran || $0.action == .reused }) ? try self.pipeline() : first
@@ -105,20 +118,35 @@ extension Repository {
                                     ?? "repro \(stage.name): \(inputs.command)")
             run.stage = StageRunContext(name: stage.name, params: inputs.params, metricsFiles: metricsFiles, reuse: reuse)
             run.stdoutToStderr = request.stdoutToStderr
-            let outcome = try self.run(run, progress: progress)
+            run.deferCommit = request.singleCommit
+            let outcome: RunOutcome
+            do { outcome = try self.run(run, progress: progress) } catch { putIndexBack(); throw error }
             guard outcome.exitCode == 0, let record = outcome.record else {
                 entry.action = .failed
                 entry.exitStatus = outcome.exitCode
                 entry.run = nil
                 result.stages.append(entry); onStage(entry)
+                putIndexBack()
+                for k in result.stages.indices { result.stages[k].commit = request.singleCommit ? nil : result.stages[k].commit }
                 return result
             }
+            if let p = outcome.pending { staged.append(p) }
             entry.action = reuse == nil ? .ran : .reused
             entry.run = record.id
             entry.commit = outcome.commit
             entry.reusedFrom = record.reusedFrom
             entry.notes = outcome.notes
             result.stages.append(entry); onStage(entry)
+        }
+        if !staged.isEmpty {
+            let names = staged.compactMap(\.record.stage)
+            let commit: CommitResult
+            do {
+                commit = try commitRuns(staged, message: "repro \(names.joined(separator: ", ")): \(names.count) stage(s) in one commit", noVerify: false, progress: progress)
+            } catch { putIndexBack(); throw error }
+            for k in result.stages.indices where result.stages[k].action == .ran || result.stages[k].action == .reused {
+                result.stages[k].commit = commit.commit
+            }
         }
         return result
     }

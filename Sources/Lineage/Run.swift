@@ -23,6 +23,9 @@ public struct RunRequest: Sendable {
     public var stage: StageRunContext? = nil
     /// The command's standard output goes to standard error (`repro --json` keeps stdout for its JSON).
     public var stdoutToStderr = false
+    /// Stage the run and return it as `RunOutcome.pending` instead of committing it (`repro --single-commit`
+    /// commits several with `commitRuns`).
+    var deferCommit = false
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
                 noVerify: Bool = false, requireCleanCode: Bool? = nil) {
@@ -59,6 +62,16 @@ public struct RunOutcome: Sendable {
     public var hooks: HooksReport? = nil
     /// Things the user should know about what was recorded (e.g. an input that differs from its committed version).
     public var notes: [String] = []
+    /// With `deferCommit`: the staged run, waiting for `commitRuns`.
+    var pending: PendingRun? = nil
+}
+
+/// A run whose files are staged and whose records wait for a commit.
+struct PendingRun: Sendable {
+    var record: RunRecord
+    var records: [PathKey: [UInt8]]
+    var outputs: Set<PathKey>
+    var inputs: [ArtifactRef]
 }
 
 extension Repository {
@@ -200,17 +213,15 @@ extension Repository {
                     notes.append("input \(input.path) differs from its committed version; this run records the new version (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
                 }
             }
-            // The same pre-commit hooks as `commit`, on the run's outputs and every version it newly records.
-            let result: CommitResult
-            do {
-                result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
-                                         hooksOnly: Set(recordedOutputs.map { PathKey($0.path) }),
-                                         runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
-                                         progress: progress)
-            } catch let blocked as HooksBlocked {
-                rememberBlockedRun(record, report: blocked.report, at: nowSeconds())
-                throw blocked
+            let pending = PendingRun(record: record, records: records, outputs: Set(recordedOutputs.map { PathKey($0.path) }),
+                                     inputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) })
+            if request.deferCommit {
+                var outcome = RunOutcome(exitCode: 0, record: record, commit: nil)
+                outcome.notes = notes
+                outcome.pending = pending
+                return outcome
             }
+            let result = try commitRuns([pending], message: message, noVerify: request.noVerify, progress: progress)
             var outcome = RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
             outcome.notes = notes
             return outcome
@@ -218,6 +229,21 @@ extension Repository {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }
             throw error
+        }
+    }
+
+    /// Commits staged runs together: the same pre-commit hooks as `commit`, on the runs' outputs and
+    /// every version they newly record. When the hooks block it, each run is remembered as blocked.
+    func commitRuns(_ runs: [PendingRun], message: String, noVerify: Bool, progress: ProgressReporter) throws -> CommitResult {
+        var records: [PathKey: [UInt8]] = [:]
+        for run in runs { records.merge(run.records) { a, _ in a } }
+        do {
+            return try commitIndex(message: message, records: records, runs: runs.map(\.record.id), noVerify: noVerify,
+                                   hooksOnly: runs.reduce(into: Set<PathKey>()) { $0.formUnion($1.outputs) },
+                                   runInputs: runs.flatMap(\.inputs), requireChanges: false, progress: progress)
+        } catch let blocked as HooksBlocked {
+            for run in runs { rememberBlockedRun(run.record, report: blocked.report, at: nowSeconds()) }
+            throw blocked
         }
     }
 

@@ -20,17 +20,21 @@ struct Repro: RepositoryCommand {
     @Flag(name: .shortAndLong, help: "Run the stages even when they are fresh (the run cache is not used).") var force = false
     @Flag(help: "Say which stages would run, and why; run nothing.") var dryRun = false
     @Flag(help: "Run commands even when an identical earlier run's outputs could be reused.") var noRunCache = false
+    @Flag(help: "Record every stage that runs in one commit (nothing is committed unless all succeed and pass the hooks).") var singleCommit = false
     @Flag(help: "Run the stage again in a scratch directory and report whether its outputs are bit-identical to the recorded ones.") var check = false
     @Argument(help: "Stages to bring up to date, with the stages they depend on (default: all).") var stages: [String] = []
 
     func validate() throws {
         if check && stages.count != 1 { throw ValidationError("--check takes exactly one stage, e.g. lineage repro --check train") }
-        if check && (force || dryRun || noRunCache) { throw ValidationError("--check runs one stage in a scratch directory; it takes no --force, --dry-run or --no-run-cache") }
+        if check && (force || dryRun || noRunCache || singleCommit) {
+            throw ValidationError("--check runs one stage in a scratch directory; it takes no --force, --dry-run, --no-run-cache or --single-commit")
+        }
     }
 
     func run(in repository: Repository) throws {
         if check { return try runCheck(repository) }
-        let request = ReproRequest(stages: stages, force: force, dryRun: dryRun, runCache: !noRunCache, stdoutToStderr: output.json)
+        let request = ReproRequest(stages: stages, force: force, dryRun: dryRun, runCache: !noRunCache, stdoutToStderr: output.json,
+                                   singleCommit: singleCommit)
         let result: ReproResult
         do {
             result = try repository.repro(request, progress: TerminalProgress.make(quiet: global.quiet)) { stage in
@@ -38,13 +42,14 @@ struct Repro: RepositoryCommand {
             }
         } catch let blocked as HooksBlocked {
             HookReportText.print(blocked.report, quiet: false)
-            Output.error("the pre-commit hooks blocked a stage's run (above); it was not committed and the stages after it did not run")
+            Output.error(singleCommit ? "the pre-commit hooks blocked the runs (above); nothing was committed"
+                         : "the pre-commit hooks blocked a stage's run (above); it was not committed and the stages after it did not run")
             throw ExitSignal(code: ExitCode32.findings)
         }
         if output.json { try Output.json(result) }
         if let status = result.failedStatus {
             let name = result.stages.last?.name ?? "?"
-            Output.error("stage \(name) failed: its command exited with status \(status); nothing was committed for it and the stages after it did not run")
+            Output.error("stage \(name) failed: its command exited with status \(status); " + (singleCommit ? "nothing was committed (--single-commit)" : "nothing was committed for it and the stages after it did not run"))
             throw ExitSignal(code: status)
         }
         if !output.json && !global.quiet {
@@ -53,7 +58,8 @@ struct Repro: RepositoryCommand {
                 let would = result.stages.filter { $0.action == .wouldRun }.count
                 Output.line(would == 0 ? "Everything is up to date: nothing would run." : "\(would) stage(s) would run.")
             } else {
-                Output.line(ran == 0 ? "Everything is up to date: nothing ran." : "\(ran) stage(s) recorded.")
+                let commit = singleCommit ? result.stages.compactMap(\.commit).first.map { " in one commit [\($0.prefix(12))]" } ?? "" : ""
+                Output.line(ran == 0 ? "Everything is up to date: nothing ran." : "\(ran) stage(s) recorded\(commit).")
             }
         }
     }
@@ -68,13 +74,13 @@ struct Repro: RepositoryCommand {
         case .mayRun:
             Output.line("Stage \(stage.name) may run: \(why)")
         case .ran:
-            if quiet { Output.line(stage.commit ?? "") } else {
-                Output.line("Stage \(stage.name) ran because \(why) — recorded run \(stage.run ?? "") [\(stage.commit?.prefix(12) ?? "")]")
+            if quiet { if let c = stage.commit { Output.line(c) } } else {
+                Output.line("Stage \(stage.name) ran because \(why) — recorded run \(stage.run ?? "")" + (stage.commit.map { " [\($0.prefix(12))]" } ?? ""))
             }
             for note in stage.notes { Output.warn(note) }
         case .reused:
-            if quiet { Output.line(stage.commit ?? "") } else {
-                Output.line("Stage \(stage.name) was stale because \(why); its outputs were restored from run \(stage.reusedFrom ?? "") (same inputs, parameters, command and environment) without running — recorded run \(stage.run ?? "") [\(stage.commit?.prefix(12) ?? "")]")
+            if quiet { if let c = stage.commit { Output.line(c) } } else {
+                Output.line("Stage \(stage.name) was stale because \(why); its outputs were restored from run \(stage.reusedFrom ?? "") (same inputs, parameters, command and environment) without running — recorded run \(stage.run ?? "")" + (stage.commit.map { " [\($0.prefix(12))]" } ?? ""))
             }
         case .failed:
             break

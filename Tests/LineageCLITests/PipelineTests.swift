@@ -385,4 +385,42 @@ struct PipelineTests {
         let bad = try p.run(["stage", "list"])
         #expect(bad.code == 2 && bad.err.contains("params.toml:2"), "\(bad.err)")
     }
+
+    @Test func singleCommitRecordsEveryStageTogetherOrNothing() throws {
+        let p = try Project()
+        defer { p.remove() }
+        try p.write("raw.txt", "r\n")
+        try p.expectOK(["add", "raw.txt"]); try p.expectOK(["commit", "-m", "raw"])
+        try p.write("lineage.yaml", """
+            stages:
+              a:
+                cmd: cp raw.txt a.txt
+                deps: [raw.txt]
+                outs: [a.txt]
+              b:
+                cmd: cat a.txt a.txt > b.txt
+                deps: [a.txt]
+                outs: [b.txt]
+
+            """)
+        let r = try p.expectOK(["repro", "--single-commit", "--json"])
+        let stages = try json(r)["stages"] as! [[String: Any]]
+        #expect(stages.map { $0["action"] as! String } == ["ran", "ran"])
+        let commit = try head(p)
+        #expect(stages.allSatisfy { $0["commit"] as? String == commit })
+        #expect(try p.git("rev-list", "--count", "HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        let record = try p.git("cat-file", "blob", "HEAD:.lineage/commit.json").out
+        let runs = (try JSONSerialization.jsonObject(with: Data(record.utf8)) as! [String: Any])["runs"] as! [String]
+        #expect(runs.count == 2 && Set(runs) == Set(stages.map { $0["run"] as! String }))
+        #expect(try p.expectOK(["stage", "list"]).out.contains("fresh  b"))
+
+        // A failing stage: nothing is committed, nothing stays staged, and repro exits with its status.
+        try p.write("raw.txt", "r2\n")
+        try p.write("lineage.yaml", String(decoding: p.read("lineage.yaml")!, as: UTF8.self).replacingOccurrences(of: "cat a.txt a.txt > b.txt", with: "exit 3"))
+        let failed = try p.run(["repro", "--single-commit"])
+        #expect(failed.code == 3 && failed.err.contains("nothing was committed (--single-commit)"), "\(failed.err)")
+        #expect(try head(p) == commit)
+        let status = try json(try p.expectOK(["status", "--json"]))
+        #expect((status["files"] as! [[String: Any]]).allSatisfy { $0["staged"] as? String == "unchanged" }, "the staging index is as it was")
+    }
 }
