@@ -54,6 +54,14 @@ struct StageInputs {
     var argv: [String] { ["/bin/sh", "-c", command] }
 }
 
+/// SHA-256 of working files, as far as one command has needed them, and the stat cache loaded once.
+final class DigestMemo: @unchecked Sendable {
+    /// The index holding the stat cache, opened once (nil inside when it cannot be opened).
+    var index: LineageIndex?? = nil
+    var cache: [PathKey: CachedFile]? = nil
+    var known: [PathKey: (sha256: Digest, size: UInt64)] = [:]
+}
+
 /// lineage.yaml's stages, checked against the working directory, with the runs history recorded.
 public struct Pipeline {
     public let graph: StageGraph
@@ -63,6 +71,9 @@ public struct Pipeline {
     let lastRuns: [String: RunRecord]
     /// Every run recorded up to HEAD (the run cache searches it).
     let allRuns: [RunRecord]
+    /// Digests of working files already read by this command (files do not change between stages
+    /// that do not run; `repro` reads the pipeline again after each stage that does).
+    let digests = DigestMemo()
 
     public var stages: [StageDefinition] { graph.stages }
 }
@@ -72,7 +83,9 @@ extension Repository {
     /// every key a stage declares or interpolates; each dependency is on disk, tracked, or made by a
     /// stage. Errors name lineage.yaml's line.
     public func pipeline() throws -> Pipeline {
+        let clock = PhaseClock("pipeline")
         let config = try projectConfig()
+        clock.mark("lineage.yaml")
         guard !config.pipeline.isEmpty else {
             throw LineageError.invalidArgument("lineage.yaml declares no stages — add a `stages:` section, e.g.\n  stages:\n    train:\n      cmd: python train.py\n      deps: [train.py, data/train.csv]\n      outs: [models/model.pkl]")
         }
@@ -94,7 +107,12 @@ extension Repository {
                 throw fail(line, key, "cannot read the params file: \(e)")
             }
         }
-        let tracked = try headFiles()
+        var trackedFiles: [PathKey: ObjectID]? = nil
+        func tracked() throws -> [PathKey: ObjectID] {
+            if let t = trackedFiles { return t }
+            trackedFiles = try headFiles()
+            return trackedFiles!
+        }
         for stage in graph.stages {
             for p in stage.params {
                 let v = try values(p.file, line: p.line, key: "stages.\(stage.name).params")
@@ -115,17 +133,20 @@ extension Repository {
             }
             for dep in stage.deps {
                 let made = graph.stages.contains { s in s.outputs.contains { dep.path.isPath(within: $0.path) || $0.path.isPath(within: dep.path) } }
-                let isTracked = tracked[PathKey(dep.path)] != nil || tracked.keys.contains { $0.string.isPath(within: dep.path) }
                 if !made && FileStat.lstat(root + "/" + dep.path) == nil {
+                    let files = try tracked()
+                    let isTracked = files[PathKey(dep.path)] != nil || files.keys.contains { $0.string.isPath(within: dep.path) }
                     let hint = isTracked ? "it is tracked but not in the working directory — `lineage checkout HEAD -- \(dep.path)` brings it back"
                         : "no stage makes it and it is neither on disk nor tracked — create it, add the stage that makes it, or fix the path"
                     throw fail(dep.line, "stages.\(stage.name).deps", "the dependency '\(dep.path)' is missing: \(hint)")
                 }
             }
         }
+        clock.mark("params files, dependencies")
         // Runs recorded up to HEAD: the last good one of each stage.
         var runs: [RunRecord] = []
         if let head = try headCommit() { runs = try allRuns(inTree: try git.commit(head).tree) }
+        clock.mark("run records")
         var last: [String: RunRecord] = [:]
         for run in runs where run.exitStatus == 0 && run.blocked == nil {
             guard let stage = run.stage else { continue }
@@ -149,7 +170,7 @@ extension Repository {
                 files_.append(dep.path)
             }
         }
-        let digests = try workingDigests(files_)
+        let digests = try workingDigests(files_, memo: pipeline.digests)
         let deps = files_.sortedAsPaths().compactMap { p in digests[PathKey(p)].map { RunArtifact(path: p, sha256: $0.sha256, size: $0.size) } }
         return StageInputs(deps: deps, missing: missing, params: params, command: command)
     }
@@ -181,22 +202,28 @@ extension Repository {
         return (params, command)
     }
 
-    /// SHA-256 of working files, from the stat cache where it proves them unchanged; the others are
-    /// hashed and the cache updated.
-    func workingDigests(_ paths: [String]) throws -> [PathKey: (sha256: Digest, size: UInt64)] {
-        let sorted = Array(Set(paths)).sortedAsPaths()
-        let index = try? openLineageIndex()
-        let cached = (try? index?.cachedFiles(alignedTo: sorted)) ?? nil
+    /// SHA-256 of working files, from the stat cache where it proves them unchanged (loaded once per
+    /// command); the others are hashed and the cache updated.
+    func workingDigests(_ paths: [String], memo: DigestMemo) throws -> [PathKey: (sha256: Digest, size: UInt64)] {
         var out: [PathKey: (sha256: Digest, size: UInt64)] = [:]
         var updates: [(path: String, file: CachedFile)] = []
-        for (i, path) in sorted.enumerated() {
+        if memo.index == nil { memo.index = .some(try? openLineageIndex()) }
+        let index = memo.index!
+        for path in paths {
+            let key = PathKey(path)
+            if let known = memo.known[key] { out[key] = known; continue }
             let absolute = root + "/" + path
             guard let st = FileStat.lstat(absolute), st.isRegularFile else { continue }
-            if let c = cached?[i], c.isValid(for: st) { out[PathKey(path)] = (c.sha256, st.size); continue }
-            let recorded = currentTimeNs()
-            let digest = try hashFile(absolute)
-            out[PathKey(path)] = (digest, st.size)
-            updates.append((path, CachedFile(stat: FileStat.lstat(absolute) ?? st, sha256: digest, pointer: nil, recordedNs: recorded)))
+            if memo.cache == nil { memo.cache = (try? index?.cachedFiles()) ?? [:] }
+            if let c = memo.cache?[key], c.isValid(for: st) {
+                out[key] = (c.sha256, st.size)
+            } else {
+                let recorded = currentTimeNs()
+                let digest = try hashFile(absolute)
+                out[key] = (digest, st.size)
+                updates.append((path, CachedFile(stat: FileStat.lstat(absolute) ?? st, sha256: digest, pointer: nil, recordedNs: recorded)))
+            }
+            memo.known[key] = out[key]
         }
         try? index?.updateCache(updates)
         return out
@@ -214,12 +241,12 @@ extension Repository {
         }
         status.lastRun = last.id
         status.lastRunAt = last.startedAt
-        status.reasons = staleReasons(stage, inputs: inputs, last: last)
+        status.reasons = staleReasons(stage, inputs: inputs, last: last, memo: pipeline.digests)
         status.state = status.reasons.isEmpty ? .fresh : .stale
         return status
     }
 
-    func staleReasons(_ stage: StageDefinition, inputs: StageInputs, last: RunRecord) -> [StaleReason] {
+    func staleReasons(_ stage: StageDefinition, inputs: StageInputs, last: RunRecord, memo: DigestMemo) -> [StaleReason] {
         var reasons: [StaleReason] = []
         let oldCommand = last.argv.count == 3 && last.argv[0] == "/bin/sh" && last.argv[1] == "-c" ? last.argv[2] : last.argv.joined(separator: " ")
         // A command that differs only by interpolated parameters is said once, as those parameters.
@@ -271,7 +298,7 @@ extension Repository {
                 files += (try? walkFiles(under: out.path, skipped: &skipped)) ?? []
             } else { files.append(out.path) }
         }
-        let digests = (try? workingDigests(files)) ?? [:]
+        let digests = (try? workingDigests(files, memo: memo)) ?? [:]
         for out in stage.outputs where FileStat.lstat(root + "/" + out.path) != nil {
             let recordedBelow = last.outputs.filter { $0.path.isPath(within: out.path) }
             let nowBelow = files.filter { $0.isPath(within: out.path) }
@@ -301,10 +328,15 @@ extension Repository {
     /// `lineage stage list`: every stage, fresh or stale and why, in dependency order.
     public func stageList() throws -> [StageStatus] {
         let pipeline = try pipeline()
+        let clock = PhaseClock("stage list")
+        defer { clock.mark("compare every stage with its last run") }
         var out: [StageStatus] = []
         var staleSet = Set<Int>()
         for i in pipeline.graph.order() {
-            var status = try stageStatus(i, in: pipeline, inputs: try stageInputs(pipeline.stages[i], in: pipeline))
+            let inputs = try stageInputs(pipeline.stages[i], in: pipeline)
+            clock.mark("inputs \(i)")
+            var status = try stageStatus(i, in: pipeline, inputs: inputs)
+            clock.mark("status \(i)")
             status.staleUpstream = pipeline.graph.upstream[i].filter { staleSet.contains($0) }.map { pipeline.stages[$0].name }
             if status.state == .stale || !status.staleUpstream.isEmpty { staleSet.insert(i) }
             out.append(status)

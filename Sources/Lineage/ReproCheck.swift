@@ -39,7 +39,7 @@ extension Repository {
         guard let last = pipeline.lastRuns[stage.name] else {
             throw LineageError.invalidArgument("stage '\(name)' has never run, so there are no recorded outputs to compare with — run `lineage repro \(name)` first")
         }
-        let reasons = staleReasons(stage, inputs: inputs, last: last)
+        let reasons = staleReasons(stage, inputs: inputs, last: last, memo: pipeline.digests)
         guard reasons.isEmpty else {
             throw LineageError.invalidArgument("stage '\(name)' is stale (\(reasons.map(\.message).joined(separator: "; "))): its last run does not describe the files here — run `lineage repro \(name)` first, then check it")
         }

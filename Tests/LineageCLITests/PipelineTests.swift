@@ -17,7 +17,7 @@ struct PipelineTests {
             cmd: python3 train.py
             deps: [train.py, data/prepared/train.csv]
             params: { params.yaml: [train] }
-            outs: [models/model.json]
+            outs: [models/model.pkl]
             metrics: [metrics.json]
 
         """
@@ -57,7 +57,7 @@ struct PipelineTests {
             threshold = params["threshold"]
             correct = sum(1 for r in rows if (float(r[1]) > threshold) == (r[3] == "1"))
             os.makedirs("models", exist_ok=True)
-            json.dump({"threshold": threshold, "rows": len(rows)}, open("models/model.json", "w"), sort_keys=True)
+            json.dump({"threshold": threshold, "rows": len(rows)}, open("models/model.pkl", "w"), sort_keys=True)
             json.dump({"accuracy": round(correct / len(rows), 6), "train": {"rows": len(rows)}}, open("metrics.json", "w"), sort_keys=True)
             open("train.ran", "a").write("ran\\n")
 
@@ -108,11 +108,11 @@ struct PipelineTests {
         #expect(try p.git("rev-list", "--count", "HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         let verify = try p.git("-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=\(p.dir)/.lineage/allowed_signers", "verify-commit", "HEAD")
         #expect(verify.code == 0, "\(verify.err)")
-        let firstModel = try p.git("rev-parse", "HEAD:models/model.json").out
+        let firstModel = try p.git("rev-parse", "HEAD:models/model.pkl").out
         let trainRun = ((try json(first)["stages"] as! [[String: Any]])[1]["run"] as! String)
 
         // The run record carries the stage, its parameters and its metrics, and is valid against run.schema.json.
-        let prov = try json(try p.expectOK(["show", "HEAD:models/model.json", "--provenance", "--json"]))
+        let prov = try json(try p.expectOK(["show", "HEAD:models/model.pkl", "--provenance", "--json"]))
         let record = prov["producedBy"] as! [String: Any]
         #expect(record["stage"] as? String == "train")
         let recordedParams = (record["params"] as? [String: Any])?["params.yaml"] as? [String: Any]
@@ -165,16 +165,35 @@ struct PipelineTests {
         let reusedEntry = (try json(reverted)["stages"] as! [[String: Any]])[1]
         #expect(reusedEntry["reusedFrom"] as? String == trainRun)
         #expect(lines(p, "train.ran") == 2, "the command did not run")
-        #expect(try p.git("rev-parse", "HEAD:models/model.json").out == firstModel)
+        #expect(try p.git("rev-parse", "HEAD:models/model.pkl").out == firstModel)
         // Provenance names the run that really made the bytes.
-        let reusedProv = try json(try p.expectOK(["show", "HEAD:models/model.json", "--provenance", "--json"]))
+        let reusedProv = try json(try p.expectOK(["show", "HEAD:models/model.pkl", "--provenance", "--json"]))
         #expect((reusedProv["producedBy"] as! [String: Any])["id"] as? String == trainRun)
 
+        // trace, the exports and the report carry the stage's parameters and metrics.
+        let trace = try json(try p.expectOK(["trace", "models/model.pkl", "--json"]))
+        let runNode = (trace["nodes"] as! [[String: Any]]).first { $0["kind"] as? String == "run" && ($0["attributes"] as? [String: String])?["name"] == "train" }
+        let attributes = runNode?["attributes"] as? [String: String] ?? [:]
+        #expect(attributes["stage"] == "train" && attributes["metrics"]?.contains("accuracy") == true && attributes["params"]?.contains("train.threshold") == true,
+                "\(attributes)")
+        let openlineage = try p.expectOK(["trace", "models/model.pkl", "--format", "openlineage"]).out
+        let events = openlineage.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let trainEvent = events.first { ($0["job"] as? [String: Any])?["name"] as? String == "train" }
+        let facets = (trainEvent?["run"] as? [String: Any])?["facets"] as? [String: Any]
+        let metricsFacet = facets?["lineage_metrics"] as? [String: Any]
+        #expect(metricsFacet?["_producer"] != nil && metricsFacet?["_schemaURL"] != nil)
+        #expect((((metricsFacet?["metrics"] as? [String: Any])?["metrics.json"] as? [String: Any])?["train.rows"] as? NSNumber)?.doubleValue == 45, "\(openlineage)")
+        #expect((facets?["lineage_params"] as? [String: Any]) != nil)
+        #expect(try p.expectOK(["trace", "models/model.pkl", "--format", "prov-json"]).out.contains("lineage:metrics"))
+        try p.expectOK(["report", "models/model.pkl", "-o", "report.html"])
+        let html = String(decoding: p.read("report.html") ?? Data(), as: UTF8.self)
+        #expect(html.contains("<h4>Metrics</h4>") && html.contains("class=\"metric-chart\"") && html.contains("Pipeline stage"), "the model card shows the metrics and a chart over the model's versions")
+
         // A deleted output makes the stage stale; the run cache puts it back.
-        try FileManager.default.removeItem(atPath: p.dir + "/models/model.json")
-        #expect(try p.expectOK(["stage", "list"]).out.contains("its output models/model.json is missing"))
+        try FileManager.default.removeItem(atPath: p.dir + "/models/model.pkl")
+        #expect(try p.expectOK(["stage", "list"]).out.contains("its output models/model.pkl is missing"))
         #expect(try actions(try p.expectOK(["repro", "--json"])) == ["prepare": "skipped", "train": "reused"])
-        #expect(p.read("models/model.json") != nil && lines(p, "train.ran") == 2)
+        #expect(p.read("models/model.pkl") != nil && lines(p, "train.ran") == 2)
 
         // --force runs even fresh stages; --no-run-cache would too.
         #expect(try actions(try p.expectOK(["repro", "--force", "train", "--json"])) == ["prepare": "ran", "train": "ran"])
