@@ -333,10 +333,7 @@ extension Repository {
         var out: [StageStatus] = []
         var staleSet = Set<Int>()
         for i in pipeline.graph.order() {
-            let inputs = try stageInputs(pipeline.stages[i], in: pipeline)
-            clock.mark("inputs \(i)")
-            var status = try stageStatus(i, in: pipeline, inputs: inputs)
-            clock.mark("status \(i)")
+            var status = try stageStatus(i, in: pipeline, inputs: try stageInputs(pipeline.stages[i], in: pipeline))
             status.staleUpstream = pipeline.graph.upstream[i].filter { staleSet.contains($0) }.map { pipeline.stages[$0].name }
             if status.state == .stale || !status.staleUpstream.isEmpty { staleSet.insert(i) }
             out.append(status)
