@@ -28,16 +28,9 @@ struct Metrics: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare metrics between two revisions (default: HEAD and the working directory).")
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var output: JSONOption
-        @Flag(help: "List unchanged metrics too.") var all = false
-        @Argument(help: "The old revision (default HEAD) and the new one (default: the working directory).") var revisions: [String] = []
+        @OptionGroup var diff: ValuesDiffArguments
 
-        func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
-
-        func run(in repository: Repository) throws {
-            let result = try repository.stageValuesDiff(.metrics, old: revisions.first, new: revisions.count > 1 ? revisions[1] : nil, all: all)
-            try ValueTable.printDiff(result, json: output.json, what: "metrics", column: "Metric")
-        }
+        func run(in repository: Repository) throws { try diff.run(.metrics, in: repository, what: "metrics", column: "Metric") }
     }
 }
 
@@ -50,16 +43,23 @@ struct Params: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare parameters between two revisions (default: HEAD's last runs and the params files now).")
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var output: JSONOption
-        @Flag(help: "List unchanged parameters too.") var all = false
-        @Argument(help: "The old revision (default HEAD) and the new one (default: the working directory).") var revisions: [String] = []
+        @OptionGroup var diff: ValuesDiffArguments
 
-        func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
+        func run(in repository: Repository) throws { try diff.run(.params, in: repository, what: "parameters", column: "Param") }
+    }
+}
 
-        func run(in repository: Repository) throws {
-            let result = try repository.stageValuesDiff(.params, old: revisions.first, new: revisions.count > 1 ? revisions[1] : nil, all: all)
-            try ValueTable.printDiff(result, json: output.json, what: "parameters", column: "Param")
-        }
+/// What `metrics diff` and `params diff` take: up to two revisions, --all, --json.
+struct ValuesDiffArguments: ParsableArguments {
+    @OptionGroup var output: JSONOption
+    @Flag(help: "List unchanged values too.") var all = false
+    @Argument(help: "The old revision (default HEAD) and the new one (default: the working directory).") var revisions: [String] = []
+
+    func validate() throws { if revisions.count > 2 { throw ValidationError("give at most two revisions") } }
+
+    func run(_ kind: Repository.StageValueKind, in repository: Repository, what: String, column: String) throws {
+        let result = try repository.stageValuesDiff(kind, old: revisions.first, new: revisions.count > 1 ? revisions[1] : nil, all: all)
+        try ValueTable.printDiff(result, json: output.json, what: what, column: column)
     }
 }
 
