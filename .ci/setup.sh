@@ -31,6 +31,7 @@ python3 -c 'import openlineage.client' 2>/dev/null || py_need+=(openlineage-pyth
 python3 -c 'import frictionless' 2>/dev/null || py_need+=(frictionless)      # differential oracle for the schema validator
 command -v moto_server >/dev/null || py_need+=('moto[server]')                # S3 server the remote tests start on loopback
 python3 -c 'import boto3' 2>/dev/null || py_need+=(boto3)                     # cross-checks our S3 client and SigV4 signer
+command -v dvc >/dev/null || py_need+=(dvc)                                   # differential oracle for `lineage repro` (PipelineDVCTests)
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "setup: installing Python packages for interop tests: ${py_need[*]}"
   python3 -m pip install -q "${py_need[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${py_need[@]}"

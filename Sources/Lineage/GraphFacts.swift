@@ -3,9 +3,12 @@ import LineageCore
 import LineageGraph
 
 extension Repository {
-    /// Adds what the graph index does not hold to a trace/impact answer's artifact nodes: the
+    /// Adds what the graph index does not hold to a trace/impact answer's nodes: to artifacts, the
     /// checks recorded for each version (`checks`) and a summary of its effective rights
-    /// (`rights`), both as HEAD's records state them. Renderers show them; `--json` carries them.
+    /// (`rights`), both as HEAD's records state them; to runs, what their records add for a
+    /// pipeline stage (`stage`, `params` and `metrics` as JSON text, `reusedFrom`); to models,
+    /// `metricsHistory`: the metrics of every run that made a version of the path, oldest first.
+    /// Renderers show them; `--json` and the exports carry them.
     public func withChecksAndRights(_ graph: LineageSubgraph) throws -> LineageSubgraph {
         guard let head = try headCommit() else { return graph }
         let tree = try git.commit(head).tree
@@ -27,6 +30,25 @@ extension Repository {
             }
             if let summary = Repository.rightsSummary(rights.effective(ref)) { out.nodes[i].attributes["rights"] = summary }
         }
+        let index = try? openLineageIndex()
+        for i in out.nodes.indices {
+            switch out.nodes[i].kind {
+            case .run:
+                guard let record = try? runRecord(String(out.nodes[i].id.dropFirst("run:".count)), inTree: tree) else { continue }
+                if let stage = record.stage { out.nodes[i].attributes["stage"] = stage }
+                if let params = record.params, let json = try? CanonicalJSON.encode(params) { out.nodes[i].attributes["params"] = String(decoding: json, as: UTF8.self) }
+                if let metrics = record.metrics, let json = try? CanonicalJSON.encode(metrics) { out.nodes[i].attributes["metrics"] = String(decoding: json, as: UTF8.self) }
+                if let reused = record.reusedFrom { out.nodes[i].attributes["reusedFrom"] = reused }
+            case .artifact where out.nodes[i].attributes["artifactKind"] == ArtifactKind.model.rawValue:
+                guard let path = out.nodes[i].attributes["path"], let rows = try? index?.runsProducing(path: path) else { continue }
+                let points: [MetricsPoint] = rows.compactMap { row in
+                    guard let record = try? runRecord(row.run, inTree: tree), let metrics = record.metrics, record.reusedFrom == nil else { return nil }
+                    return MetricsPoint(run: row.run, startedAt: row.startedAt, sha256: row.sha256, metrics: metrics)
+                }
+                if !points.isEmpty, let json = try? CanonicalJSON.encode(points) { out.nodes[i].attributes["metricsHistory"] = String(decoding: json, as: UTF8.self) }
+            default: continue
+            }
+        }
         return out
     }
 
@@ -44,4 +66,13 @@ extension Repository {
         if parts.isEmpty && !e.unrecorded.isEmpty { parts.append("no rights record") }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
+}
+
+/// One version of a model and the metrics of the run that made it (a model card's chart).
+public struct MetricsPoint: Codable, Sendable, Equatable {
+    public var run: String
+    public var startedAt: String
+    /// SHA-256 (hex) of the version.
+    public var sha256: String
+    public var metrics: [String: RecordValues]
 }

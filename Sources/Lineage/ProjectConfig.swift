@@ -141,6 +141,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var preCommit: [HookEntry] = []
     /// `run: { require-clean-code: true }`: `lineage run` refuses a dirty code tree or none.
     public var requireCleanCode = false
+    /// `stages:`, the pipeline `lineage repro` runs, in file order.
+    public var pipeline: [StageDefinition] = []
     /// The file's bytes (empty when there is none).
     public var bytes: [UInt8] = []
 
@@ -188,7 +190,7 @@ public struct ProjectConfig: Sendable, Equatable {
         guard let node else { return config }
         let root = try ConfigValue(node, file: file)
         guard case .map(let top, _) = root else {
-            throw ConfigError(file: file, line: root.line, key: "", message: "must be a mapping with a `hooks:` key")
+            throw ConfigError(file: file, line: root.line, key: "", message: "must be a mapping with `hooks:`, `run:` or `stages:` keys")
         }
         for pair in top {
             let (key, value) = (pair.key, pair.value)
@@ -218,8 +220,10 @@ public struct ProjectConfig: Sendable, Equatable {
                     }
                     config.requireCleanCode = s == "true"
                 }
+            case "stages":
+                config.pipeline = try parseStages(value, file: file)
             default:
-                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks", "run"]) + "; lineage.yaml has `hooks:` and `run:`")
+                throw ConfigError(file: file, line: pair.keyLine, key: key, message: "unknown key" + suggest(key, ["hooks", "run", "stages"]) + "; lineage.yaml has `hooks:`, `run:` and `stages:`")
             }
         }
         return config

@@ -61,10 +61,13 @@ extension Repository {
             .map { try RunRecord.decode(try git.readBlob($0.id)) }
     }
 
-    /// The latest run whose outputs hold `path` (or files below it) with this digest.
+    /// The latest run whose outputs hold `path` (or files below it) with this digest. A run that
+    /// reused an earlier run's outputs (`repro`'s run cache) did not make them: that earlier run did.
     func producer(of path: String, sha256: Digest?, inTree tree: ObjectID) throws -> RunRecord? {
-        try allRuns(inTree: tree)
-            .filter { run in run.outputs.contains { $0.path == path && (sha256 == nil || $0.sha256 == sha256) } }
+        let runs = try allRuns(inTree: tree)
+        let latest = runs.filter { run in run.outputs.contains { $0.path == path && (sha256 == nil || $0.sha256 == sha256) } }
             .max { $0.startedAt < $1.startedAt }
+        if let original = latest?.reusedFrom, let made = runs.first(where: { $0.id == original }) { return made }
+        return latest
     }
 }

@@ -19,8 +19,13 @@ public struct RunRequest: Sendable {
     public var noVerify: Bool
     /// Refuse to run on a dirty code tree or outside a git repository; nil: lineage.yaml's `run: { require-clean-code }`.
     public var requireCleanCode: Bool? = nil
+    /// Set by `repro`: the pipeline stage this run executes (recorded with its params and metrics).
+    public var stage: StageRunContext? = nil
     /// The command's standard output goes to standard error (stdout then holds only lineage's own output).
     public var commandStdoutToStderr = false
+    /// Stage the run and return it as `RunOutcome.pending` instead of committing it (`repro --single-commit`
+    /// commits several with `commitRuns`).
+    var deferCommit = false
 
     public init(name: String, inputs: [String], outputs: [String], envCapture: [String] = [], argv: [String], cwd: String, message: String? = nil,
                 noVerify: Bool = false, requireCleanCode: Bool? = nil) {
@@ -28,6 +33,23 @@ public struct RunRequest: Sendable {
         self.name = name; self.inputs = inputs; self.outputs = outputs; self.envCapture = envCapture; self.argv = argv; self.cwd = cwd; self.message = message
         self.noVerify = noVerify
     }
+}
+
+/// What a run of a pipeline stage records besides a plain run's facts.
+public struct StageRunContext: Sendable {
+    public var name: String
+    /// The declared parameters' values: params file → dotted key → value.
+    public var params: [String: RecordValues]
+    /// The stage's metrics files (among the outputs), read after the command ran.
+    public var metricsFiles: [String]
+    /// Run cache: restore these outputs of an earlier run instead of running the command.
+    var reuse: ReusedRun? = nil
+}
+
+/// An earlier run whose outputs a stage reuses, with the pointer of each output in the commit that recorded it.
+struct ReusedRun: Sendable {
+    var run: RunRecord
+    var outputs: [(path: String, pointer: ObjectID)]
 }
 
 public struct RunOutcome: Sendable {
@@ -40,6 +62,16 @@ public struct RunOutcome: Sendable {
     public var hooks: HooksReport? = nil
     /// Things the user should know about what was recorded (e.g. an input that differs from its committed version).
     public var notes: [String] = []
+    /// With `deferCommit`: the staged run, waiting for `commitRuns`.
+    var pending: PendingRun? = nil
+}
+
+/// A run whose files are staged and whose records wait for a commit.
+struct PendingRun: Sendable {
+    var record: RunRecord
+    var records: [PathKey: [UInt8]]
+    var outputs: Set<PathKey>
+    var inputs: [ArtifactRef]
 }
 
 extension Repository {
@@ -100,8 +132,14 @@ extension Repository {
 
         let started = Date()
         let outcome: ProcessOutcome
-        do { outcome = try ProcessRunner.run(request.argv, in: cwd, stdoutToStderr: request.commandStdoutToStderr) } catch let e as RunSupportError {
-            throw LineageError.invalidArgument(e.description)
+        if let reuse = request.stage?.reuse {
+            // Run cache: the bytes an identical earlier run made, from the store, instead of running.
+            try restoreOutputs(reuse.outputs, progress: progress)
+            outcome = ProcessOutcome(exitCode: 0, signal: nil)
+        } else {
+            do { outcome = try ProcessRunner.run(request.argv, in: cwd, stdoutToStderr: request.commandStdoutToStderr) } catch let e as RunSupportError {
+                throw LineageError.invalidArgument(e.description)
+            }
         }
         let ended = Date()
         guard outcome.exitCode == 0 else { return RunOutcome(exitCode: outcome.exitCode, record: nil, commit: nil) }
@@ -116,6 +154,13 @@ extension Repository {
         for o in outputs {
             guard let st = FileStat.lstat(root + "/" + o), st.isRegularFile || st.isDirectory else {
                 throw LineageError.invalidArgument("the command succeeded but did not produce the declared output '\(o)'; nothing was committed — check the path given with -o")
+            }
+        }
+        // A stage's metrics are read now, from the bytes about to be committed.
+        var metrics: [String: RecordValues] = [:]
+        for file in request.stage?.metricsFiles ?? [] {
+            do { metrics[file] = try ValuesFile.read(path: root + "/" + file, display: file) } catch let e as ValuesFileError {
+                throw LineageError.invalidArgument("cannot read the metrics file \(e) — a metrics file is JSON, YAML, or a CSV/TSV with a header and one row; nothing was committed")
             }
         }
         var records: [PathKey: [UInt8]] = [:]
@@ -142,11 +187,17 @@ extension Repository {
             let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
                 .compactMap { f in f.sha256.map { RunArtifact(path: f.path, sha256: $0, size: f.size ?? 0) } }
             let relativeCwd = cwd == root ? "." : String(cwd.dropFirst(root.count + 1))
-            let record = RunRecord(
+            var record = RunRecord(
                 id: UUIDv7.generate(), name: name, argv: request.argv, workingDirectory: relativeCwd,
                 startedAt: Timestamp.rfc3339(started), endedAt: Timestamp.rfc3339(ended), exitStatus: outcome.exitCode,
                 inputs: recordedInputs, outputs: recordedOutputs, code: code, environment: environment,
                 agent: RunAgent(principal: principals.first ?? who.email, keyFingerprint: key.publicKey.fingerprint, name: who.name, email: who.email))
+            if let stage = request.stage {
+                record.stage = stage.name
+                record.params = stage.params.isEmpty ? nil : stage.params
+                record.metrics = metrics.isEmpty ? nil : metrics
+                record.reusedFrom = stage.reuse?.run.id
+            }
             records[PathKey(Repository.runRecordPath(record.id))] = try record.encoded()
             let message = request.message ?? "run \(name): \(request.argv.joined(separator: " "))"
             // An input whose version is not the committed one is recorded by this commit: the hooks
@@ -162,17 +213,15 @@ extension Repository {
                     notes.append("input \(input.path) differs from its committed version; this run records the new version (sha256:\(input.sha256.hex.prefix(12))) and the pre-commit hooks check it")
                 }
             }
-            // The same pre-commit hooks as `commit`, on the run's outputs and every version it newly records.
-            let result: CommitResult
-            do {
-                result = try commitIndex(message: message, records: records, runs: [record.id], noVerify: request.noVerify,
-                                         hooksOnly: Set(recordedOutputs.map { PathKey($0.path) }),
-                                         runInputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) }, requireChanges: false,
-                                         progress: progress)
-            } catch let blocked as HooksBlocked {
-                rememberBlockedRun(record, report: blocked.report, at: nowSeconds())
-                throw blocked
+            let pending = PendingRun(record: record, records: records, outputs: Set(recordedOutputs.map { PathKey($0.path) }),
+                                     inputs: recordedInputs.map { ArtifactRef(path: $0.path, sha256: $0.sha256) })
+            if request.deferCommit {
+                var outcome = RunOutcome(exitCode: 0, record: record, commit: nil)
+                outcome.notes = notes
+                outcome.pending = pending
+                return outcome
             }
+            let result = try commitRuns([pending], message: message, noVerify: request.noVerify, progress: progress)
             var outcome = RunOutcome(exitCode: 0, record: record, commit: result.commit, hooks: result.hooks)
             outcome.notes = notes
             return outcome
@@ -180,6 +229,21 @@ extension Repository {
             if let savedIndex { try? AtomicFile.write(Array(savedIndex), to: layout.stagingIndex) }
             else { try? FileManager.default.removeItem(atPath: layout.stagingIndex) }
             throw error
+        }
+    }
+
+    /// Commits staged runs together: the same pre-commit hooks as `commit`, on the runs' outputs and
+    /// every version they newly record. When the hooks block it, each run is remembered as blocked.
+    func commitRuns(_ runs: [PendingRun], message: String, noVerify: Bool, progress: ProgressReporter) throws -> CommitResult {
+        var records: [PathKey: [UInt8]] = [:]
+        for run in runs { records.merge(run.records) { a, _ in a } }
+        do {
+            return try commitIndex(message: message, records: records, runs: runs.map(\.record.id), noVerify: noVerify,
+                                   hooksOnly: runs.reduce(into: Set<PathKey>()) { $0.formUnion($1.outputs) },
+                                   runInputs: runs.flatMap(\.inputs), requireChanges: false, progress: progress)
+        } catch let blocked as HooksBlocked {
+            for run in runs { rememberBlockedRun(run.record, report: blocked.report, at: nowSeconds()) }
+            throw blocked
         }
     }
 

@@ -14,6 +14,7 @@ public struct LineageMain: ParsableCommand {
             Checkout.self, Diff.self, Verify.self, GC.self, Config.self, Key.self, Trust.self, Run.self, Attest.self, Trace.self, Impact.self, Reindex.self, Report.self,
             Hooks.self, Validate.self, Schema.self, Rights.self, Consent.self, Audit.self, Erase.self, DatasheetCommand.self,
             Remote.self, Push.self, Fetch.self, Pull.self, Clone.self, Branch.self, Merge.self, Completions.self,
+            Repro.self, Dag.self, Stage.self, Metrics.self, Params.self,
         ])
 
     public init() {}

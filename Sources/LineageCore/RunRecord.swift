@@ -30,6 +30,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// later by another commit (`--no-verify`, or after the hooks changed): provenance then says
     /// which run made those bytes and what blocked it, instead of ending at "added by hand".
     public var blocked: RunBlock?
+    /// The pipeline stage of lineage.yaml this run executed (`lineage repro`); nil for a plain `lineage run`.
+    public var stage: String?
+    /// The values of the parameters the stage declares: params file → dotted key → value.
+    public var params: [String: RecordValues]?
+    /// What the stage's metrics files held after it ran: metrics file → dotted key → value.
+    public var metrics: [String: RecordValues]?
+    /// Set when the outputs were not made by running the command but restored from the store,
+    /// because an earlier run (this id) had exactly the same inputs, parameters, command and
+    /// environment (`repro`'s run cache): that run is the one that made these bytes.
+    public var reusedFrom: String?
 
     public init(id: String, name: String, argv: [String], workingDirectory: String, startedAt: String, endedAt: String,
                 exitStatus: Int32, inputs: [RunArtifact], outputs: [RunArtifact], code: CodeVersion?,

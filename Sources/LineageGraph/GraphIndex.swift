@@ -129,6 +129,16 @@ extension LineageIndex {
         }
     }
 
+    /// The runs that generated a version of `path`, oldest first: run id, the version's SHA-256 (hex), start time.
+    public func runsProducing(path: String) throws -> [(run: String, sha256: String, startedAt: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.id, a.sha256, r.started FROM artifact a JOIN run_output o ON o.artifact = a.id JOIN run r ON r.n = o.run
+                WHERE a.path = ? ORDER BY r.started, r.id
+                """, arguments: [path]).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+
     /// Versions of a path (newest commit order is not known here), or of every path below it.
     public func artifactVersions(path: String, below: Bool = false) throws -> [IndexedArtifactRow] {
         try queue.read { db in

@@ -14,7 +14,9 @@ public struct GraphNode: Codable, Hashable, Sendable {
     public var label: String
     /// Facts about the node, all strings. Artifacts: `path`, `sha256`, `size`, `artifactKind`,
     /// `mediaType`, `commit` (first commit holding this version). Runs: `name`, `argv` (JSON array),
-    /// `startedAt`, `endedAt`, `exitStatus`, `commit`, `workingDirectory`. Code: `commit`, `remoteURL`,
+    /// `startedAt`, `endedAt`, `exitStatus`, `commit`, `workingDirectory`; with `trace`/`report`, a
+    /// stage's run also `stage`, `params` and `metrics` (JSON text: file → dotted key → value) and
+    /// `reusedFrom`, and a model `metricsHistory` (JSON text: `[{run, startedAt, sha256, metrics}]`). Code: `commit`, `remoteURL`,
     /// `branch`, `dirty`. Environment: `os`, `kernel`, `architecture`. Signer: `principal`, `fingerprint`.
     public var attributes: [String: String]
 

@@ -38,6 +38,8 @@ struct CommitPathsTests {
         "remote add": .neverCommits, "remote list": .neverCommits, "remote remove": .neverCommits,
         "push": .neverCommits, "fetch": .neverCommits, "clone": .neverCommits, "branch": .neverCommits, "completions": .neverCommits,
         "merge": .provenBy("MergeTests.hooksRunOnTheMergedResult"), "pull": .provenBy("MergeTests.pullMergesATeammatesWork"),
+        "repro": .provenBy("PipelineTests.aBlockedStageStopsReproAndCommitsNothingOfIt"),
+        "dag": .neverCommits, "stage list": .neverCommits, "metrics show": .neverCommits, "metrics diff": .neverCommits, "params diff": .neverCommits,
         "schema infer": .neverCommits, "rights show": .neverCommits, "audit": .provenBy("audit --erase-derived --yes commits only through erase (checked above as recordsOnly): ErasureRemoteTests.auditErasesWhatWasBuiltFromErasedData"), "datasheet": .neverCommits,
     ]
 

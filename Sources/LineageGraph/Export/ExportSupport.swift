@@ -25,10 +25,34 @@ enum ExportJSON: Encodable, Equatable {
     case boolean(Bool)
     case object([String: ExportJSON])
     case array([ExportJSON])
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    init(_ value: RecordValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .list(let l): self = .array(l.map(ExportJSON.init))
+        }
+    }
+
+    /// The attribute `name` of a run node holding a record's values as JSON text (`params`,
+    /// `metrics`: file → dotted key → value), parsed.
+    static func attribute(_ node: GraphNode, _ name: String) -> ExportJSON? {
+        guard let text = node.attributes[name],
+              let values = try? CanonicalJSON.decode([String: RecordValues].self, from: Array(text.utf8)) else { return nil }
+        return .object(values.mapValues { .object($0.mapValues(ExportJSON.init)) })
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
+        case .number(let d): try container.encode(d)
+        case .bool(let b): try container.encode(b)
+        case .null: try container.encodeNil()
         case .string(let s): try container.encode(s)
         case .integer(let n): try container.encode(n)
         case .boolean(let b): try container.encode(b)
@@ -75,6 +99,14 @@ struct ExportGraph {
 
 /// The facts about a node that the human-readable formats show, derived from its attributes.
 struct ExportSummary {
+    /// `metrics: accuracy=0.93, loss=0.1` from a run's `metrics` attribute (keys of every file).
+    static func metricsText(_ node: GraphNode) -> String? {
+        guard let text = node.attributes["metrics"],
+              let values = try? CanonicalJSON.decode([String: RecordValues].self, from: Array(text.utf8)) else { return nil }
+        let pairs = values.keys.sorted().flatMap { file in values[file]!.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }
+        return pairs.isEmpty ? nil : "metrics: " + pairs.joined(separator: ", ")
+    }
+
     /// Short kind tag: `artifact`, `run`, `code`, `env`, `signer`.
     let tag: String
     /// The main text: an artifact's `path @ <12 hex>`, a run's name, a short commit, `os/arch`, a principal.
@@ -99,7 +131,8 @@ struct ExportSummary {
             tag = "run"
             title = a["name"] ?? node.label
             let uuid = node.exportLocalID
-            facts = [uuid, a["startedAt"]].compactMap { $0 }.filter { !$0.isEmpty }
+            facts = [uuid, a["startedAt"], a["stage"].map { "stage " + $0 }, Self.metricsText(node),
+                     a["reusedFrom"].map { "outputs reused from run " + $0 }].compactMap { $0 }.filter { !$0.isEmpty }
             reference = title + (uuid.isEmpty ? "" : "  " + uuid)
         case .code:
             tag = "code"

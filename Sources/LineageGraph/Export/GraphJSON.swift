@@ -210,6 +210,8 @@ extension ExportJSON {
     func write(into out: inout [UInt8], level: Int) {
         func indent(_ n: Int) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * n)) }
         switch self {
+        case .number, .bool, .null:
+            out += (try? CanonicalJSON.encode(self)) ?? Array("null".utf8)
         case .string(let text):
             GraphJSON.string(text, into: &out)
         case .integer(let n):

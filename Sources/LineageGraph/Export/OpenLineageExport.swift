@@ -9,7 +9,8 @@ import LineageCore
 /// namespace and the run's name, `inputs` the artifacts the run used and `outputs` those it
 /// generated, each named by its path in the namespace. A dataset whose SHA-256 is known carries
 /// the standard `version` facet (`DatasetVersionDatasetFacet`) with `datasetVersion` =
-/// `sha256:<hex>`.
+/// `sha256:<hex>`. A run of a pipeline stage carries its parameter values and metrics as the
+/// custom run facets `lineage_params` and `lineage_metrics` (file → dotted key → value).
 public enum OpenLineageExport {
     /// The `producer` of every event and facet lineage writes.
     public static let producer = "https://lineage.example/lineage"
@@ -31,7 +32,7 @@ public enum OpenLineageExport {
                 "eventTime": .string(time),
                 "producer": .string(producer),
                 "schemaURL": .string(runEventSchemaURL),
-                "run": .object(["runId": .string(uuid.lowercased()), "facets": .object([:])]),
+                "run": .object(["runId": .string(uuid.lowercased()), "facets": .object(runFacets(run))]),
                 "job": .object([
                     "namespace": .string(namespace),
                     "name": .string(run.attributes["name"].flatMap { $0.isEmpty ? nil : $0 } ?? run.label),
@@ -44,6 +45,20 @@ public enum OpenLineageExport {
         }
         events.sort { ($0.time, $0.id) < ($1.time, $1.id) }
         return try events.map { String(decoding: try CanonicalJSON.encode($0.event), as: UTF8.self) + "\n" }.joined()
+    }
+
+    /// `lineage_params` and `lineage_metrics`, when the run recorded them.
+    static func runFacets(_ run: GraphNode) -> [String: ExportJSON] {
+        var facets: [String: ExportJSON] = [:]
+        for name in ["params", "metrics"] {
+            guard let values = ExportJSON.attribute(run, name) else { continue }
+            facets["lineage_" + name] = .object([
+                "_producer": .string(producer),
+                "_schemaURL": .string("https://lineage.example/schemas/run.schema.json#/properties/" + name),
+                name: values,
+            ])
+        }
+        return facets
     }
 
     static func eventTime(_ run: GraphNode) throws -> String {

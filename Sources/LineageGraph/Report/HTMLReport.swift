@@ -216,6 +216,11 @@ public enum HTMLReport {
         if let status = a["exitStatus"], !status.isEmpty {
             facts.text("Exit status", Int(status).map { $0 == 0 ? "0 (success)" : "\($0) (failure)" } ?? status)
         }
+        facts.text("Pipeline stage", a["stage"])
+        if let params = MetricsTable.values(a["params"]), !params.isEmpty {
+            facts.text("Parameters", params.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
+        }
+        facts.code("Outputs reused from run", a["reusedFrom"])
     }
 
     private static func contextCard(_ w: inout MarkupWriter, _ node: GraphNode, index: ReportIndex) {
@@ -331,6 +336,7 @@ public enum HTMLReport {
             facts.html("Details", link(run, index: index))
             w.raw(facts.render())
             w.raw("</div>\n</div>\n")
+            MetricsTable.write(&w, metrics: run.attributes["metrics"], history: a["metricsHistory"], version: a["sha256"])
         }
         w.raw("</article>\n")
     }
