@@ -129,8 +129,9 @@ struct SignatureTests {
             for w in words { #expect(r.err.contains(w), "expected '\(w)' in: \(r.err)") }
             #expect(try p.snapshot().filter { $0.key != "config" } == before.filter { $0.key != "config" })
         }
-        try refuses(try sshKeygen("enc", passphrase: "secret"), ["encrypted", "ssh-keygen -p"])
-        try refuses(try sshKeygen("rsa", type: "rsa"), ["ssh-rsa", "ed25519"])
+        // Off a terminal and without an agent: load it with ssh-add (never: remove the passphrase).
+        try refuses(try sshKeygen("enc", passphrase: "secret"), ["passphrase", "ssh-add"])
+        try refuses(try sshKeygen("rsa", type: "rsa"), ["ssh-rsa", "ssh-add", "signing.program ssh-keygen"])
         let open = try sshKeygen("open")
         chmod(open, 0o644)
         try refuses(open, ["chmod 600"])
