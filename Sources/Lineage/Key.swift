@@ -7,8 +7,11 @@ public struct GeneratedKey: Codable, Sendable {
     public let publicKeyPath: String
     public let publicKey: String
     public let fingerprint: String
-    /// True when the private key file is protected by a passphrase.
+    /// True when the private key file is protected by a passphrase (for the human output; the
+    /// JSON form keeps its four string fields).
     public var encrypted: Bool = false
+
+    enum CodingKeys: String, CodingKey { case path, publicKeyPath, publicKey, fingerprint }
 }
 
 extension Repository {

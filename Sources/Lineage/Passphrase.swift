@@ -41,9 +41,10 @@ enum Passphrase {
     }
 
     private static func readHidden(_ prompt: String, input: Int32, output: Int32) throws -> String {
-        writeAll(output, Array(prompt.utf8))
         var saved = termios()
-        guard tcgetattr(input, &saved) == 0 else { return "" }
+        guard tcgetattr(input, &saved) == 0 else {
+            throw LineageError.unreadable("/dev/tty", reason: "cannot switch off echo to ask for the passphrase (\(String(cString: strerror(errno)))); load the key with `ssh-add` instead")
+        }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
         withUnsafeMutableBytes(of: &quiet.c_cc) { cc in
@@ -52,6 +53,8 @@ enum Passphrase {
         }
         // TCSANOW, not TCSAFLUSH: what was typed ahead of the prompt is kept.
         tcsetattr(input, TCSANOW, &quiet)
+        // Echo is off before the prompt appears, so an answer typed at the prompt is never shown.
+        writeAll(output, Array(prompt.utf8))
         defer {
             tcsetattr(input, TCSANOW, &saved)
             writeAll(output, Array("\n".utf8))

@@ -231,21 +231,25 @@ extension Repository {
         // Before the first object is written: an agent that went away since the key was chosen
         // (while hooks ran, say) fails the commit here, with nothing written.
         try key.ensureReady()
-        var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
-        for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
-        for path in removing { updates[PathKey(path)] = .some(nil) }
-        let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
-        let recordsTree = try git.tree(updating: parentRecords, with: updates)
-        let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
-        let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
-        let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
-        let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
-        let id = try git.createCommit(tree: final, parents: (parent.map { [$0] } ?? []) + (merging.map { [$0] } ?? []), author: who, committer: who, message: message) { payload in
-            var armored = try key.sshsig(payload, namespace: "git")
-            // git stores the armor without its final newline; with it the object would not be
-            // byte-identical to what `git commit -S` writes.
-            while armored.hasSuffix("\n") { armored.removeLast() }
-            return armored
+        // The objects are held back until the signature is made: a signer that refuses (an agent
+        // that went away, a declined touch, a program that fails) leaves the object database as it was.
+        let id = try git.holdingWrites { () throws -> ObjectID in
+            var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
+            for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
+            for path in removing { updates[PathKey(path)] = .some(nil) }
+            let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
+            let recordsTree = try git.tree(updating: parentRecords, with: updates)
+            let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
+            let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
+            let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
+            let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
+            return try git.createCommit(tree: final, parents: (parent.map { [$0] } ?? []) + (merging.map { [$0] } ?? []), author: who, committer: who, message: message) { payload in
+                var armored = try key.sshsig(payload, namespace: "git")
+                // git stores the armor without its final newline; with it the object would not be
+                // byte-identical to what `git commit -S` writes.
+                while armored.hasSuffix("\n") { armored.removeLast() }
+                return armored
+            }
         }
         // Good by construction (a trusted signer on a verified parent, the record computed here):
         // remembered, so the next verb does not verify it again.
