@@ -86,10 +86,8 @@ public enum ProcessRunner {
     /// that is killed (SIGKILL) when `timeout` seconds pass. Returns nil as the outcome on timeout.
     public static func runCaptured(_ argv: [String], in directory: String, environment: [String: String]? = nil,
                                    input: [UInt8], timeout: Double, outputLimit: Int = 64 << 10) throws -> (outcome: ProcessOutcome?, output: [UInt8]) {
-        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
-        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
         // Files, not pipes: a child that leaves grandchildren holding its output open cannot block us.
-        let inFD = try inputFile(input, command: command)
+        let (command, path, inFD) = try prepare(argv, in: directory, environment: environment, input: input)
         defer { close(inFD) }
         let outFD = try scratchFile(command)
         defer { close(outFD) }
@@ -125,9 +123,7 @@ public enum ProcessRunner {
     /// key) — hence no timeout. For programs lineage delegates work to, such as `ssh-keygen -Y sign`.
     public static func runFilter(_ argv: [String], in directory: String, input: [UInt8],
                                  environment: [String: String]? = nil) throws -> (outcome: ProcessOutcome, stdout: [UInt8], stderr: [UInt8]) {
-        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
-        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
-        let inFD = try inputFile(input, command: command)
+        let (command, path, inFD) = try prepare(argv, in: directory, environment: environment, input: input)
         defer { close(inFD) }
         let outFD = try scratchFile(command)
         defer { close(outFD) }
@@ -147,6 +143,15 @@ public enum ProcessRunner {
         let low = status & 0x7f
         let outcome = low == 0 ? ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil) : ProcessOutcome(exitCode: 128 + low, signal: low)
         return (outcome, contents(outFD), contents(errFD))
+    }
+
+    /// The command's name and executable (refused before anything runs when missing), and a
+    /// scratch file holding `input` for its stdin.
+    private static func prepare(_ argv: [String], in directory: String, environment: [String: String]?,
+                                input: [UInt8]) throws -> (command: String, path: String, input: Int32) {
+        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
+        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
+        return (command, path, try inputFile(input, command: command))
     }
 
     /// An anonymous temporary file (already unlinked), open for reading and writing.

@@ -65,31 +65,49 @@ struct KeySourceTests {
         let history = (try JSONSerialization.jsonObject(with: verify.outData) as? [String: Any])?["history"] as? [[String: Any]] ?? []
         #expect(history.count == 7 && history.allSatisfy { $0["status"] as? String == "good" }, "\(history)")
         // The RSA signature is rsa-sha2-512, and ssh-keygen -Y verify accepts it exported.
-        let raw = try p.git("cat-file", "commit", "HEAD").out
-        #expect(raw.contains("gpgsig -----BEGIN SSH SIGNATURE-----"))
-        var payload: [String] = [], signature: [String] = []
-        var inSignature = false
-        for line in raw.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("gpgsig ") { inSignature = true; signature.append(String(line.dropFirst(7))); continue }
-            if inSignature && line.hasPrefix(" ") { signature.append(String(line.dropFirst())); continue }
-            inSignature = false
-            payload.append(line)
-        }
-        try p.write("payload", payload.joined(separator: "\n"))
+        let (payload, signature) = try p.signedPayload(ofCommit: "HEAD")
+        #expect(signature.first == "-----BEGIN SSH SIGNATURE-----")
+        try p.write("payload", payload)
         try p.write("payload.sig", signature.joined(separator: "\n") + "\n")
         let shell = try CLI.tool("/bin/sh", ["-c", "ssh-keygen -Y verify -f .lineage/allowed_signers -I rsa@example.org -n git -s payload.sig < payload"],
                                  in: p.dir)
         #expect(shell.code == 0, "ssh-keygen -Y verify: \(shell.err)")
+
+        // clone and fetch verify the ECDSA and RSA commits as they verify Ed25519 ones.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("keys-remote-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try p.expectOK(["remote", "add", "origin", base + "/team.git"])
+        try p.expectOK(["push"])
+        let list = try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as? [[String: Any]] ?? []
+        // The root commit's signer: the key `init` trusted, listed first.
+        let root = try #require(list.first?["fingerprint"] as? String)
+        let cloned = try CLI.run(["clone", base + "/team.git", "bob", "--trust-root", root], in: base, env: Self.noAgent)
+        #expect(cloned.code == 0, "\(cloned.err)")
+        let bob = Project(existing: base + "/bob")
+        #expect(try bob.run(["verify"], env: Self.noAgent).code == 0)
+        try p.expectOK(["config", "user.signingkey", ecdsa])
+        #expect(try commitChange(p, "ecdsa-again", env: agent.environment).code == 0)
+        try p.expectOK(["push"])
+        let fetched = try bob.run(["fetch", "--json"], env: Self.noAgent)
+        #expect(fetched.code == 0 && fetched.out.contains("fast-forward"), "\(fetched.out) \(fetched.err)")
     }
 
-    @Test func aPassphraseKeyWithoutAgentOffATerminalSaysSSHAddAndChangesNothing() throws {
-        let p = try Project(); defer { p.remove() }
-        let agent = try SSHAgentFixture()
-        let locked = try agent.keygen("locked", type: "ed25519", passphrase: "secret words")
+    /// A project whose user signs with a new passphrase-protected Ed25519 key (trusted as
+    /// locked@example.org), with a change staged; and the key's path.
+    func projectSigningWithLockedKey(_ agent: SSHAgentFixture, passphrase: String) throws -> (Project, String) {
+        let p = try Project()
+        let locked = try agent.keygen("locked", type: "ed25519", passphrase: passphrase)
         try p.expectOK(["trust", "add", "locked@example.org", locked + ".pub"])
         try p.expectOK(["config", "user.signingkey", locked])
         try p.write("a.txt", "a\n")
         try p.expectOK(["add", "a.txt"])
+        return (p, locked)
+    }
+
+    @Test func aPassphraseKeyWithoutAgentOffATerminalSaysSSHAddAndChangesNothing() throws {
+        let agent = try SSHAgentFixture()
+        let (p, locked) = try projectSigningWithLockedKey(agent, passphrase: "secret words"); defer { p.remove() }
         let before = try p.snapshot()
         for env in [Self.noAgent, agent.environment] {  // no agent; an agent that does not hold the key
             let r = try p.run(["commit", "-m", "x"], env: env)
@@ -104,8 +122,9 @@ struct KeySourceTests {
         #expect(try gitVerify(p, "HEAD").code == 0)
     }
 
-    /// Runs lineage on a pseudo-terminal (`script`), answering the passphrase prompt with `answer`.
-    func onTerminal(_ p: Project, _ args: [String], answer: String) throws -> (code: Int32, output: String) {
+    /// Runs lineage on a pseudo-terminal (`script`), answering its prompts (output that ends in
+    /// ": ") with `answers`, in order.
+    func onTerminal(_ p: Project, _ args: [String], answers: [String]) throws -> (code: Int32, output: String) {
         let quoted = ([CLI.binary] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: "/usr/bin/script")
@@ -120,14 +139,14 @@ struct KeySourceTests {
         proc.standardError = output
         try proc.run()
         var seen = Data()
-        var answered = false
+        var pending = answers[...]
         while true {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += chunk
-            if !answered, String(decoding: seen, as: UTF8.self).contains("Enter passphrase for") {
+            if let answer = pending.first, String(decoding: seen, as: UTF8.self).hasSuffix(": ") {
                 input.fileHandleForWriting.write(Data((answer + "\n").utf8))
-                answered = true
+                pending = pending.dropFirst()
             }
         }
         proc.waitUntilExit()
@@ -137,26 +156,32 @@ struct KeySourceTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) to run lineage on a pty (bsdutils)"))
     func onATerminalThePassphraseIsAskedWithoutEcho() throws {
-        let p = try Project(); defer { p.remove() }
         let agent = try SSHAgentFixture()  // only for ssh-keygen; lineage runs with no agent
-        let locked = try agent.keygen("locked", type: "ed25519", passphrase: "tty secret")
-        try p.expectOK(["trust", "add", "locked@example.org", locked + ".pub"])
-        try p.expectOK(["config", "user.signingkey", locked])
-        try p.write("a.txt", "a\n")
-        try p.expectOK(["add", "a.txt"])
+        let (p, _) = try projectSigningWithLockedKey(agent, passphrase: "tty secret"); defer { p.remove() }
         let before = try p.snapshot()
 
-        let wrong = try onTerminal(p, ["commit", "-m", "typed wrong"], answer: "tty secreT")
+        let wrong = try onTerminal(p, ["commit", "-m", "typed wrong"], answers: ["tty secreT"])
         #expect(wrong.code == 2, "\(wrong.output)")
         #expect(wrong.output.contains("wrong passphrase"), "\(wrong.output)")
         #expect(!wrong.output.contains("tty secreT"), "the passphrase was echoed: \(wrong.output)")
         #expect(try p.snapshot() == before)
 
-        let right = try onTerminal(p, ["commit", "-m", "typed right"], answer: "tty secret")
+        let right = try onTerminal(p, ["commit", "-m", "typed right"], answers: ["tty secret"])
         #expect(right.code == 0, "\(right.output)")
         #expect(right.output.components(separatedBy: "Enter passphrase for").count == 2, "asked once: \(right.output)")
         #expect(!right.output.contains("tty secret"), "the passphrase was echoed: \(right.output)")
         #expect(try gitVerify(p, "HEAD").err.contains("Good \"git\" signature for locked@example.org"))
+
+        // key generate offers a passphrase on a terminal; ssh-keygen opens the key it writes with it.
+        let made = agent.directory + "/generated"
+        let generated = try onTerminal(p, ["key", "generate", "--file", made], answers: ["gen pass", "gen pass"])
+        #expect(generated.code == 0 && generated.output.contains("protected by a passphrase"), "\(generated.output)")
+        let opened = try CLI.tool("/usr/bin/ssh-keygen", ["-y", "-P", "gen pass", "-f", made], in: p.dir)
+        #expect(opened.code == 0, "\(opened.err)")
+        #expect(try CLI.tool("/usr/bin/ssh-keygen", ["-y", "-P", "", "-f", made], in: p.dir).code != 0)
+        let mismatch = try onTerminal(p, ["key", "generate", "--file", made + "2"], answers: ["one", "two"])
+        #expect(mismatch.code == 2 && mismatch.output.contains("do not match"), "\(mismatch.output)")
+        #expect(!FileManager.default.fileExists(atPath: made + "2"))
     }
 
     @Test func signingProgramDelegatesToSSHKeygen() throws {

@@ -72,19 +72,11 @@ struct SignatureTests {
         defer { p.remove() }
         try p.write("m.bin", randomData(5000, seed: 3))
         try p.expectOK(["add", "m.bin"]); try p.expectOK(["commit", "-m", "model"])
-        let raw = try p.git("cat-file", "commit", "HEAD").out
-        var payload: [String] = [], signature: [String] = []
-        var inSignature = false
-        for line in raw.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("gpgsig ") { inSignature = true; signature.append(String(line.dropFirst(7))); continue }
-            if inSignature && line.hasPrefix(" ") { signature.append(String(line.dropFirst())); continue }
-            inSignature = false
-            payload.append(line)
-        }
+        let (payload, signature) = try p.signedPayload(ofCommit: "HEAD")
         #expect(signature.first == "-----BEGIN SSH SIGNATURE-----" && signature.last == "-----END SSH SIGNATURE-----")
         #expect(signature[1].hasPrefix("U1NIU0lH"))
         try Data((signature.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: p.dir + "/sig"))
-        try Data(payload.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: p.dir + "/payload"))
+        try Data(payload.utf8).write(to: URL(fileURLWithPath: p.dir + "/payload"))
         let principal = String(decoding: p.read(".lineage/allowed_signers")!, as: UTF8.self).split(separator: " ").first.map(String.init)!
         let r = try CLI.tool("/bin/sh", ["-c", "ssh-keygen -Y verify -n git -f .lineage/allowed_signers -I '\(principal)' -s sig < payload"], in: p.dir)
         #expect(r.code == 0, "ssh-keygen -Y verify: \(r.out) \(r.err)")

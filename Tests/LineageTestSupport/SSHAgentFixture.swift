@@ -106,19 +106,29 @@ public final class SSHAgentFixture: @unchecked Sendable {
         env.removeValue(forKey: "SSH_AUTH_SOCK")
         for (k, v) in extra { env[k] = v }
         p.environment = env
-        let out = Pipe(), err = Pipe()
         p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
+        let (status, outData, errData) = try ChildOutput.run(p)
+        return (status, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Running a child process with its output collected.
+public enum ChildOutput {
+    /// Starts `process` with stdout and stderr on pipes, reads both at once (so neither fills up
+    /// and blocks the child), and waits for it: its status and the two outputs.
+    public static func run(_ process: Process) throws -> (status: Int32, stdout: Data, stderr: Data) {
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        process.waitUntilExit()
+        return (process.terminationStatus, outData, errData)
     }
 }
 
