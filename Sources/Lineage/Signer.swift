@@ -168,8 +168,11 @@ public struct Signer: Sendable {
             switch method {
             case .key(let key): return try DSSE.sign(payload: payload, payloadType: payloadType, key: key)
             case .agent(let agent): return try DSSE.sign(payload: payload, payloadType: payloadType, key: SSHAgent.Signer(agent: agent, publicKey: publicKey))
-            case .program(_, let spec):
-                let direct = try Signer.resolve(spec, program: nil, cwd: cwd)
+            case .program(let program, let spec):
+                let direct: Signer
+                do { direct = try Signer.resolve(spec, program: nil, cwd: cwd) } catch {
+                    throw LineageError.signing("signing.program (\(program)) makes git's signatures only; an attestation is a DSSE envelope that lineage signs itself, through ssh-agent or from an Ed25519 key file — load the key with `ssh-add` and retry (\(error))")
+                }
                 return try direct.dsse(payload: payload, payloadType: payloadType, cwd: cwd)
             }
         } catch let e as SigningError {
