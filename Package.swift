@@ -27,7 +27,11 @@ let package = Package(
         .target(name: "LineageStore", dependencies: [
             "LineageCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "LineageSigning", dependencies: ["LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LineageSigning", dependencies: [
+            "LineageCore", .product(name: "Crypto", package: "swift-crypto"),
+            // RSA verification and AES-CTR (passphrase-protected keys): swift-crypto's own extras module.
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "LineageGit", dependencies: ["LineageCore", "CLibGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LineageGraph", dependencies: [
             "LineageCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -54,7 +58,7 @@ let package = Package(
 
         .testTarget(name: "LineageCoreTests", dependencies: ["LineageCore"]),
         .testTarget(name: "LineageStoreTests", dependencies: ["LineageStore", "LineageCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning"]),
+        .testTarget(name: "LineageSigningTests", dependencies: ["LineageSigning", "LineageTestSupport"]),
         .testTarget(name: "LineageGitTests", dependencies: ["LineageGit", "LineageCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LineageGraphTests", dependencies: ["LineageGraph", "LineageCore"]),
         .testTarget(name: "LineageValidatorsTests", dependencies: ["LineageValidators", "LineageCore", "LineageTestSupport"]),

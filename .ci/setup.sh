@@ -14,7 +14,9 @@ pkg-config --exists liblzma 2>/dev/null || need+=(liblzma-dev)         # .xz tab
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v git >/dev/null || need+=(git)
 command -v setpriv >/dev/null || need+=(util-linux)
-command -v ssh-keygen >/dev/null || need+=(openssh-client)
+# ssh-keygen checks signatures; ssh-agent and ssh-add are started by the signing tests (keys held by an agent)
+{ command -v ssh-keygen && command -v ssh-agent && command -v ssh-add; } >/dev/null || need+=(openssh-client)
+command -v script >/dev/null || need+=(bsdutils)                      # runs lineage on a pty (passphrase prompt test)
 command -v dot >/dev/null || need+=(graphviz)                     # checks our DOT output (not a runtime dependency)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)   # renders the HTML report in a test
 if [ ${#need[@]} -gt 0 ]; then

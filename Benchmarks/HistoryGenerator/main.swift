@@ -3,7 +3,9 @@
 //
 //   lineage-bench-history <empty-directory> <commits>
 //
-// The signing key comes from $XDG_CONFIG_HOME as for `lineage init`.
+// The signing key comes from $XDG_CONFIG_HOME as for `lineage init`. With
+// $LINEAGE_BENCH_SIGNING_KEY naming another key's .pub (ECDSA, RSA — held by the ssh-agent at
+// $SSH_AUTH_SOCK), the first commit trusts it and every later commit is signed with it.
 import Foundation
 import Lineage
 
@@ -20,7 +22,12 @@ do {
     try repo.config(set: "user.email", value: "bench@example.org")
     try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
     let started = Date()
+    let otherKey = ProcessInfo.processInfo.environment["LINEAGE_BENCH_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     for i in 0..<count {
+        if i == 1, let otherKey {
+            try repo.trustAdd(principal: "agent@example.org", key: otherKey, cwd: dir)
+            try repo.config(set: "user.signingkey", value: otherKey)
+        }
         let file = "data/part-\(i % 300).csv"
         try Data("id,value\n\(i),\(i &* 2654435761 % 1000003)\n".utf8).write(to: URL(fileURLWithPath: dir + "/" + file))
         _ = try repo.add([file], cwd: dir)

@@ -1,5 +1,6 @@
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call; these wrappers name the options lineage sets. */
 static inline int lineage_git_set_fsync(int enabled) {

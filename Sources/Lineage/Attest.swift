@@ -92,9 +92,7 @@ extension Repository {
                                   byproducts: byproducts.isEmpty ? nil : byproducts)))
         let payload = try CanonicalJSON.encode(statement)
         let key = try signingKey()
-        let envelope: DSSE.Envelope
-        do { envelope = try DSSE.sign(payload: payload, payloadType: Repository.inTotoPayloadType, key: key) }
-        catch let e as SigningError { throw LineageError.signing("\(e)") }
+        let envelope = try key.dsse(payload: payload, payloadType: Repository.inTotoPayloadType, cwd: root)
         return Attestation(envelope: envelope, statement: statement, run: run)
     }
 }

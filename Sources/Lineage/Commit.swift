@@ -128,10 +128,15 @@ extension Repository {
                 records[PathKey(Repository.runRecordPath(blocked.record.id))] = try blocked.record.encoded()
                 runs.append(blocked.record.id)
             }
-            let tree = try index.writeTree()
-            clock.mark("write tree")
-            let id = try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
-                                           runs: runs, noVerify: noVerify ? true : nil, checks: checks.map(\.id.hex), signer: key, now: stamp)
+            // The hooks took time: an agent gone meanwhile stops the commit here, before the tree is written.
+            try key.ensureReady()
+            // The tree's objects are held back with the commit's (see `writeSignedCommit`).
+            let id = try git.holdingWrites { () throws -> ObjectID in
+                let tree = try index.writeTree()
+                clock.mark("write tree")
+                return try writeSignedCommit(userTree: tree, parent: head, message: trimmed + "\n", records: records, removing: removing,
+                                             runs: runs, noVerify: noVerify ? true : nil, checks: checks.map(\.id.hex), signer: key, now: stamp)
+            }
             clock.mark("sign and write commit")
             let ref = try git.headBranchRef()
             try git.updateReference(ref, to: id, expected: head, message: "commit: " + (trimmed.split(separator: "\n").first.map(String.init) ?? ""))

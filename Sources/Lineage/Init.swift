@@ -9,8 +9,9 @@ extension Repository {
     /// renamed into place last, so an interrupted init leaves no half-made repository.
     ///
     /// Every commit is signed, so init also arranges a signing key and trusts it: the key configured
-    /// (lineage's or git's `user.signingkey`) when it is a usable Ed25519 key, otherwise the user's
-    /// lineage key under `$XDG_CONFIG_HOME/lineage/keys/`, created on first use.
+    /// (git's `user.signingkey`) when it can sign now — ssh-agent holds it, or it is an Ed25519 key
+    /// file (a passphrase, if any, is asked at the first commit) — otherwise the user's lineage key
+    /// under `$XDG_CONFIG_HOME/lineage/keys/`, created on first use.
     @discardableResult
     public static func initialize(at directory: String, gitignore: Bool = true) throws -> Repository {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
@@ -38,11 +39,11 @@ extension Repository {
             let signer = arrangeSigningKey(config: config)
             if let key = signer.key {
                 var trust = AllowedSigners()
-                try trust.add(principal: signer.principal, key: key.publicKey)
+                try trust.add(principal: signer.principal, key: key)
                 try AtomicFile.write(Array(trust.serialized().utf8), to: temp + "/" + trustRecord)
             }
             report = InitReport(root: root, keyPath: signer.path, keyCreated: signer.created, principal: signer.key == nil ? nil : signer.principal,
-                                fingerprint: signer.key?.publicKey.fingerprint, keyProblem: signer.problem)
+                                fingerprint: signer.key?.fingerprint, keyProblem: signer.problem)
             guard rename(temp, root + "/.lineage") == 0 else {
                 throw LineageError.unreadable(root, reason: String(cString: strerror(errno)))
             }
@@ -65,7 +66,7 @@ extension Repository {
     }
 
     /// The key a new repository will be signed with, and the principal it is trusted as.
-    private static func arrangeSigningKey(config: GitConfig) -> (key: SSHPrivateKey?, path: String?, created: Bool, principal: String, problem: String?) {
+    private static func arrangeSigningKey(config: GitConfig) -> (key: SSHPublicKey?, path: String?, created: Bool, principal: String, problem: String?) {
         let global = GitConfig.userDefault()
         let email = (try? global?.string("user.email")) ?? nil
         let principal: String
@@ -74,9 +75,15 @@ extension Repository {
             let user = (ProcessInfo.processInfo.environment["USER"] ?? "lineage").filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
             principal = (user.isEmpty ? "lineage" : user) + "@" + ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || ".-".contains($0) }
         }
-        if let configured = (try? global?.string("user.signingkey")) ?? nil, !configured.hasPrefix("key::"), !configured.hasSuffix(".pub") {
-            let path = SigningKeys.expand(configured, cwd: FileManager.default.currentDirectoryPath)
-            if let key = try? SSHPrivateKey.load(path: path) { return (key, path, false, principal, nil) }
+        if let configured = (try? global?.string("user.signingkey")) ?? nil,
+           let spec = try? SigningKeySpec.parse(configured, cwd: FileManager.default.currentDirectoryPath),
+           let key = try? spec.publicKey() {
+            let inAgent = (try? SSHAgent()?.holds(key)) == true
+            let ed25519File = key.algorithm == .ed25519 && spec.privateKeyFile.map { FileManager.default.fileExists(atPath: $0) } == true
+            if inAgent || ed25519File {
+                if case .file(let path) = spec { return (key, path, false, principal, nil) }
+                return (key, nil, false, principal, nil)
+            }
         }
         let path = SigningKeys.defaultKeyPath()
         do {
@@ -85,8 +92,8 @@ extension Repository {
                 do { try SigningKeys.generate(at: path, comment: principal); created = true }
                 catch { if !FileManager.default.fileExists(atPath: path) { throw error } }  // another init made it first
             }
-            let key = try SigningKeys.load(path: path)
-            return (key, path, created, principal, nil)
+            // Only the public half is needed now (a passphrase, if the key has one, is asked when signing).
+            return (try SSHPrivateKey.publicKey(ofFile: path), path, created, principal, nil)
         } catch {
             return (nil, nil, false, principal, "\(error)")
         }

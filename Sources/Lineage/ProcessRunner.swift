@@ -89,27 +89,11 @@ public enum ProcessRunner {
     /// that is killed (SIGKILL) when `timeout` seconds pass. Returns nil as the outcome on timeout.
     public static func runCaptured(_ argv: [String], in directory: String, environment: [String: String]? = nil,
                                    input: [UInt8], timeout: Double, outputLimit: Int = 64 << 10) throws -> (outcome: ProcessOutcome?, output: [UInt8]) {
-        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
-        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
         // Files, not pipes: a child that leaves grandchildren holding its output open cannot block us.
-        func scratch() throws -> Int32 {
-            var template = Array((NSTemporaryDirectory() + "/lineage-hook-XXXXXX").utf8CString)
-            let fd = mkstemp(&template)
-            guard fd >= 0 else { throw RunSupportError.spawnFailed(command, errno: errno) }
-            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-            return fd
-        }
-        let inFD = try scratch()
+        let (command, path, inFD) = try prepare(argv, in: directory, environment: environment, input: input)
         defer { close(inFD) }
-        let outFD = try scratch()
+        let outFD = try scratchFile(command)
         defer { close(outFD) }
-        var offset = 0
-        while offset < input.count {
-            let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw RunSupportError.spawnFailed(command, errno: errno) }
-            offset += n
-        }
-        lseek(inFD, 0, SEEK_SET)
         let pid = try spawn(path: path, argv: argv, in: directory, environment: environment, stdin: inFD, output: outFD, newGroup: true)
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
@@ -135,6 +119,69 @@ public enum ProcessRunner {
         let low = status & 0x7f
         if low == 0 { return (ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil), output) }
         return (ProcessOutcome(exitCode: 128 + low, signal: low), output)
+    }
+
+    /// Runs a command as a filter: `input` on its stdin, its stdout and stderr captured apart, in
+    /// this process's group so that it can ask on the terminal (a passphrase, a touch of a security
+    /// key) — hence no timeout. For programs lineage delegates work to, such as `ssh-keygen -Y sign`.
+    public static func runFilter(_ argv: [String], in directory: String, input: [UInt8],
+                                 environment: [String: String]? = nil) throws -> (outcome: ProcessOutcome, stdout: [UInt8], stderr: [UInt8]) {
+        let (command, path, inFD) = try prepare(argv, in: directory, environment: environment, input: input)
+        defer { close(inFD) }
+        let outFD = try scratchFile(command)
+        defer { close(outFD) }
+        let errFD = try scratchFile(command)
+        defer { close(errFD) }
+        let pid = try spawn(path: path, argv: argv, in: directory, environment: environment, stdin: inFD, output: outFD, errors: errFD)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { throw RunSupportError.spawnFailed(command, errno: errno) }
+        }
+        func contents(_ fd: Int32) -> [UInt8] {
+            let size = Int(lseek(fd, 0, SEEK_END))
+            var bytes = [UInt8](repeating: 0, count: max(min(size, 1 << 20), 0))
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            return Array(bytes.prefix(max(n, 0)))
+        }
+        let low = status & 0x7f
+        let outcome = low == 0 ? ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil) : ProcessOutcome(exitCode: 128 + low, signal: low)
+        return (outcome, contents(outFD), contents(errFD))
+    }
+
+    /// The command's name and executable (refused before anything runs when missing), and a
+    /// scratch file holding `input` for its stdin.
+    private static func prepare(_ argv: [String], in directory: String, environment: [String: String]?,
+                                input: [UInt8]) throws -> (command: String, path: String, input: Int32) {
+        guard let command = argv.first, !command.isEmpty else { throw RunSupportError.commandNotFound("") }
+        let path = try resolve(command, in: directory, environment: environment ?? ProcessInfo.processInfo.environment)
+        return (command, path, try inputFile(input, command: command))
+    }
+
+    /// An anonymous temporary file (already unlinked), open for reading and writing.
+    private static func scratchFile(_ command: String) throws -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "/lineage-child-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw RunSupportError.spawnFailed(command, errno: errno) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return fd
+    }
+
+    /// A scratch file holding `input`, positioned at its start: a child's stdin.
+    private static func inputFile(_ input: [UInt8], command: String) throws -> Int32 {
+        let fd = try scratchFile(command)
+        var offset = 0
+        while offset < input.count {
+            let n = input[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw RunSupportError.spawnFailed(command, errno: code)
+            }
+            offset += n
+        }
+        lseek(fd, 0, SEEK_SET)
+        return fd
     }
 
     /// The executable `command` names: itself (relative to `directory`) when it contains "/",
@@ -169,10 +216,11 @@ public enum ProcessRunner {
     /// Starts the child with `posix_spawn`: no file actions besides changing into `directory`, an
     /// empty signal mask, and SIGPIPE back at its default (runtimes often ignore it).
     /// With `stdin`/`output` descriptors, the child reads the first and writes stdout and stderr to
-    /// the second; with `newGroup`, it leads a process group of its own (so a timeout can end all of it);
+    /// the second (stderr to `errors` when given); with `newGroup`, it leads a process group of its own (so a timeout can end all of it);
     /// with `stdoutToStderr`, its standard output is our standard error.
     private static func spawn(path: String, argv: [String], in directory: String, environment: [String: String]?,
-                              stdin: Int32? = nil, output: Int32? = nil, newGroup: Bool = false, stdoutToStderr: Bool = false) throws -> pid_t {
+                              stdin: Int32? = nil, output: Int32? = nil, errors: Int32? = nil, newGroup: Bool = false,
+                              stdoutToStderr: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         guard posix_spawn_file_actions_init(&actions) == 0 else { throw RunSupportError.spawnFailed(argv[0], errno: errno) }
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -181,7 +229,7 @@ public enum ProcessRunner {
         if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
         if let output {
             posix_spawn_file_actions_adddup2(&actions, output, 1)
-            posix_spawn_file_actions_adddup2(&actions, output, 2)
+            posix_spawn_file_actions_adddup2(&actions, errors ?? output, 2)
         } else if stdoutToStderr {
             posix_spawn_file_actions_adddup2(&actions, 2, 1)
         }

@@ -22,13 +22,28 @@ public enum SigningKeys {
         return path.hasPrefix("/") ? path : cwd + "/" + path
     }
 
-    /// Creates a new Ed25519 key in OpenSSH format at `path` (mode 0600) and its `.pub` beside it.
+    /// Creates a new Ed25519 key in OpenSSH format at `path` (mode 0600) and its `.pub` beside it;
+    /// with a `passphrase`, encrypted as `ssh-keygen` does (bcrypt, aes256-ctr).
     ///
     /// Refuses an existing file and any place inside a lineage working directory: a private key must
     /// never be tracked, committed or copied along with a project. The key file appears atomically
     /// (written aside, then linked into place, which fails if another process made one first).
     @discardableResult
-    public static func generate(at path: String, comment: String) throws -> SSHPrivateKey {
+    public static func generate(at path: String, comment: String, passphrase: String? = nil) throws -> SSHPrivateKey {
+        let absolute = try checkNewKeyPath(path)
+        let dir = (absolute as NSString).deletingLastPathComponent
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        catch { throw LineageError.unreadable(dir, reason: "cannot create the key directory: \(error.localizedDescription)") }
+        let key = SSHPrivateKey.generate(comment: comment)
+        try writeExclusive(Array(key.openSSHPrivateKey(passphrase: passphrase).utf8), to: absolute, mode: 0o600)
+        try? FileManager.default.removeItem(atPath: absolute + ".pub")
+        try writeExclusive(Array(key.publicKeyLine().utf8), to: absolute + ".pub", mode: 0o644)
+        return key
+    }
+
+    /// The absolute path a new key may be written to; refuses a place inside a lineage working
+    /// directory and an existing file.
+    static func checkNewKeyPath(_ path: String) throws -> String {
         let absolute = lexicallyNormalized(path)
         let dir = (absolute as NSString).deletingLastPathComponent
         if let inside = Repository.findRoot(from: dir) {
@@ -37,13 +52,7 @@ public enum SigningKeys {
         if FileManager.default.fileExists(atPath: absolute) {
             throw LineageError.invalidArgument("\(absolute) already exists; not overwriting a key — choose another path with --file, or use the existing key with `lineage config user.signingkey \(absolute)`")
         }
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
-        catch { throw LineageError.unreadable(dir, reason: "cannot create the key directory: \(error.localizedDescription)") }
-        let key = SSHPrivateKey.generate(comment: comment)
-        try writeExclusive(Array(key.openSSHPrivateKey().utf8), to: absolute, mode: 0o600)
-        try? FileManager.default.removeItem(atPath: absolute + ".pub")
-        try writeExclusive(Array(key.publicKeyLine().utf8), to: absolute + ".pub", mode: 0o644)
-        return key
+        return absolute
     }
 
     /// Writes a temporary file with `mode`, fsyncs it, and links it to `path` only if nothing is there.
@@ -90,28 +99,55 @@ extension Repository {
 
     /// The signing key's file: the one this user chose for this repository (`lineage config
     /// user.signingkey`, kept under the user's config directory, never in `.lineage/`), else git's
-    /// `user.signingkey` when it names a private key file, else the user's default lineage key when
-    /// it exists; nil when there is none. A `user.signingkey` in `.lineage/config` (written by older
-    /// versions) is ignored with a warning: it travels with copies of the repository, and would make
-    /// the next user sign with the previous owner's key.
+    /// `user.signingkey`, else the user's default lineage key when it exists; nil when there is
+    /// none, or when the key is given literally (`key::…`). See `signingKeySpec`.
     public func signingKeyPath() -> String? {
+        guard case .file(let path)? = try? signingKeySpec() else { return nil }
+        return path
+    }
+
+    /// The signing key as configured, in any form git accepts for `user.signingkey` (a private key
+    /// file, its `.pub`, or `key::ssh-ed25519 AAAA…`): this user's setting for this repository,
+    /// else git's global one, else the default lineage key when it exists; nil when there is none.
+    /// A `user.signingkey` in `.lineage/config` (written by older versions) is ignored with a
+    /// warning: it travels with copies of the repository, and would make the next user sign with
+    /// the previous owner's key.
+    public func signingKeySpec() throws -> SigningKeySpec? {
         if let v = userSetting("user.signingkey"), !v.isEmpty {
-            return SigningKeys.expand(v, cwd: root)
+            return try SigningKeySpec.parse(v, cwd: root)
         }
         if let v = try? GitConfig.open(path: layout.configFile).string("user.signingkey"), !v.isEmpty {
             warn("ignoring user.signingkey in \(layout.configFile) (\(v)): a signing key set inside the repository travels with copies of it — run `lineage config user.signingkey PATH` to choose your key for this repository (kept in \(SigningKeys.configDirectory()))")
         }
-        if let v = try? GitConfig.userDefault()?.string("user.signingkey"), !v.isEmpty, !v.hasPrefix("key::"), !v.hasSuffix(".pub") {
-            return SigningKeys.expand(v, cwd: FileManager.default.currentDirectoryPath)
+        if let v = try? GitConfig.userDefault()?.string("user.signingkey"), !v.isEmpty {
+            return try SigningKeySpec.parse(v, cwd: FileManager.default.currentDirectoryPath)
         }
         let fallback = SigningKeys.defaultKeyPath()
-        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+        return FileManager.default.fileExists(atPath: fallback) ? .file(fallback) : nil
     }
 
-    /// The key commits are signed with.
-    func signingKey() throws -> SSHPrivateKey {
-        guard let path = signingKeyPath() else { throw LineageError.noSigningKey }
-        return try SigningKeys.load(path: path)
+    /// The program that signs instead of lineage (`lineage config signing.program ssh-keygen`), as
+    /// git's `gpg.ssh.program`. Like the key, a per-user setting: a program named inside
+    /// `.lineage/config` would run on everyone who received a copy, so it is ignored there.
+    func signingProgram() -> String? {
+        if let v = try? GitConfig.open(path: layout.configFile).string("signing.program"), !v.isEmpty {
+            warn("ignoring signing.program in \(layout.configFile) (\(v)): a program named inside the repository would run for anyone given a copy — run `lineage config signing.program \(v)` to choose it for yourself")
+        }
+        guard let v = userSetting("signing.program"), !v.isEmpty else { return nil }
+        return v
+    }
+
+    /// The public key this user signs with, learnt without reading private key material (no
+    /// passphrase asked, no agent needed); nil when no key is configured.
+    func signingPublicKey() throws -> SSHPublicKey? {
+        try signingKeySpec()?.publicKey()
+    }
+
+    /// What signs this user's commits: `signing.program`, else ssh-agent holding the key, else the
+    /// key file (its passphrase asked on a terminal). See `Signer.resolve`.
+    func signingKey() throws -> Signer {
+        guard let spec = try signingKeySpec() else { throw LineageError.noSigningKey }
+        return try Signer.resolve(spec, program: signingProgram(), cwd: root)
     }
 
     /// The working copy of the trust file (`.lineage/allowed_signers`): what the next commit records.
@@ -148,7 +184,7 @@ extension Repository {
     /// would lock the repository (no trusted signer left, or — unless `force` — not the signer).
     /// Returns the principals the key is trusted as.
     @discardableResult
-    func checkSigner(_ key: SSHPrivateKey, parent: ObjectID?, now: Int64, force: Bool = false, trustText: String? = nil) throws -> [String] {
+    func checkSigner(_ key: Signer, parent: ObjectID?, now: Int64, force: Bool = false, trustText: String? = nil) throws -> [String] {
         let working = try Repository.parseTrust(try trustText ?? workingTrustText(), source: trustFile)
         let principals = try trustedPrincipals(key.publicKey, parent: parent, working: working, now: now)
         try checkTrustLeft(working, signer: key.publicKey, now: now, force: force)
@@ -186,27 +222,34 @@ extension Repository {
     /// commit bootstraps: by its own), so nobody can add their own key silently.
     func writeSignedCommit(userTree: ObjectID, parent: ObjectID?, merging: ObjectID? = nil, message: String, records: [PathKey: [UInt8]] = [:],
                            removing: [String] = [], trustText: String? = nil, runs: [String] = [], noVerify: Bool? = nil, checks: [String] = [],
-                           signer: SSHPrivateKey? = nil, now: Int64) throws -> ObjectID {
+                           signer: Signer? = nil, now: Int64) throws -> ObjectID {
         let key = try signer ?? signingKey()
         let who = try identity(now: now)
         let trustText = try trustText ?? workingTrustText()
         let principals = signer == nil ? try checkSigner(key, parent: parent, now: now)
             : try trustedPrincipals(key.publicKey, parent: parent, working: try Repository.parseTrust(trustText, source: trustFile), now: now)
-        var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
-        for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
-        for path in removing { updates[PathKey(path)] = .some(nil) }
-        let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
-        let recordsTree = try git.tree(updating: parentRecords, with: updates)
-        let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
-        let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
-        let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
-        let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
-        let id = try git.createCommit(tree: final, parents: (parent.map { [$0] } ?? []) + (merging.map { [$0] } ?? []), author: who, committer: who, message: message) { payload in
-            var armored = try SSHSignature.sign(payload, namespace: "git", key: key)
-            // git stores the armor without its final newline; with it the object would not be
-            // byte-identical to what `git commit -S` writes.
-            while armored.hasSuffix("\n") { armored.removeLast() }
-            return armored
+        // Before the first object is written: an agent that went away since the key was chosen
+        // (while hooks ran, say) fails the commit here, with nothing written.
+        try key.ensureReady()
+        // The objects are held back until the signature is made: a signer that refuses (an agent
+        // that went away, a declined touch, a program that fails) leaves the object database as it was.
+        let id = try git.holdingWrites { () throws -> ObjectID in
+            var updates: [PathKey: ObjectID?] = [PathKey(Repository.trustRecord): try git.writeBlob(Array(trustText.utf8))]
+            for (path, bytes) in records { updates[path] = try git.writeBlob(bytes) }
+            for path in removing { updates[PathKey(path)] = .some(nil) }
+            let parentRecords = try parent.flatMap { try git.subtree(of: try git.commit($0).tree, named: RecordTree.directory) }
+            let recordsTree = try git.tree(updating: parentRecords, with: updates)
+            let withRecords = try git.tree(userTree, replacingSubtree: RecordTree.directory, with: recordsTree)
+            let digest = try TreeDigester(repository: git).digest(ofTree: withRecords, excluding: Repository.commitRecordPath)
+            let record = CommitRecord(contentDigest: digest, runs: runs, noVerify: noVerify, checks: checks)
+            let final = try git.tree(updating: withRecords, with: [PathKey(Repository.commitRecordPath): try git.writeBlob(try record.encoded())])
+            return try git.createCommit(tree: final, parents: (parent.map { [$0] } ?? []) + (merging.map { [$0] } ?? []), author: who, committer: who, message: message) { payload in
+                var armored = try key.sshsig(payload, namespace: "git")
+                // git stores the armor without its final newline; with it the object would not be
+                // byte-identical to what `git commit -S` writes.
+                while armored.hasSuffix("\n") { armored.removeLast() }
+                return armored
+            }
         }
         // Good by construction (a trusted signer on a verified parent, the record computed here):
         // remembered, so the next verb does not verify it again.

@@ -62,7 +62,7 @@ extension Repository {
     /// Stops trusting `principal`; refuses to remove the key this repository is signed with unless `force`.
     @discardableResult
     public func trustRemove(principal: String, force: Bool = false, now: Int64? = nil) throws -> TrustChange {
-        let signer = try? signingKey().publicKey
+        let signer = (try? signingPublicKey()) ?? nil
         return try changeTrust(message: "trust: remove \(principal)", now: now, force: force) { trust in
             guard trust.remove(principal: principal) > 0 else {
                 let known = Array(Set(trust.entries.flatMap(\.principals))).sorted()
@@ -102,25 +102,14 @@ extension Repository {
         }
     }
 
-    /// A public key from a file (`.pub`, or an OpenSSH private key whose public half is used) or a literal line.
+    /// A public key from a `.pub` file or a literal line (`ssh-ed25519 AAAA…`, `key::…`); a private
+    /// key file is refused — trust is only ever given from public keys.
     static func publicKey(from argument: String, cwd: String) throws -> SSHPublicKey {
-        let trimmed = argument.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("ssh-") || trimmed.hasPrefix("ecdsa-") || trimmed.hasPrefix("sk-") {
-            do { return try SSHPublicKey(openSSH: trimmed) } catch let e as SigningError { throw LineageError.signing("\(e)") }
-        }
-        let path = SigningKeys.expand(argument, cwd: cwd)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LineageError.notFound(argument, suggestions: [])
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        do {
-            if text.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") {
-                throw LineageError.invalidArgument("\(argument) is a private key; pass its public half (\(argument).pub) — private keys are never read for trust")
-            }
-            let line = text.split(whereSeparator: \.isNewline).first { !$0.hasPrefix("#") && !$0.isEmpty }.map(String.init) ?? ""
-            return try SSHPublicKey(openSSH: line)
-        } catch let e as SigningError {
-            throw LineageError.signing("\(argument): \(e)")
+        switch try SigningKeySpec.parse(argument, cwd: cwd) {
+        case .literal(let key): return key
+        case .file(let path):
+            guard FileManager.default.fileExists(atPath: path) else { throw LineageError.notFound(argument, suggestions: []) }
+            return try SigningKeySpec.readPublicKeyFile(path)
         }
     }
 }

@@ -73,5 +73,5 @@ extension Repository {
     }
 
     /// Keys that are the user's own and never read from `.lineage/config`.
-    static let perUserKeys: Set<String> = ["user.signingkey"]
+    static let perUserKeys: Set<String> = ["user.signingkey", "signing.program"]
 }

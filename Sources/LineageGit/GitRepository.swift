@@ -34,6 +34,8 @@ public struct TreeFile: Sendable, Equatable {
 public final class GitRepository: @unchecked Sendable {
     let handle: Managed<OpaquePointer>
     public let path: String
+    /// Set while `holdingWrites` runs: new objects go to a scratch directory until it returns.
+    var holdsWrites = false
 
     private init(_ pointer: OpaquePointer, path: String) {
         handle = Managed(pointer, free: git_repository_free)

@@ -43,22 +43,24 @@ struct AllowedSignersLine {
         }
 
         let type = try token(allowQuoted: false)
-        guard type == KeyTypeName.ed25519 else {
+        guard SSHPublicKey.Algorithm(rawValue: type) != nil else {
             if KeyTypeName.looksLikeKeyType(type) {
-                throw fail("\(type) keys are not supported, only ssh-ed25519; generate one with `ssh-keygen -t ed25519`")
+                throw fail("\(SigningError.unsupportedKeyType(found: type, path: nil))")
             }
             throw fail("expected a key type such as ssh-ed25519, found \"\(type)\"")
         }
         skipBlanks()
-        guard pos < bytes.count else { throw fail("missing base64 key after ssh-ed25519") }
+        guard pos < bytes.count else { throw fail("missing base64 key after \(type)") }
         let encoded = try token(allowQuoted: false)
         guard let wire = Base64.decode(encoded) else { throw fail("the key is not valid base64") }
         let key: SSHPublicKey
         do {
             key = try SSHPublicKey(wire: wire)
-        } catch {
-            throw fail("the base64 key is not an ssh-ed25519 public key")
+        } catch let error as SigningError {
+            if case .weakKey = error { throw fail("\(error)") }
+            throw fail("the base64 key is not an \(type) public key")
         }
+        guard key.algorithm.rawValue == type else { throw fail("the base64 key is not an \(type) public key") }
         skipBlanks()
         let rest = String(decoding: bytes[pos...], as: UTF8.self)
         let comment = rest.isEmpty ? nil : String(rest.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
@@ -150,7 +152,7 @@ struct AllowedSignersLine {
                 }
                 if name == "valid-after" { options.validAfter = t } else { options.validBefore = t }
             case "cert-authority":
-                throw fail("cert-authority (certificate-authority keys) is not supported; list each signer's own ssh-ed25519 key instead")
+                throw fail("cert-authority (certificate-authority keys) is not supported; list each signer's own key instead")
             case "":
                 throw fail("empty option")
             default:

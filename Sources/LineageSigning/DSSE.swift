@@ -1,5 +1,6 @@
 /// Dead Simple Signing Envelope v1 (secure-systems-lab/dsse), as in-toto attestations use it,
-/// signed with raw Ed25519 over the pre-authentication encoding.
+/// signed over the pre-authentication encoding: raw Ed25519, ECDSA P-256 (DER, SHA-256) or RSA
+/// (PKCS#1 v1.5, SHA-512) — see `SSHPublicKey.isValidSignature`.
 public enum DSSE {
     /// `"DSSEv1" SP len(type) SP type SP len(body) SP body`, lengths in ASCII decimal bytes.
     /// Binding the type into the signed bytes stops a payload being reinterpreted as another type.
@@ -33,8 +34,9 @@ public enum DSSE {
     }
 
     /// An envelope with one signature whose keyid is the key's SSH fingerprint.
-    public static func sign(payload: [UInt8], payloadType: String, key: SSHPrivateKey) throws -> Envelope {
-        let sig = try key.sign(pae(payloadType: payloadType, payload: payload))
+    public static func sign(payload: [UInt8], payloadType: String, key: some SSHSigner) throws -> Envelope {
+        let message = pae(payloadType: payloadType, payload: payload)
+        let sig = try key.publicKey.rawSignature(fromBlob: try key.signatureBlob(for: message), for: message)
         return Envelope(payload: Base64.encode(payload), payloadType: payloadType,
                         signatures: [Signature(keyid: key.publicKey.fingerprint, sig: Base64.encode(sig))])
     }

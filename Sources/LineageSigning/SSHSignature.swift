@@ -9,16 +9,19 @@ public enum SSHSignature {
 
     /// Signs with hash sha512 and returns the armor `ssh-keygen -Y sign` would write for the same
     /// key and message: BEGIN/END SSH SIGNATURE lines, base64 wrapped at 70 columns, ending in "\n".
-    public static func sign(_ message: [UInt8], namespace: String, key: SSHPrivateKey) throws -> String {
+    /// The signature is checked before it is returned: a signer (an agent above all) that answers
+    /// with another key's signature, a SHA-1 RSA signature or garbage fails here, not in `verify`.
+    public static func sign(_ message: [UInt8], namespace: String, key: some SSHSigner) throws -> String {
         guard !namespace.isEmpty else { throw SigningError.signingFailed("the signature namespace must not be empty (git uses \"git\")") }
         let hashAlgorithm = "sha512"
         let signed = signedData(namespace: namespace, hashAlgorithm: hashAlgorithm,
                                 digest: Array(SHA512.hash(data: message)))
-        let raw = try key.sign(signed)
-
-        var sig = WireWriter()
-        sig.string(KeyTypeName.ed25519)
-        sig.string(raw)
+        let sig = try key.signatureBlob(for: signed)
+        let good: Bool
+        do { good = try key.publicKey.isValid(signatureBlob: sig, for: signed) } catch let error as SigningError {
+            throw SigningError.signingFailed("the signer's answer is not usable: \(error)")
+        }
+        guard good else { throw SigningError.signingFailed("the signature made with \(key.publicKey.fingerprint) does not verify") }
 
         var blob = WireWriter()
         blob.raw(magic)
@@ -27,7 +30,7 @@ public enum SSHSignature {
         blob.string(namespace)
         blob.string([UInt8]())  // reserved
         blob.string(hashAlgorithm)
-        blob.string(sig.bytes)
+        blob.string(sig)
         return Armor.wrap(blob.bytes, label: label)
     }
 
@@ -36,8 +39,10 @@ public enum SSHSignature {
         public let publicKey: SSHPublicKey
         public let namespace: String
         public let hashAlgorithm: String
-        /// The raw 64-byte Ed25519 signature.
-        public let signature: [UInt8]
+        /// The signature's algorithm: ssh-ed25519, ecdsa-sha2-nistp256, rsa-sha2-512 or rsa-sha2-256.
+        public let signatureAlgorithm: String
+        /// The SSH signature blob: `string algorithm | string signature`.
+        public let signatureBlob: [UInt8]
     }
 
     /// Parses armor with exact BEGIN/END lines; a missing final newline is accepted (git strips it).
@@ -62,22 +67,18 @@ public enum SSHSignature {
         let publicKey: SSHPublicKey
         do {
             publicKey = try SSHPublicKey(wire: keyWire)
-        } catch SigningError.unsupportedKeyType(let found, _) {
-            throw SigningError.malformedSignature("it was made with a \(found) key; only ssh-ed25519 signatures are supported")
-        } catch {
-            throw SigningError.malformedSignature("the public key inside is invalid")
+        } catch let error as SigningError {
+            switch error {
+            case .unsupportedKeyType, .weakKey: throw SigningError.malformedSignature("it was made with a key lineage refuses: \(error)")
+            default: throw SigningError.malformedSignature("the public key inside is invalid")
+            }
         }
 
         var s = WireReader(sigWire, failure: truncated)
         let sigType = try s.readText()
-        guard sigType == KeyTypeName.ed25519 else {
-            throw SigningError.malformedSignature("signature type \(sigType) does not match the ssh-ed25519 key")
-        }
-        let signature = try s.readString()
-        guard s.isAtEnd, signature.count == 64 else {
-            throw SigningError.malformedSignature("an Ed25519 signature is 64 bytes")
-        }
-        return Parsed(publicKey: publicKey, namespace: namespace, hashAlgorithm: hashAlgorithm, signature: signature)
+        _ = try s.readString()
+        guard s.isAtEnd else { throw truncated }
+        return Parsed(publicKey: publicKey, namespace: namespace, hashAlgorithm: hashAlgorithm, signatureAlgorithm: sigType, signatureBlob: sigWire)
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -111,7 +112,13 @@ public enum SSHSignature {
             return .bad("the signature is for namespace \"\(parsed.namespace)\", not \"\(namespace)\"")
         }
         let signed = signedData(namespace: parsed.namespace, hashAlgorithm: parsed.hashAlgorithm, digest: digest)
-        guard parsed.publicKey.isValidSignature(parsed.signature, for: signed) else {
+        let valid: Bool
+        do { valid = try parsed.publicKey.isValid(signatureBlob: parsed.signatureBlob, for: signed) } catch let error as SigningError {
+            return .malformed(error.description)
+        } catch {
+            return .malformed(String(describing: error))
+        }
+        guard valid else {
             return .bad("the signature does not match the signed data (it was altered, or signed different bytes)")
         }
         return .good(parsed.publicKey)

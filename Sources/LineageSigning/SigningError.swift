@@ -9,10 +9,20 @@ public enum SigningError: Error, Equatable, Sendable {
     case keyFileUnreadable(path: String, reason: String)
     /// The key file is readable or writable by group or others (`mode` is the permission bits).
     case unprotectedKeyFile(path: String, mode: Int)
-    /// The private key is protected by a passphrase.
+    /// The private key is protected by a passphrase and none could be asked for (no terminal).
     case encryptedKey(path: String?)
-    /// The key is of a type other than ssh-ed25519; `found` names it.
+    /// The passphrase given does not decrypt the private key.
+    case wrongPassphrase(path: String?)
+    /// The private key is encrypted with a cipher or key derivation lineage does not implement.
+    case unsupportedEncryption(String, path: String?)
+    /// The key is of a type lineage cannot use here; `found` names it. With a `path`, a private key
+    /// file: lineage reads ssh-ed25519 private keys itself, and uses the other types through
+    /// ssh-agent or ssh-keygen.
     case unsupportedKeyType(found: String, path: String?)
+    /// An RSA key shorter than `SSHPublicKey.minimumRSABits`.
+    case weakKey(bits: Int)
+    /// ssh-agent could not be reached, or refused or failed to sign; says why.
+    case agent(String)
     /// The private key file is truncated, damaged or inconsistent.
     case corruptPrivateKey(path: String?)
     /// A public key (`.pub`) was given where a private key file was expected.
@@ -36,6 +46,8 @@ public enum SigningError: Error, Equatable, Sendable {
     func at(path: String) -> SigningError {
         switch self {
         case .encryptedKey: return .encryptedKey(path: path)
+        case .wrongPassphrase: return .wrongPassphrase(path: path)
+        case .unsupportedEncryption(let what, _): return .unsupportedEncryption(what, path: path)
         case .unsupportedKeyType(let found, _): return .unsupportedKeyType(found: found, path: path)
         case .corruptPrivateKey: return .corruptPrivateKey(path: path)
         case .notAPrivateKey: return .notAPrivateKey(path: path)
@@ -48,7 +60,7 @@ extension SigningError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .keyFileMissing(let path):
-            return "no private key file at \(path); create one with `lineage key generate`, or give the path of an existing ssh-ed25519 private key"
+            return "no private key file at \(path); create one with `lineage key generate`, or give the path of an existing private key (or of its .pub when the key is in ssh-agent)"
         case .keyFileUnreadable(let path, let reason):
             return "cannot read private key file \(path) (\(reason)); check that you own it and can read it"
         case .unprotectedKeyFile(let path, let mode):
@@ -56,9 +68,24 @@ extension SigningError: CustomStringConvertible {
             return "UNPROTECTED PRIVATE KEY FILE: \(path) has permissions 0\(octal), so other users can read it and lineage will not use it; run `chmod 600 \(path)` and retry"
         case .encryptedKey(let path):
             let p = path ?? "KEYFILE"
-            return "the private key \(path.map { "in \($0) " } ?? "")is protected by a passphrase; lineage needs an unencrypted key; use a dedicated key from `lineage key generate`, or remove the passphrase with `ssh-keygen -p -N '' -f \(p)`"
+            return "the private key \(path.map { "in \($0) " } ?? "")is protected by a passphrase, and lineage can ask for it only on a terminal; load the key into ssh-agent once with `ssh-add \(p)` (lineage then signs through the agent), or run the command on a terminal to be asked for the passphrase"
+        case .wrongPassphrase(let path):
+            return "wrong passphrase for the private key\(path.map { " \($0)" } ?? ""); nothing was signed — try again, or load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`"
+        case .unsupportedEncryption(let what, let path):
+            return "the private key\(path.map { " \($0)" } ?? "") is encrypted with \(what), which lineage cannot decrypt (it reads aes128/192/256-ctr and aes128/256-gcm@openssh.com with bcrypt); load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`, or let ssh-keygen sign (`lineage config signing.program ssh-keygen`)"
         case .unsupportedKeyType(let found, let path):
-            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but only ssh-ed25519 keys are supported; generate one with `lineage key generate` or `ssh-keygen -t ed25519`"
+            let supported = "lineage signs and verifies with ssh-ed25519, ecdsa-sha2-nistp256 and ssh-rsa (at least \(SSHPublicKey.minimumRSABits) bits) keys"
+            if found == KeyTypeName.dsa || found.hasPrefix("DSA") {
+                return "\(path.map { "\($0) holds" } ?? "found") a DSA (\(found)) key, which lineage refuses: DSA keys are 1024 bits with SHA-1 signatures, too weak, and OpenSSH has dropped them; \(supported) — generate one with `lineage key generate` or `ssh-keygen -t ed25519`"
+            }
+            if let path, found == KeyTypeName.ecdsaP256 || found == KeyTypeName.rsa || found.hasSuffix("(PEM format)") {
+                return "\(path) holds a \(found) key; lineage reads ssh-ed25519 private key files itself and signs with other keys through ssh-agent — load it with `ssh-add \(path)`, or let ssh-keygen sign (`lineage config signing.program ssh-keygen`)"
+            }
+            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but \(supported); generate one with `lineage key generate` or `ssh-keygen -t ed25519`"
+        case .weakKey(let bits):
+            return "the RSA key has only \(bits) bits; lineage refuses RSA keys shorter than \(SSHPublicKey.minimumRSABits) bits — generate a new key with `lineage key generate` (Ed25519) or `ssh-keygen -t rsa -b 3072`"
+        case .agent(let why):
+            return "ssh-agent: \(why)"
         case .corruptPrivateKey(let path):
             return "corrupt or truncated private key file\(path.map { " \($0)" } ?? ""); restore it from a backup, or generate a new key with `lineage key generate`"
         case .notAPrivateKey(let path):
@@ -70,7 +97,7 @@ extension SigningError: CustomStringConvertible {
         case .signingFailed(let why):
             return "signing failed: \(why); check the private key with `ssh-keygen -y -f KEYFILE`, or generate a new one with `lineage key generate`"
         case .allowedSigners(let line, let content, let reason):
-            return "allowed_signers line \(line): \(reason) (the line is `\(content)`); fix or delete that line — the format is `principal[,principal] [namespaces=\"git\"] ssh-ed25519 AAAA... [comment]`"
+            return "allowed_signers line \(line): \(reason) (the line is `\(content)`); fix or delete that line — the format is `principal[,principal] [namespaces=\"git\"] ssh-ed25519 AAAA... [comment]` (or an ecdsa-sha2-nistp256 or ssh-rsa key)"
         case .invalidPrincipal(let p, let reason):
             return "invalid principal \"\(p)\": \(reason); a principal is an identity such as an e-mail address — any characters except spaces, tabs, line breaks, commas, quotes and control characters, and not starting with # or !"
         case .invalidEntry(let why):

@@ -41,6 +41,14 @@ struct WireReader {
         return text
     }
 
+    /// An `mpint` that must not be negative, as its magnitude without leading zero bytes
+    /// (OpenSSH accepts redundant leading zeros; they are dropped here so keys compare canonically).
+    mutating func readPositiveMPInt() throws -> [UInt8] {
+        let bytes = try readString()
+        if let first = bytes.first, first & 0x80 != 0 { throw failure }
+        return Array(bytes.drop { $0 == 0 })
+    }
+
     mutating func readRest() -> [UInt8] {
         defer { offset = bytes.count }
         return Array(bytes[offset...])
@@ -63,6 +71,13 @@ struct WireWriter {
     }
 
     mutating func string(_ s: String) { string(Array(s.utf8)) }
+
+    /// A non-negative `mpint` from its big-endian magnitude: minimal, with a zero byte in front
+    /// when the top bit is set (RFC 4251 §5).
+    mutating func positiveMPInt(_ magnitude: [UInt8]) {
+        let trimmed = Array(magnitude.drop { $0 == 0 })
+        string(trimmed.first.map { $0 & 0x80 != 0 } == true ? [0] + trimmed : trimmed)
+    }
 }
 
 enum Base64 {
@@ -113,9 +128,15 @@ enum Armor {
     }
 }
 
-/// The SSH key type names lineage recognises in order to reject them by name.
+/// The SSH key type names lineage reads, and the shape of those it refuses by name.
 enum KeyTypeName {
     static let ed25519 = "ssh-ed25519"
+    static let ecdsaP256 = "ecdsa-sha2-nistp256"
+    static let rsa = "ssh-rsa"
+    static let dsa = "ssh-dss"
+    /// The signature algorithms of RSA keys: SHA-2 only (`ssh-rsa` signatures are SHA-1).
+    static let rsaSHA512 = "rsa-sha2-512"
+    static let rsaSHA256 = "rsa-sha2-256"
 
     /// True for anything shaped like an OpenSSH key type (ssh-rsa, ecdsa-sha2-nistp256, sk-…, …-cert-v01@openssh.com).
     static func looksLikeKeyType(_ token: some StringProtocol) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import LineageTestSupport
 import Testing
 
 /// Runs the built `lineage` binary as a subprocess on scratch directories.
@@ -51,20 +52,9 @@ enum CLI {
         env["XDG_CONFIG_HOME"] = CLI.configHome
         for (k, v) in extra { env[k] = v }
         p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        try p.run()
-        // Read both pipes concurrently so neither fills up and blocks the child.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(code: p.terminationStatus, outData: outData, err: String(decoding: errData, as: UTF8.self))
+        let (status, outData, errData) = try ChildOutput.run(p)
+        return Result(code: status, outData: outData, err: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs any program (git, sha256sum, python3) and returns its result.
@@ -140,6 +130,21 @@ struct Project {
         let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
         return try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: dir).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A commit as `git cat-file commit` shows it, split as `git verify-commit` splits it: the
+    /// signed bytes (the object without its gpgsig header) and the armored signature lines.
+    func signedPayload(ofCommit commit: String) throws -> (payload: String, signature: [String]) {
+        let raw = try git("cat-file", "commit", commit).out
+        var payload: [String] = [], signature: [String] = []
+        var inSignature = false
+        for line in raw.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("gpgsig ") { inSignature = true; signature.append(String(line.dropFirst(7))); continue }
+            if inSignature && line.hasPrefix(" ") { signature.append(String(line.dropFirst())); continue }
+            inSignature = false
+            payload.append(line)
+        }
+        return (payload.joined(separator: "\n"), signature)
     }
 }
 

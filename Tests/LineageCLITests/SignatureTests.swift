@@ -72,19 +72,11 @@ struct SignatureTests {
         defer { p.remove() }
         try p.write("m.bin", randomData(5000, seed: 3))
         try p.expectOK(["add", "m.bin"]); try p.expectOK(["commit", "-m", "model"])
-        let raw = try p.git("cat-file", "commit", "HEAD").out
-        var payload: [String] = [], signature: [String] = []
-        var inSignature = false
-        for line in raw.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("gpgsig ") { inSignature = true; signature.append(String(line.dropFirst(7))); continue }
-            if inSignature && line.hasPrefix(" ") { signature.append(String(line.dropFirst())); continue }
-            inSignature = false
-            payload.append(line)
-        }
+        let (payload, signature) = try p.signedPayload(ofCommit: "HEAD")
         #expect(signature.first == "-----BEGIN SSH SIGNATURE-----" && signature.last == "-----END SSH SIGNATURE-----")
         #expect(signature[1].hasPrefix("U1NIU0lH"))
         try Data((signature.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: p.dir + "/sig"))
-        try Data(payload.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: p.dir + "/payload"))
+        try Data(payload.utf8).write(to: URL(fileURLWithPath: p.dir + "/payload"))
         let principal = String(decoding: p.read(".lineage/allowed_signers")!, as: UTF8.self).split(separator: " ").first.map(String.init)!
         let r = try CLI.tool("/bin/sh", ["-c", "ssh-keygen -Y verify -n git -f .lineage/allowed_signers -I '\(principal)' -s sig < payload"], in: p.dir)
         #expect(r.code == 0, "ssh-keygen -Y verify: \(r.out) \(r.err)")
@@ -129,8 +121,9 @@ struct SignatureTests {
             for w in words { #expect(r.err.contains(w), "expected '\(w)' in: \(r.err)") }
             #expect(try p.snapshot().filter { $0.key != "config" } == before.filter { $0.key != "config" })
         }
-        try refuses(try sshKeygen("enc", passphrase: "secret"), ["encrypted", "ssh-keygen -p"])
-        try refuses(try sshKeygen("rsa", type: "rsa"), ["ssh-rsa", "ed25519"])
+        // Off a terminal and without an agent: load it with ssh-add (never: remove the passphrase).
+        try refuses(try sshKeygen("enc", passphrase: "secret"), ["passphrase", "ssh-add"])
+        try refuses(try sshKeygen("rsa", type: "rsa"), ["ssh-rsa", "ssh-add", "signing.program ssh-keygen"])
         let open = try sshKeygen("open")
         chmod(open, 0o644)
         try refuses(open, ["chmod 600"])
