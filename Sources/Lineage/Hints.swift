@@ -20,9 +20,9 @@ public func hint(for error: Error) -> String? {
         case .keyFileMissing, .corruptPrivateKey, .signingFailed: return "or make a new key with `lineage key generate`"
         case .weakKey: return "make a new key with `lineage key generate` (Ed25519) or `ssh-keygen -t rsa -b 3072`"
         case .unsupportedKeyType(let found, let path):
-            if path != nil && !found.hasPrefix("DSA") && found != "ssh-dss" { return "to let ssh-keygen sign: `lineage config signing.program ssh-keygen`" }
-            return "make a key with `lineage key generate` or `ssh-keygen -t ed25519`"
-        case .unsupportedEncryption: return "to let ssh-keygen sign: `lineage config signing.program ssh-keygen`"
+            if path != nil && !found.hasPrefix("DSA") && found != "ssh-dss" { return "`lineage config signing.program ssh-keygen` lets ssh-keygen sign" }
+            return "or with `lineage key generate`"
+        case .unsupportedEncryption: return "`lineage config signing.program ssh-keygen` lets ssh-keygen sign"
         default: return nil
         }
     case let e as RemoteError:

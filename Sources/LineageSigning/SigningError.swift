@@ -72,16 +72,16 @@ extension SigningError: CustomStringConvertible {
         case .wrongPassphrase(let path):
             return "wrong passphrase for the private key\(path.map { " \($0)" } ?? ""); nothing was signed — try again, or load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`"
         case .unsupportedEncryption(let what, let path):
-            return "the private key\(path.map { " \($0)" } ?? "") is encrypted with \(what), which lineage cannot decrypt (it reads aes128/192/256-ctr and aes128/256-gcm@openssh.com with bcrypt); load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`, or let ssh-keygen sign"
+            return "the private key\(path.map { " \($0)" } ?? "") is encrypted with \(what), which lineage cannot decrypt (it reads aes128/192/256-ctr and aes128/256-gcm@openssh.com with bcrypt); load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`, or let ssh-keygen sign (set signing.program ssh-keygen)"
         case .unsupportedKeyType(let found, let path):
             let supported = "lineage signs and verifies with ssh-ed25519, ecdsa-sha2-nistp256 and ssh-rsa (at least \(SSHPublicKey.minimumRSABits) bits) keys"
             if found == KeyTypeName.dsa || found.hasPrefix("DSA") {
-                return "\(path.map { "\($0) holds" } ?? "found") a DSA (\(found)) key, which lineage refuses: DSA keys are 1024 bits with SHA-1 signatures, too weak, and OpenSSH has dropped them; \(supported)"
+                return "\(path.map { "\($0) holds" } ?? "found") a DSA (\(found)) key, which lineage refuses: DSA keys are 1024 bits with SHA-1 signatures, too weak, and OpenSSH has dropped them; \(supported) — generate one with `ssh-keygen -t ed25519`"
             }
             if let path, found == KeyTypeName.ecdsaP256 || found == KeyTypeName.rsa || found.hasSuffix("(PEM format)") {
-                return "\(path) holds a \(found) key; lineage reads ssh-ed25519 private key files itself and signs with other keys through ssh-agent — load it with `ssh-add \(path)`, or let ssh-keygen sign"
+                return "\(path) holds a \(found) key; lineage reads ssh-ed25519 private key files itself and signs with other keys through ssh-agent — load it with `ssh-add \(path)`, or let ssh-keygen sign (set signing.program ssh-keygen)"
             }
-            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but \(supported)"
+            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but \(supported); generate one with `ssh-keygen -t ed25519`"
         case .weakKey(let bits):
             return "the RSA key has only \(bits) bits; lineage refuses RSA keys shorter than \(SSHPublicKey.minimumRSABits) bits"
         case .agent(let why):

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Lineage
 import LineageCommands
+import LineageRemote
+import LineageSigning
 import Testing
 
 /// Every public error type of every layer says which kind of failure it is, so the CLI can map it
@@ -69,6 +71,14 @@ import Testing
         for file in Self.verbsAllowed.keys {
             #expect(FileManager.default.fileExists(atPath: Self.sources.appendingPathComponent(file).path), "verbsAllowed names \(file), which does not exist")
         }
+    }
+
+    /// The hint the low layer no longer gives comes back from the verbs' layer.
+    @Test func theVerbsLayerNamesTheCommandThatHelps() {
+        #expect(hint(for: SigningError.keyFileMissing(path: "/k"))?.contains("lineage key generate") == true)
+        #expect(hint(for: SigningError.unsupportedEncryption("3des-cbc", path: "/k"))?.contains("lineage config signing.program ssh-keygen") == true)
+        #expect(hint(for: RemoteError.noSuchStore(location: "s3://b/p"))?.contains("lineage remote set-content") == true)
+        #expect(hint(for: SigningError.wrongPassphrase(path: nil)) == nil)
     }
 
     @Test func everyPublicErrorTypeIsClassified() throws {

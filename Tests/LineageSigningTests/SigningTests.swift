@@ -31,7 +31,7 @@ import Testing
         let error = SigningError.from { _ = try SSHPublicKey(openSSH: "ssh-dss AAAAB3NzaC1kc3M=") }
         #expect(error == .unsupportedKeyType(found: "ssh-dss", path: nil))
         #expect(error?.description.contains("DSA") == true)
-        #expect(error?.description.contains("generate one with `lineage key generate` or `ssh-keygen -t ed25519`") == true)
+        #expect(error?.description.contains("generate one with `ssh-keygen -t ed25519`") == true)
         // A wire blob whose inner type disagrees with the line's type.
         var w: [UInt8] = [0, 0, 0, 7] + Array("ssh-rsa".utf8)
         w += [0, 0, 0, 1, 1]

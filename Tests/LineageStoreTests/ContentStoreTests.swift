@@ -135,7 +135,7 @@ import Glibc
         let d = Digest.of([9, 9, 9])
         #expect(throws: StoreError.missingObject(d)) { try store.read(d) }
         #expect(!store.contains(d))
-        #expect(StoreError.missingObject(d).description.contains("lineage verify"))
+        #expect(StoreError.missingObject(d).description.contains("fetch or re-add"))
         #expect(throws: StoreError.notAStore(path: tmp.path + "/nope")) { try ContentStore(directory: tmp.path + "/nope") }
         try AtomicFile.write(Array("99\n".utf8), to: store.directory + "/format")
         #expect(throws: StoreError.newerFormat(path: store.directory, found: 99, supported: 1)) { try ContentStore(directory: store.directory) }
