@@ -225,7 +225,6 @@ public final class TableReader {
                     isEmptyJSONLine = false
                     continue   // blank lines between JSON objects are skipped
                 }
-                try checkUTF8()
                 return true
             case .needMore:
                 if end - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
@@ -266,13 +265,16 @@ public final class TableReader {
     }
 
     private func decodeJSONObject(_ bytes: UnsafeBufferPointer<UInt8>, collectKeys: Bool) throws {
-        var scanner = JSONScanner(bytes: bytes)
-        let fail = { (message: String) in TableReadError(path: self.path, line: self.nextLine, message: message) }
+        // The raw line must be UTF-8 (keys included); escapes cannot make it invalid (lone surrogates are refused).
+        if let base = bytes.baseAddress, UTF8Check.firstInvalid(base, 0, bytes.count) != nil {
+            throw TableReadError(path: path, line: nextLine, message: TableReadError.invalidUTF8)
+        }
         var values: [(key: String, value: [UInt8])] = []
         do {
-            values = try scanner.flatObject()
-        } catch let error as JSONScanner.Failure {
-            throw fail("not a JSON object: \(error.message) at byte \(error.offset + 1)")
+            var parser = SchemaJSON.Parser(bytes: bytes)
+            values = try parser.flatObject()
+        } catch let error as SchemaJSON.ParseError {
+            throw TableReadError(path: path, line: nextLine, message: "not a JSON object: \(error.message) at byte \(error.offset + 1)")
         }
         if collectKeys {
             header = []
@@ -298,133 +300,5 @@ public final class TableReader {
             fieldBytes.append(contentsOf: extra)
             fieldStart.append(fieldBytes.count)
         }
-    }
-
-    // MARK: - UTF-8
-
-    private func checkUTF8() throws {
-        let ok = fieldBytes.withUnsafeBufferPointer { buf -> Bool in
-            var i = 0
-            let n = buf.count
-            // Fast path: ASCII, eight bytes at a time.
-            if let base = buf.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= n {
-                    if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-                    i += 8
-                }
-            }
-            while i < n {
-                let b = buf[i]
-                if b < 0x80 { i += 1; continue }
-                let need: Int, min: UInt32
-                var cp: UInt32
-                if b & 0xE0 == 0xC0 { need = 1; cp = UInt32(b & 0x1F); min = 0x80 }
-                else if b & 0xF0 == 0xE0 { need = 2; cp = UInt32(b & 0x0F); min = 0x800 }
-                else if b & 0xF8 == 0xF0 { need = 3; cp = UInt32(b & 0x07); min = 0x10000 }
-                else { return false }
-                if i + need >= n { return false }
-                for k in 1...need {
-                    let c = buf[i + k]
-                    guard c & 0xC0 == 0x80 else { return false }
-                    cp = (cp << 6) | UInt32(c & 0x3F)
-                }
-                if cp < min || cp > 0x10FFFF || (0xD800...0xDFFF).contains(cp) { return false }
-                i += need + 1
-            }
-            return true
-        }
-        if !ok {
-            throw TableReadError(path: path, line: jsonLine, message: TableReadError.invalidUTF8)
-        }
-    }
-}
-
-/// Just enough JSON to read one flat object per line, keeping key order.
-struct JSONScanner {
-    struct Failure: Error { var message: String; var offset: Int }
-    let bytes: UnsafeBufferPointer<UInt8>
-    var p = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    mutating func flatObject() throws -> [(key: String, value: [UInt8])] {
-        skipSpace()
-        try expect(UInt8(ascii: "{"))
-        var out: [(key: String, value: [UInt8])] = []
-        skipSpace()
-        if peek() == UInt8(ascii: "}") { p += 1; return try finish(out) }
-        while true {
-            skipSpace()
-            guard peek() == UInt8(ascii: "\"") else { throw Failure(message: "expected a key", offset: p) }
-            let key = String(decoding: try string(), as: UTF8.self)
-            skipSpace()
-            try expect(UInt8(ascii: ":"))
-            skipSpace()
-            out.append((key, try value()))
-            skipSpace()
-            if peek() == UInt8(ascii: ",") { p += 1; continue }
-            try expect(UInt8(ascii: "}"))
-            return try finish(out)
-        }
-    }
-
-    private mutating func finish(_ out: [(key: String, value: [UInt8])]) throws -> [(key: String, value: [UInt8])] {
-        skipSpace()
-        if p != bytes.count { throw Failure(message: "text after the object", offset: p) }
-        return out
-    }
-
-    private func peek() -> UInt8? { p < bytes.count ? bytes[p] : nil }
-
-    private mutating func skipSpace() {
-        while p < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[p]) { p += 1 }
-    }
-
-    private mutating func expect(_ b: UInt8) throws {
-        guard peek() == b else { throw Failure(message: "expected '\(Character(Unicode.Scalar(b)))'", offset: p) }
-        p += 1
-    }
-
-    /// A value as field text: strings unescaped, null empty, everything else its JSON text.
-    private mutating func value() throws -> [UInt8] {
-        guard let c = peek() else { throw Failure(message: "expected a value", offset: p) }
-        switch c {
-        case UInt8(ascii: "\""): return try string()
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            let begin = p
-            try skipNested()
-            return Array(bytes[begin..<p])
-        default:
-            let begin = p
-            while p < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), 0x20, 0x09, 0x0D, 0x0A].contains(bytes[p]) { p += 1 }
-            let text = Array(bytes[begin..<p])
-            if text.isEmpty { throw Failure(message: "expected a value", offset: begin) }
-            if text == Array("null".utf8) { return [] }
-            if text == Array("true".utf8) || text == Array("false".utf8) { return text }
-            // A number: JSON's grammar, loosely (digits, sign, point, exponent).
-            guard text.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
-                throw Failure(message: "not a JSON value", offset: begin)
-            }
-            return text
-        }
-    }
-
-    private mutating func skipNested() throws {
-        var depth = 0
-        while p < bytes.count {
-            let c = bytes[p]
-            if c == UInt8(ascii: "\"") { _ = try string(); continue }
-            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
-            if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1; if depth == 0 { p += 1; return } }
-            p += 1
-        }
-        throw Failure(message: "unclosed object or array", offset: p)
-    }
-
-    private mutating func string() throws -> [UInt8] {
-        var out: [UInt8] = []
-        do { try JSONString.read(bytes, at: &p, into: &out) } catch { throw Failure(message: error.message, offset: error.offset) }
-        return out
     }
 }
