@@ -26,7 +26,8 @@ final class MappedRecord: FieldRecord {
     /// The record was an empty line (a record with no fields).
     private(set) var isBlank = false
     /// The record is malformed (a quoted field never closed): what to say, at the record's start.
-    private(set) var malformed: String?
+    var malformed: String? { problem?.message }
+    private var problem: DelimitedParser.Malformation?
     /// The record is longer than `maxRecordBytes` (line end included); it was read only that far,
     /// and its fields are not meaningful.
     private(set) var tooLong = false
@@ -35,7 +36,7 @@ final class MappedRecord: FieldRecord {
     init(base: UnsafePointer<UInt8>, count: Int, delimiter: UInt8, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) {
         self.base = base; self.count = count; self.delimiter = delimiter
         self.maxRecordBytes = max(maxRecordBytes, 1)
-        parser = DelimitedParser(format: delimiter == 0x09 ? .tsv : .csv, dialect: TableDialect(delimiter: delimiter))
+        parser = DelimitedParser(format: delimiter == 0x09 ? .tsv : .csv, dialect: TableDialect(delimiter: delimiter), countLines: false)
     }
 
     var fieldCount: Int { parser.fieldCount }
@@ -52,7 +53,7 @@ final class MappedRecord: FieldRecord {
     @inline(__always)
     func parse<V: DelimitedFieldVisitor>(at start: Int, visitor: inout V) -> Int {
         tooLong = false
-        malformed = nil
+        problem = nil
         let limit = count - start > maxRecordBytes ? start + maxRecordBytes + 1 : count
         switch parser.parse(base, start: start, end: limit, eof: limit == count, visitor: &visitor) {
         case let .record(end, _):
@@ -65,8 +66,8 @@ final class MappedRecord: FieldRecord {
         case .endOfInput:
             isBlank = true
             return start
-        case .malformed(let message):
-            malformed = message
+        case .malformed(let malformation):
+            problem = malformation
             return count
         }
     }

@@ -153,8 +153,8 @@ final class SchemaCSVScanner: SchemaRowSource {
                 if try !fill() { eof = true }
             case .endOfInput:
                 return false
-            case .malformed(let message):
-                throw TableReadError(path: path, line: nextLine, message: message)
+            case .malformed(let problem):
+                throw TableReadError(path: path, line: nextLine, message: problem.message)
             }
         }
     }

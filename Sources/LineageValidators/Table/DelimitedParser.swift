@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one parser of delimited records (CSV, TSV and every declared dialect) in the validators.
 /// The streaming reader (`SchemaCSVScanner`, behind `TableReader`, the schema validator and
 /// `schema infer`) and the memory-mapped readers (`MappedRecord`: leakage, quality; the PII scan)
@@ -23,14 +25,29 @@
 final class DelimitedParser {
     /// What `parse` found at `start`.
     enum Outcome {
-        /// A record ending at `end` (its line end included), spanning `lines` physical lines.
+        /// A record ending at `end` (its line end included), spanning `lines` physical lines (in
+        /// the fast path without `countLines`, line breaks inside quoted fields are not counted).
         case record(end: Int, lines: Int)
         /// The window ends inside the record and more input may come: call again with more.
         case needMore
         /// Nothing left (`start` is the end and the input has ended).
         case endOfInput
-        /// The record is malformed (a quote never closed, an escape at the end): what to say.
-        case malformed(String)
+        /// The record is malformed (a quote never closed, an escape at the end).
+        case malformed(Malformation)
+    }
+
+    /// What is wrong with a malformed record (a trivial value, so that `Outcome` is one too).
+    enum Malformation: Equatable {
+        case unclosedQuote(UInt8)
+        case escapeAtEnd
+
+        /// What to say.
+        var message: String {
+            switch self {
+            case .unclosedQuote(let q): return "a quoted field is never closed (missing \(Character(Unicode.Scalar(q))))"
+            case .escapeAtEnd: return "the file ends right after an escape character"
+            }
+        }
     }
 
     let dialect: TableDialect
@@ -39,16 +56,19 @@ final class DelimitedParser {
     /// The dialect needs the byte-by-byte parser (no quoting, an escape character, no doubled
     /// quotes, initial spaces skipped).
     let general: Bool
+    /// Line breaks inside quoted fields are counted (`Outcome.record`'s `lines`); the memory-mapped
+    /// readers, which locate errors from the file's bytes instead, skip counting and find a quoted
+    /// field's end with `memchr`.
+    let countLines: Bool
     private let quoteWord: UInt64
     /// The delimiter in every byte of a word.
     let delimiterWord: UInt64
     /// Byte classes: 1 delimiter, 2 LF, 3 CR, 0 anything else.
     private let classes: UnsafeMutablePointer<UInt8>
 
-    // Field i: bytes at (inScratch ? scratch : base) + offsets[i], lengths[i].
+    // Field i: lengths[i] bytes at base + offsets[i], or, when offsets[i] < 0, at scratch + ~offsets[i].
     private var offsets: UnsafeMutablePointer<Int>
     private var lengths: UnsafeMutablePointer<Int>
-    private var inScratch: UnsafeMutablePointer<Bool>
     private var fieldCapacity = 64
     private(set) var fieldCount = 0
     let scratch: SchemaByteBuffer
@@ -56,8 +76,9 @@ final class DelimitedParser {
     /// The bytes the current record was parsed from.
     private var base: UnsafePointer<UInt8>?
 
-    init(format: TableFormat, dialect: TableDialect, scratchCapacity: Int = 4096) {
+    init(format: TableFormat, dialect: TableDialect, countLines: Bool = true, scratchCapacity: Int = 4096) {
         self.dialect = dialect
+        self.countLines = countLines
         let delimiter = dialect.delimiter(for: format)
         self.delimiter = delimiter
         quote = dialect.quoteChar ?? 0
@@ -67,7 +88,6 @@ final class DelimitedParser {
         scratch = SchemaByteBuffer(capacity: scratchCapacity)
         offsets = .allocate(capacity: fieldCapacity)
         lengths = .allocate(capacity: fieldCapacity)
-        inScratch = .allocate(capacity: fieldCapacity)
         classes = .allocate(capacity: 256)
         classes.initialize(repeating: 0, count: 256)
         classes[Int(delimiter)] = 1
@@ -78,7 +98,6 @@ final class DelimitedParser {
     deinit {
         offsets.deallocate()
         lengths.deallocate()
-        inScratch.deallocate()
         classes.deallocate()
     }
 
@@ -86,8 +105,9 @@ final class DelimitedParser {
     /// the bytes it was parsed from stay where they are.
     @inline(__always)
     func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        if inScratch[i] { return UnsafeBufferPointer(start: scratch.base + offsets[i], count: lengths[i]) }
-        return UnsafeBufferPointer(start: base! + offsets[i], count: lengths[i])
+        let o = offsets[i]
+        if o < 0 { return UnsafeBufferPointer(start: scratch.base + ~o, count: lengths[i]) }
+        return UnsafeBufferPointer(start: base! + o, count: lengths[i])
     }
 
     /// True when every field of the current record is empty (or it has none).
@@ -103,7 +123,6 @@ final class DelimitedParser {
         let c = fieldCapacity * 2
         let o = UnsafeMutablePointer<Int>.allocate(capacity: c); o.update(from: offsets, count: fieldCapacity); offsets.deallocate(); offsets = o
         let l = UnsafeMutablePointer<Int>.allocate(capacity: c); l.update(from: lengths, count: fieldCapacity); lengths.deallocate(); lengths = l
-        let s = UnsafeMutablePointer<Bool>.allocate(capacity: c); s.update(from: inScratch, count: fieldCapacity); inScratch.deallocate(); inScratch = s
         fieldCapacity = c
     }
 
@@ -121,6 +140,25 @@ final class DelimitedParser {
         while i < to {
             let b = p[i]
             if b == delimiter || b == 0x0A || b == 0x0D { return i }
+            i += 1
+        }
+        return to
+    }
+
+    /// Index of the first quote, LF or CR in `p[from..<to]`, or `to`.
+    @inline(__always)
+    static func quotedStop(_ p: UnsafePointer<UInt8>, from: Int, to: Int, quote: UInt8, quoteWord: UInt64) -> Int {
+        let raw = UnsafeRawPointer(p)
+        var i = from
+        while i + 8 <= to {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let m = zeroBytes(w ^ quoteWord) | zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
+            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < to {
+            let b = p[i]
+            if b == quote || b == 0x0A || b == 0x0D { return i }
             i += 1
         }
         return to
@@ -148,7 +186,7 @@ final class DelimitedParser {
             : parseFast(buf, start: start, end: end, eof: eof, visitor: &visitor)
     }
 
-    private var unclosed: String { "a quoted field is never closed (missing \(Character(Unicode.Scalar(quote))))" }
+    private var unclosed: Malformation { .unclosedQuote(quote) }
 
     @inline(__always)
     private func parseFast<V: DelimitedFieldVisitor>(_ buf: UnsafePointer<UInt8>, start recordStart: Int, end: Int, eof: Bool, visitor: inout V) -> Outcome {
@@ -158,9 +196,9 @@ final class DelimitedParser {
         let delimiter = self.delimiter
         let quote = self.quote
         let quoteWord = self.quoteWord
-        let raw = UnsafeRawPointer(buf)
+        let countLines = self.countLines
         let scratch = self.scratch
-        var offsets = self.offsets, lengths = self.lengths, inScratch = self.inScratch
+        var offsets = self.offsets, lengths = self.lengths
         var capacity = fieldCapacity
         var p = recordStart
         var lines = 0
@@ -169,7 +207,7 @@ final class DelimitedParser {
         while true {
             if n == capacity {
                 growFields()
-                offsets = self.offsets; lengths = self.lengths; inScratch = self.inScratch; capacity = fieldCapacity
+                offsets = self.offsets; lengths = self.lengths; capacity = fieldCapacity
             }
             if p < end && buf[p] == quote {
                 // Quoted field: contiguous unless it holds a doubled quote or text after the closing quote.
@@ -179,18 +217,19 @@ final class DelimitedParser {
                 var simpleEnd = -1
                 var copying = false
                 var scratchStart = 0
-                while p < end {
-                    // Skip eight bytes at a time while there is no quote and no line break.
-                    if !copying {
-                        while p + 8 <= end {
-                            let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                            let m = DelimitedParser.zeroBytes(w ^ quoteWord) | DelimitedParser.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
-                                | DelimitedParser.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
-                            if m != 0 { p += m.trailingZeroBitCount >> 3; break }
-                            p += 8
-                        }
-                        if p == end { break }
+                while true {
+                    // The next quote — or, when lines are counted, the next quote or line break.
+                    let stop: Int
+                    if countLines {
+                        stop = DelimitedParser.quotedStop(buf, from: p, to: end, quote: quote, quoteWord: quoteWord)
+                    } else if let hit = memchr(buf + p, Int32(quote), end - p) {
+                        stop = buf.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    } else {
+                        stop = end
                     }
+                    if copying { scratch.append(buf + p, count: stop - p) }
+                    p = stop
+                    if p == end { break }
                     let b = buf[p]
                     if b == quote {
                         if p + 1 < end {
@@ -214,7 +253,7 @@ final class DelimitedParser {
                     }
                     if b == 0x0A {
                         lines += 1
-                    } else if b == 0x0D {
+                    } else {
                         // A lone CR is a line; a CRLF counts at its LF.
                         if p + 1 == end && !eof { return .needMore }
                         if p + 1 == end || buf[p + 1] != 0x0A { lines += 1 }
@@ -234,16 +273,16 @@ final class DelimitedParser {
                     while p < end && cls[Int(buf[p])] == 0 { scratch.append(buf[p]); p += 1 }
                 }
                 if copying {
-                    offsets[n] = scratchStart; lengths[n] = scratch.count - scratchStart; inScratch[n] = true
+                    offsets[n] = ~scratchStart; lengths[n] = scratch.count - scratchStart
                     visitor.field(UnsafeBufferPointer(start: scratch.base + scratchStart, count: scratch.count - scratchStart), column: n)
                 } else {
-                    offsets[n] = contentStart; lengths[n] = simpleEnd - contentStart; inScratch[n] = false
+                    offsets[n] = contentStart; lengths[n] = simpleEnd - contentStart
                     visitor.field(UnsafeBufferPointer(start: buf + contentStart, count: simpleEnd - contentStart), column: n)
                 }
             } else {
                 let fieldStart = p
                 p = visitor.unquoted(buf, from: p, to: end, column: n)
-                offsets[n] = fieldStart; lengths[n] = p - fieldStart; inScratch[n] = false
+                offsets[n] = fieldStart; lengths[n] = p - fieldStart
             }
             n += 1
             if p == end {
@@ -301,7 +340,7 @@ final class DelimitedParser {
                 if Int(b) == e {
                     if p + 1 >= end {
                         if !eof { return .needMore }
-                        return .malformed("the file ends right after an escape character")
+                        return .malformed(.escapeAtEnd)
                     }
                     if !countBreak(p + 1) { return .needMore }
                     scratch.append(buf[p + 1]); p += 2
@@ -329,7 +368,7 @@ final class DelimitedParser {
                 if b == d || b == 0x0A || b == 0x0D { break }
                 scratch.append(b); p += 1
             }
-            offsets[n] = fieldStart; lengths[n] = scratch.count - fieldStart; inScratch[n] = true
+            offsets[n] = ~fieldStart; lengths[n] = scratch.count - fieldStart
             visitor.field(UnsafeBufferPointer(start: scratch.base + fieldStart, count: scratch.count - fieldStart), column: n)
             n += 1
             if p >= end {
