@@ -5,15 +5,9 @@ import Foundation
 // JSON Lines, compressed files and files in another encoding or dialect go through `TableReader`. A piece after the first starts after a line break, assuming
 // no quoted field spans it; that holds when the piece before it ended exactly there, and where it
 // does not, the rest of the file is read again in one piece, so the result never depends on the cut.
-// Records read as `TableReader` reads them (RFC 4180 quoting, LF/CRLF/CR, BOM, UTF-8 checked).
+// Records are parsed by `DelimitedParser`, the parser of `TableReader` too (RFC 4180 quoting,
+// LF/CRLF/CR, BOM), and checked by `UTF8Check`.
 
-/// Field access shared by `TableReader` and the mapped reader.
-protocol FieldRecord: AnyObject {
-    var fieldCount: Int { get }
-    func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
-}
-
-extension TableReader: FieldRecord {}
 
 /// One CSV/TSV record of a mapped file (RFC 4180, the format's default dialect), parsed in place by
 /// `DelimitedParser` — the parser of the streaming reader — so a mapped file reads as `TableReader`
@@ -73,9 +67,7 @@ final class MappedRecord: FieldRecord {
     }
 
     @inline(__always)
-    func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(parser.field(i))
-    }
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { parser.field(i) }
 
     func string(_ i: Int) -> String { withField(i) { String(decoding: $0, as: UTF8.self) } }
 }

@@ -1,20 +1,5 @@
 import Foundation
 
-/// Records of a table, one at a time, for the schema validator. Field bytes stay valid until the
-/// next call to `next()`.
-protocol SchemaRowSource: AnyObject {
-    /// The first record (CSV/TSV) or the first object's keys (JSONL).
-    var header: [String] { get }
-    /// Row number of the current record (header = 1).
-    var row: Int { get }
-    /// Physical line the current record starts on.
-    var line: Int { get }
-    var bytesRead: Int { get }
-    var fieldCount: Int { get }
-    func field(_ i: Int) -> UnsafeBufferPointer<UInt8>
-    func next() throws -> Bool
-}
-
 /// The streaming reader of CSV/TSV (every dialect) shared by `TableReader`, the schema validator
 /// and `schema infer`: the file is read in large blocks (decompressed, decoded), each record is
 /// parsed by `DelimitedParser` — the parser the memory-mapped readers use too — and its raw bytes
@@ -228,44 +213,14 @@ final class SchemaByteBuffer {
         count += 1
     }
 
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { b in if let p = b.baseAddress { append(p, count: b.count) } }
+    }
+
     func append(_ p: UnsafePointer<UInt8>, count n: Int) {
         guard n > 0 else { return }
         reserve(n)
         (base + count).update(from: p, count: n)
         count += n
-    }
-}
-
-/// JSON Lines (and anything else `TableReader` reads) as a row source: each record's fields are
-/// copied into one buffer. Slower than `SchemaCSVScanner`, same rows.
-final class SchemaTableReaderSource: SchemaRowSource {
-    private let reader: TableReader
-    private let bytes = SchemaByteBuffer()
-    private var bounds: [Int] = [0]
-
-    init(path: String, format: TableFormat, layout: TableLayout = TableLayout(), maxRecordBytes: Int = ReaderLimits.maxRecordBytes) throws {
-        reader = try TableReader(path: path, format: format, layout: layout, maxRecordBytes: maxRecordBytes)
-    }
-
-    var header: [String] { reader.header }
-    var row: Int { reader.row }
-    var line: Int { reader.line }
-    var bytesRead: Int { reader.bytesRead }
-    var fieldCount: Int { bounds.count - 1 }
-
-    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: bytes.base + bounds[i], count: bounds[i + 1] - bounds[i])
-    }
-
-    func next() throws -> Bool {
-        guard try reader.next() else { return false }
-        bytes.count = 0
-        bounds.removeAll(keepingCapacity: true)
-        bounds.append(0)
-        for i in 0..<reader.fieldCount {
-            reader.withField(i) { f in if let b = f.baseAddress { bytes.append(b, count: f.count) } }
-            bounds.append(bytes.count)
-        }
-        return true
     }
 }

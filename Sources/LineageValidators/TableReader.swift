@@ -32,7 +32,8 @@ public enum ReaderLimits {
     }
 }
 
-/// Malformed input, located: the physical line (1-based) where the bad record starts.
+/// Malformed input, located: the physical line (1-based) where the bad record starts (for invalid
+/// UTF-8, the line of the first bad byte; 0 when the file cannot be opened).
 public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatable {
     public var path: String
     public var line: Int
@@ -55,9 +56,10 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
 /// objects or arrays are kept as their JSON text, `null` reads as an empty field), for the
 /// validators that want fields one record at a time.
 ///
-/// CSV and TSV are read by the one delimited scanner every validator shares (`SchemaCSVScanner`:
-/// the file's dialect, RFC 4180 by default — quoted fields, embedded newlines, doubled quotes, a
-/// UTF-8 BOM, LF/CRLF/CR line ends); JSON Lines from the same byte stream. Both read the file
+/// CSV and TSV are read by the streaming scanner (`SchemaCSVScanner`) with the one record parser
+/// every validator shares (`DelimitedParser`: the file's dialect, RFC 4180 by default — quoted
+/// fields, embedded newlines, doubled quotes, a UTF-8 BOM, LF/CRLF/CR line ends); JSON Lines from
+/// the same byte stream, each line parsed by the one JSON parser (`SchemaJSON.Parser`). Both read the file
 /// decompressed by its extension and decoded from the layout's encoding, in blocks.
 ///
 /// Memory stays bounded by the largest record plus one read block. A record longer than
@@ -98,7 +100,7 @@ public final class TableReader {
     private var nextLine = 1       // physical line the next record starts on
 
     // The current JSON record: fields in `fieldBytes`, field i spans fieldStart[i]..<fieldStart[i+1].
-    private var fieldBytes: [UInt8] = []
+    private let fieldBytes = SchemaByteBuffer(capacity: 256)
     private var fieldStart: [Int] = [0]
     private var jsonKeyIndex: [String: Int] = [:]
 
@@ -132,16 +134,20 @@ public final class TableReader {
     public var fieldCount: Int { scanner?.fieldCount ?? fieldStart.count - 1 }
 
     /// Bytes the reader holds for reading: its read window and the current record's fields.
-    var windowBytes: Int { scanner?.windowBytes ?? buffer.count + fieldBytes.capacity }
+    var windowBytes: Int { scanner?.windowBytes ?? buffer.count + fieldBytes.capacityBytes }
 
     /// The bytes of field `i` of the current record (valid UTF-8, quotes removed).
     @inline(__always)
     public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if let scanner { return try body(scanner.field(i)) }
+        try body(field(i))
+    }
+
+    /// The bytes of field `i` of the current record, valid until `next()`.
+    @inline(__always)
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        if let scanner { return scanner.field(i) }
         let lo = fieldStart[i], hi = fieldStart[i + 1]
-        return try fieldBytes.withUnsafeBufferPointer { all in
-            try body(UnsafeBufferPointer(rebasing: all[lo..<hi]))
-        }
+        return UnsafeBufferPointer(start: fieldBytes.base + lo, count: hi - lo)
     }
 
     /// Field `i` of the current record as a String.
@@ -153,7 +159,7 @@ public final class TableReader {
     public var fields: [String] { (0..<fieldCount).map(string) }
 
     /// True when every field of the current record is empty (or it has none).
-    public var isBlank: Bool { scanner?.isBlank ?? fieldBytes.isEmpty }
+    public var isBlank: Bool { scanner?.isBlank ?? (fieldBytes.count == 0) }
 
     /// Advances to the next record; false at the end of the file.
     public func next() throws -> Bool {
@@ -221,7 +227,7 @@ public final class TableReader {
                 jsonLine = nextLine
                 nextLine += lines
                 start += consumed
-                if fieldCount == 0, fieldBytes.isEmpty, !collectKeys, isEmptyJSONLine {
+                if fieldCount == 0, fieldBytes.count == 0, !collectKeys, isEmptyJSONLine {
                     isEmptyJSONLine = false
                     continue   // blank lines between JSON objects are skipped
                 }
@@ -254,7 +260,7 @@ public final class TableReader {
             var slice = UnsafeBufferPointer(rebasing: buf[start..<lineEnd])
             if let last = slice.last, last == UInt8(ascii: "\r") { slice = UnsafeBufferPointer(rebasing: slice.dropLast()) }
             if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                fieldBytes.removeAll(keepingCapacity: true)
+                fieldBytes.count = 0
                 fieldStart.removeAll(keepingCapacity: true); fieldStart.append(0)
                 isEmptyJSONLine = true
                 return .record(consumed: consumed, lines: 1)
@@ -288,16 +294,16 @@ public final class TableReader {
         for (key, value) in values {
             if let i = jsonKeyIndex[key] { columns[i] = value } else { extras.append(value) }
         }
-        fieldBytes.removeAll(keepingCapacity: true)
+        fieldBytes.count = 0
         fieldStart.removeAll(keepingCapacity: true)
         fieldStart.append(0)
         for column in columns {
-            if let column { fieldBytes.append(contentsOf: column) }
+            if let column { fieldBytes.append(column) }
             fieldStart.append(fieldBytes.count)
         }
         // Keys the first object did not have become extra cells, as in a too-long CSV row.
         for extra in extras {
-            fieldBytes.append(contentsOf: extra)
+            fieldBytes.append(extra)
             fieldStart.append(fieldBytes.count)
         }
     }
