@@ -130,25 +130,9 @@ public indirect enum SchemaJSON: Sendable, Equatable {
             let c = bytes[i]
             switch c {
             case UInt8(ascii: "{"):
-                i += 1
                 var members: [(String, SchemaJSON)] = []
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-                while true {
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a property name in double quotes") }
-                    let key = try string()
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1
-                    skipSpace()
-                    members.append((key, try value(depth: depth + 1)))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-                    throw fail("expected ',' or '}'")
-                }
+                try object { p, key in members.append((key, try p.value(depth: depth + 1))) }
+                return .object(members)
             case UInt8(ascii: "["):
                 i += 1
                 var items: [SchemaJSON] = []
@@ -204,40 +188,47 @@ public indirect enum SchemaJSON: Sendable, Equatable {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[begin..<i]), as: UTF8.self)
         }
 
+        /// Reads the object whose `{` is at `i` up to its `}`, calling `member` with each key and
+        /// `i` at the member's value, which `member` reads.
+        mutating func object(_ member: (inout Parser, String) throws -> Void) throws {
+            i += 1
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return }
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a property name in double quotes") }
+                let key = try string()
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1
+                skipSpace()
+                try member(&self, key)
+                skipSpace()
+                guard i < bytes.count else { throw fail("unterminated object") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return }
+                throw fail("expected ',' or '}'")
+            }
+        }
+
         /// A JSON Lines record: one object whose members' values are fields — a string unescaped,
         /// `null` empty, a number, `true`/`false`, an object or array as its JSON text (all checked
         /// by the same grammar as `value`). Members in order, repeated keys kept.
         mutating func flatObject() throws -> [(key: String, value: [UInt8])] {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw fail("expected '{'") }
-            i += 1
             var out: [(key: String, value: [UInt8])] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1 } else {
-                while true {
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a property name in double quotes") }
-                    let key = try string()
-                    skipSpace()
-                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1
-                    skipSpace()
-                    let begin = i
-                    var field: [UInt8] = []
-                    if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
-                        do { try JSONString.read(bytes, at: &i, into: &field) } catch { throw ParseError(message: error.message, offset: error.offset) }
-                    } else if case .null = try value(depth: 1) {
-                        field = []
-                    } else {
-                        field = Array(bytes[begin..<i])
-                    }
-                    out.append((key, field))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; break }
-                    throw fail("expected ',' or '}'")
+            try object { p, key in
+                let begin = p.i
+                var field: [UInt8] = []
+                if p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "\"") {
+                    do { try JSONString.read(p.bytes, at: &p.i, into: &field) } catch let e as JSONString.Failure { throw ParseError(message: e.message, offset: e.offset) }
+                } else if case .null = try p.value(depth: 1) {
+                    field = []
+                } else {
+                    field = Array(p.bytes[begin..<p.i])
                 }
+                out.append((key, field))
             }
             skipSpace()
             if i != bytes.count { throw fail("extra data after the JSON value") }

@@ -126,7 +126,8 @@ final class DelimitedParser {
         fieldCapacity = c
     }
 
-    /// Index of the first delimiter, LF or CR in `p[from..<to]`, or `to`: the end of an unquoted field.
+    /// Index of the first `delimiter`, LF or CR in `p[from..<to]`, or `to`: the end of an unquoted
+    /// field (and, given the quote character, the next stop inside a quoted one).
     @inline(__always)
     static func fieldEnd(_ p: UnsafePointer<UInt8>, from: Int, to: Int, delimiter: UInt8, delimiterWord: UInt64) -> Int {
         let raw = UnsafeRawPointer(p)
@@ -140,25 +141,6 @@ final class DelimitedParser {
         while i < to {
             let b = p[i]
             if b == delimiter || b == 0x0A || b == 0x0D { return i }
-            i += 1
-        }
-        return to
-    }
-
-    /// Index of the first quote, LF or CR in `p[from..<to]`, or `to`.
-    @inline(__always)
-    static func quotedStop(_ p: UnsafePointer<UInt8>, from: Int, to: Int, quote: UInt8, quoteWord: UInt64) -> Int {
-        let raw = UnsafeRawPointer(p)
-        var i = from
-        while i + 8 <= to {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let m = zeroBytes(w ^ quoteWord) | zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
-            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
-            i += 8
-        }
-        while i < to {
-            let b = p[i]
-            if b == quote || b == 0x0A || b == 0x0D { return i }
             i += 1
         }
         return to
@@ -221,7 +203,7 @@ final class DelimitedParser {
                     // The next quote — or, when lines are counted, the next quote or line break.
                     let stop: Int
                     if countLines {
-                        stop = DelimitedParser.quotedStop(buf, from: p, to: end, quote: quote, quoteWord: quoteWord)
+                        stop = DelimitedParser.fieldEnd(buf, from: p, to: end, delimiter: quote, delimiterWord: quoteWord)
                     } else if let hit = memchr(buf + p, Int32(quote), end - p) {
                         stop = buf.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                     } else {
