@@ -5,140 +5,71 @@ import Foundation
 // JSON Lines, compressed files and files in another encoding or dialect go through `TableReader`. A piece after the first starts after a line break, assuming
 // no quoted field spans it; that holds when the piece before it ended exactly there, and where it
 // does not, the rest of the file is read again in one piece, so the result never depends on the cut.
-// Records read as `TableReader` reads them (RFC 4180 quoting, LF/CRLF/CR, BOM, UTF-8 checked).
+// Records are parsed by `DelimitedParser`, the parser of `TableReader` too (RFC 4180 quoting,
+// LF/CRLF/CR, BOM), and checked by `UTF8Check`.
 
-/// Field access shared by `TableReader` and the mapped reader.
-protocol FieldRecord: AnyObject {
-    var fieldCount: Int { get }
-    func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
-}
 
-extension TableReader: FieldRecord {}
-
-/// One CSV/TSV record of a mapped file, its fields as byte ranges (unescaped only when needed).
+/// One CSV/TSV record of a mapped file (RFC 4180, the format's default dialect), parsed in place by
+/// `DelimitedParser` — the parser of the streaming reader — so a mapped file reads as `TableReader`
+/// reads it. The caller checks the raw bytes with `UTF8Check`.
 final class MappedRecord: FieldRecord {
-    struct Field { var lo: Int; var hi: Int; var trail: Int; var special: Bool }
     let base: UnsafePointer<UInt8>
     let count: Int
     let delimiter: UInt8
-    @exclusivity(unchecked) private(set) var fields: [Field] = []
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// The record was an empty line (`TableReader` reads it as a record with no fields).
-    @exclusivity(unchecked) private(set) var isBlank = false
-    /// The record's last field opens a quote that is never closed.
-    @exclusivity(unchecked) private(set) var unclosedQuote = false
+    private let parser: DelimitedParser
+    /// The record was an empty line (a record with no fields).
+    private(set) var isBlank = false
+    /// The record is malformed (a quoted field never closed): what to say, at the record's start.
+    var malformed: String? { problem?.message }
+    private var problem: DelimitedParser.Malformation?
     /// The record is longer than `maxRecordBytes` (line end included); it was read only that far,
     /// and its fields are not meaningful.
-    @exclusivity(unchecked) private(set) var tooLong = false
+    private(set) var tooLong = false
     let maxRecordBytes: Int
 
     init(base: UnsafePointer<UInt8>, count: Int, delimiter: UInt8, maxRecordBytes: Int = ReaderLimits.maxRecordBytes) {
         self.base = base; self.count = count; self.delimiter = delimiter
         self.maxRecordBytes = max(maxRecordBytes, 1)
-        fields.reserveCapacity(64)
+        parser = DelimitedParser(format: delimiter == 0x09 ? .tsv : .csv, dialect: TableDialect(delimiter: delimiter), countLines: false)
     }
 
-    var fieldCount: Int { fields.count }
+    var fieldCount: Int { parser.fieldCount }
 
-    /// Parses the record starting at `start`; returns where the next one starts. Reads no further
-    /// than `maxRecordBytes + 1` bytes: past that, `tooLong` is set.
+    /// Parses the record starting at `start` (< `count`); returns where the next one starts. Reads
+    /// no further than `maxRecordBytes + 1` bytes: past that, `tooLong` is set.
     @inline(__always)
     func parse(at start: Int) -> Int {
-        let next = parseBounded(at: start)
-        tooLong = next - start > maxRecordBytes
-        return next
+        var plain = PlainFields(delimiter: parser.delimiter, delimiterWord: parser.delimiterWord)
+        return parse(at: start, visitor: &plain)
     }
 
+    /// `parse(at:)`, showing the fields to `visitor` as they are read.
     @inline(__always)
-    private func parseBounded(at start: Int) -> Int {
-        fields.removeAll(keepingCapacity: true)
-        unclosedQuote = false
-        var p = start
-        let n = count - start > maxRecordBytes ? start + maxRecordBytes + 1 : count
-        let d = delimiter, quote: UInt8 = 0x22
-        while true {
-            if p < n, base[p] == quote {
-                let lo = p + 1
-                var q = lo, close = -1, doubled = false
-                while q < n {
-                    guard let hit = memchr(base + q, Int32(quote), n - q) else { break }
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if at + 1 < n, base[at + 1] == quote { doubled = true; q = at + 2; continue }
-                    close = at
-                    break
-                }
-                if close < 0 { unclosedQuote = true; close = n }
-                p = min(close + 1, n)
-                let trailStart = p
-                while p < n { let b = base[p]; if b == d || b == 0x0A || b == 0x0D { break }; p += 1 }
-                fields.append(Field(lo: lo, hi: close, trail: p, special: doubled || p > trailStart))
-            } else {
-                let lo = p
-                while p < n { let b = base[p]; if b == d || b == 0x0A || b == 0x0D { break }; p += 1 }
-                fields.append(Field(lo: lo, hi: p, trail: p, special: false))
-            }
-            if p >= n { isBlank = false; return n }
-            let b = base[p]
-            if b == d { p += 1; continue }
-            let next = b == 0x0D ? (p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1) : p + 1
-            isBlank = fields.count == 1 && fields[0].hi == start && base[start] != quote && next - start <= 2
-            return next
+    func parse<V: DelimitedFieldVisitor>(at start: Int, visitor: inout V) -> Int {
+        tooLong = false
+        problem = nil
+        let limit = count - start > maxRecordBytes ? start + maxRecordBytes + 1 : count
+        switch parser.parse(base, start: start, end: limit, eof: limit == count, visitor: &visitor) {
+        case let .record(end, _):
+            tooLong = end - start > maxRecordBytes
+            isBlank = parser.fieldCount == 0
+            return end
+        case .needMore:
+            tooLong = true
+            return limit
+        case .endOfInput:
+            isBlank = true
+            return start
+        case .malformed(let malformation):
+            problem = malformation
+            return count
         }
     }
 
     @inline(__always)
-    func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let f = fields[i]
-        if !f.special { return try body(UnsafeBufferPointer(start: base + f.lo, count: f.hi - f.lo)) }
-        scratch.removeAll(keepingCapacity: true)
-        var k = f.lo
-        while k < f.hi {
-            let b = base[k]
-            scratch.append(b)
-            k += b == 0x22 && k + 1 < f.hi && base[k + 1] == 0x22 ? 2 : 1
-        }
-        if f.trail > f.hi + 1 { scratch.append(contentsOf: UnsafeBufferPointer(start: base + f.hi + 1, count: f.trail - f.hi - 1)) }
-        return try scratch.withUnsafeBufferPointer(body)
-    }
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { parser.field(i) }
 
     func string(_ i: Int) -> String { withField(i) { String(decoding: $0, as: UTF8.self) } }
-}
-
-/// Physical line (1-based) of byte `pos` of `base[0..<count]`: line ends before it (LF, CRLF, lone CR) plus one.
-func physicalLine(_ base: UnsafePointer<UInt8>, count: Int, at pos: Int) -> Int {
-    var lines = 1
-    for i in 0..<min(pos, count) {
-        let b = base[i]
-        if b == 0x0A || (b == 0x0D && (i + 1 >= count || base[i + 1] != 0x0A)) { lines += 1 }
-    }
-    return lines
-}
-
-/// The first byte in `p[from..<to]` that is not part of valid UTF-8, or nil.
-func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
-    var i = from
-    let raw = UnsafeRawPointer(p)
-    while i < to {
-        while i + 8 <= to, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-        if i >= to { break }
-        let b = p[i]
-        if b < 0x80 { i += 1; continue }
-        let need: Int, min: UInt32
-        var cp: UInt32
-        if b & 0xE0 == 0xC0 { need = 1; cp = UInt32(b & 0x1F); min = 0x80 }
-        else if b & 0xF0 == 0xE0 { need = 2; cp = UInt32(b & 0x0F); min = 0x800 }
-        else if b & 0xF8 == 0xF0 { need = 3; cp = UInt32(b & 0x07); min = 0x10000 }
-        else { return i }
-        if i + need >= to { return i }
-        for k in 1...need {
-            let c = p[i + k]
-            guard c & 0xC0 == 0x80 else { return i }
-            cp = (cp << 6) | UInt32(c & 0x3F)
-        }
-        if cp < min || cp > 0x10FFFF || (0xD800...0xDFFF).contains(cp) { return i }
-        i += need + 1
-    }
-    return nil
 }
 
 extension LeakageValidator {
@@ -271,8 +202,8 @@ extension LeakageValidator {
             let record = MappedRecord(base: base, count: file.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
             dataStart = record.parse(at: start)
             if record.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
-            if record.unclosedQuote { throw TableReadError(path: path, line: 1, message: "a quoted field is never closed (missing \")") }
-            if firstInvalidUTF8(base, start, dataStart) != nil {
+            if let message = record.malformed { throw TableReadError(path: path, line: 1, message: message) }
+            if UTF8Check.firstInvalid(base, start, dataStart) != nil {
                 throw TableReadError(path: path, line: 1, message: TableReadError.invalidUTF8)
             }
             header = (0..<record.fieldCount).map(record.string)
@@ -320,10 +251,10 @@ extension LeakageValidator {
                 if record.tooLong {
                     throw TableReadError.recordTooLong(path: split.path, line: split.line(at: pos), limit: split.maxRecordBytes)
                 }
-                if record.unclosedQuote {
-                    throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" }
+                if let message = record.malformed {
+                    throw split.error(at: pos) { _ in message }
                 }
-                if let bad = firstInvalidUTF8(base, pos, next) {
+                if let bad = UTF8Check.firstInvalid(base, pos, next) {
                     throw TableReadError(path: split.path, line: split.line(at: bad), message: TableReadError.invalidUTF8)
                 }
                 let start = pos

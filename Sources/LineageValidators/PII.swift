@@ -359,8 +359,9 @@ public enum PIIValidator {
         let headerRecord = MappedRecord(base: base, count: bytes.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
         let afterHeader = headerRecord.parse(at: start)
         if headerRecord.tooLong { throw TableReadError.recordTooLong(path: path, line: 1, limit: maxRecordBytes) }
+        if let message = headerRecord.malformed { throw TableReadError(path: path, line: 1, message: message) }
         // Tables are UTF-8 (or declared otherwise and read by `TableReader`), as every validator reads them.
-        if firstInvalidUTF8(base, start, afterHeader) != nil {
+        if UTF8Check.firstInvalid(base, start, afterHeader) != nil {
             throw TableReadError(path: path, line: 1, message: TableReadError.invalidUTF8)
         }
         let header = (0..<headerRecord.fieldCount).map(headerRecord.string)
@@ -370,55 +371,26 @@ public enum PIIValidator {
         let starts = cuts(bytes, from: afterHeader, pieces: options.threads)
         let ends = Array(starts.dropFirst()) + [bytes.count]
 
-        // Records are read as `TableReader` reads them. An unquoted field is scanned in the same pass
-        // that finds its end; a quoted one after memchr finds its closing quote. A record is read no
-        // further than `maxRecordBytes + 1` bytes; a longer one stops the piece (`tooLong` is where it starts).
-        @Sendable func piece(_ from: Int, _ to: Int) -> (tally: Tally, records: Int, next: Int, tooLong: Int?, invalid: Int?) {
-            if let bad = firstInvalidUTF8(shared.bytes.baseAddress!, from, to) { return (Tally(), 0, to, nil, bad) }
-            var tally = Tally()
-            let matcher = PIIMatcher(categories: categories)
-            var raw: [RawMatch] = []
-            let b = shared.bytes, base = b.baseAddress!, d = delimiter
-            var pos = from, record = 0
-            let none = ColumnHint()
+        enum Failure { case invalidUTF8, tooLong, malformed(String) }
+        struct Piece { var tally: Tally; var records: Int; var next: Int; var failure: (at: Int, Failure)? }
+
+        // Records are parsed by the parser every reader uses (`MappedRecord`); an unquoted field is
+        // scanned for matches in the same pass that finds its end (`PIIFields`), a quoted one once
+        // unquoted. A record is read no further than `maxRecordBytes + 1` bytes.
+        @Sendable func piece(_ from: Int, _ to: Int) -> Piece {
+            if let bad = UTF8Check.firstInvalid(shared.bytes.baseAddress!, from, to) { return Piece(tally: Tally(), records: 0, next: to, failure: (bad, .invalidUTF8)) }
+            let b = shared.bytes, base = b.baseAddress!
+            let record = MappedRecord(base: base, count: b.count, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
+            var fields = PIIFields(matcher: PIIMatcher(categories: categories), hints: hints, delimiter: delimiter)
+            var pos = from
             while pos < to {
-                let n = b.count - pos > maxRecordBytes ? pos + maxRecordBytes + 1 : b.count
-                var column = 0
-                var p = pos
-                while true {
-                    let hint = column < hints.count ? hints[column] : none
-                    if p < n, base[p] == 0x22 {
-                        var q = p + 1, close = n
-                        while q < n {
-                            guard let hit = memchr(base + q, 0x22, n - q) else { break }
-                            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                            if at + 1 < n, base[at + 1] == 0x22 { q = at + 2; continue }
-                            close = at
-                            break
-                        }
-                        matcher.scan(base, p + 1, close, hint: hint, into: &raw)
-                        p = min(close + 1, n)
-                        // Text after the closing quote belongs to the field (as TableReader reads it).
-                        while p < n, base[p] != d, base[p] != 0x0A, base[p] != 0x0D { p += 1 }
-                    } else {
-                        p = matcher.scanField(base, p, n, delimiter: d, hint: hint, into: &raw)
-                    }
-                    if !raw.isEmpty {
-                        for m in raw { tally.add(m.category, column: column, row: record, value: UnsafeBufferPointer(start: base + m.start, count: m.end - m.start)) }
-                        raw.removeAll(keepingCapacity: true)
-                    }
-                    column += 1
-                    if p >= n { p = n; break }
-                    let c = base[p]
-                    if c == d { p += 1; continue }
-                    p = c == 0x0D && p + 1 < n && base[p + 1] == 0x0A ? p + 2 : p + 1
-                    break
-                }
-                if p - pos > maxRecordBytes { return (tally, record, pos, pos, nil) }
-                record += 1
-                pos = p
+                let next = record.parse(at: pos, visitor: &fields)
+                if record.tooLong { return Piece(tally: fields.tally, records: fields.row, next: pos, failure: (pos, .tooLong)) }
+                if let message = record.malformed { return Piece(tally: fields.tally, records: fields.row, next: pos, failure: (pos, .malformed(message))) }
+                fields.row += 1
+                pos = next
             }
-            return (tally, record, pos, nil, nil)
+            return Piece(tally: fields.tally, records: fields.row, next: pos, failure: nil)
         }
 
         var results = try! runConcurrently(starts.count) { i in piece(starts[i], ends[i]) }
@@ -426,19 +398,59 @@ public enum PIIValidator {
         // spanned the cut); otherwise rescan from where the previous piece really ended.
         for i in 1..<max(results.count, 1) where results[i - 1].next != starts[i] {
             results.removeLast(results.count - i)
-            results.append(piece(results[i - 1].next, bytes.count))
+            if results[i - 1].failure == nil { results.append(piece(results[i - 1].next, bytes.count)) }
             break
         }
-        if let at = results.lazy.compactMap(\.invalid).first {
-            throw TableReadError(path: path, line: physicalLine(base, count: bytes.count, at: at), message: TableReadError.invalidUTF8)
-        }
-        if let at = results.lazy.compactMap(\.tooLong).first {
-            throw TableReadError.recordTooLong(path: path, line: physicalLine(base, count: bytes.count, at: at), limit: maxRecordBytes)
+        if let (at, failure) = results.lazy.compactMap(\.failure).first {
+            let line = physicalLine(base, count: bytes.count, at: at)
+            switch failure {
+            case .invalidUTF8: throw TableReadError(path: path, line: line, message: TableReadError.invalidUTF8)
+            case .tooLong: throw TableReadError.recordTooLong(path: path, line: line, limit: maxRecordBytes)
+            case .malformed(let message): throw TableReadError(path: path, line: line, message: message)
+            }
         }
         var tally = Tally()
         var before = 2   // the header is row 1
         for r in results { tally.merge(r.tally, rowOffset: before); before += r.records }
         return PIIScanResult(path: path, kind: .table, bytes: bytes.count, rows: before - 1, hits: tally.hits(header: header))
+    }
+}
+
+/// The PII scan as a `DelimitedFieldVisitor`: the matcher runs over each field while the record is
+/// parsed, tallying matches for record `row` (relative to the piece). A mapped record is parsed in
+/// one attempt (its window is the file), so nothing is counted twice.
+struct PIIFields: DelimitedFieldVisitor {
+    let matcher: PIIMatcher
+    let hints: [ColumnHint]
+    let delimiter: UInt8
+    let none = ColumnHint()
+    var tally = Tally()
+    var row = 0
+    private var raw: [RawMatch] = []
+
+    init(matcher: PIIMatcher, hints: [ColumnHint], delimiter: UInt8) {
+        self.matcher = matcher; self.hints = hints; self.delimiter = delimiter
+    }
+
+    @inline(__always) mutating func beginRecord() {}
+
+    @inline(__always)
+    mutating func unquoted(_ p: UnsafePointer<UInt8>, from: Int, to: Int, column: Int) -> Int {
+        let end = matcher.scanField(p, from, to, delimiter: delimiter, hint: column < hints.count ? hints[column] : none, into: &raw)
+        if !raw.isEmpty { tallyMatches(p, column) }
+        return end
+    }
+
+    @inline(__always)
+    mutating func field(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) {
+        guard let b = bytes.baseAddress else { return }
+        matcher.scan(b, 0, bytes.count, hint: column < hints.count ? hints[column] : none, into: &raw)
+        if !raw.isEmpty { tallyMatches(b, column) }
+    }
+
+    private mutating func tallyMatches(_ p: UnsafePointer<UInt8>, _ column: Int) {
+        for m in raw { tally.add(m.category, column: column, row: row, value: UnsafeBufferPointer(start: p + m.start, count: m.end - m.start)) }
+        raw.removeAll(keepingCapacity: true)
     }
 }
 

@@ -331,8 +331,8 @@ struct TableStats {
         while pos < split.file.count {
             let next = record.parse(at: pos)
             if record.tooLong { throw TableReadError.recordTooLong(path: path, line: split.line(at: pos), limit: split.maxRecordBytes) }
-            if record.unclosedQuote { throw split.error(at: pos) { _ in "a quoted field is never closed (missing \")" } }
-            if let bad = firstInvalidUTF8(base, pos, next) {
+            if let message = record.malformed { throw split.error(at: pos) { _ in message } }
+            if let bad = UTF8Check.firstInvalid(base, pos, next) {
                 throw TableReadError(path: path, line: split.line(at: bad), message: TableReadError.invalidUTF8)
             }
             let start = pos

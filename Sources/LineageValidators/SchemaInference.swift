@@ -23,7 +23,7 @@ extension TableSchema {
         let source: SchemaRowSource
         switch fmt {
         case .csv, .tsv: source = try SchemaCSVScanner(path: path, format: fmt, layout: layout)
-        case .jsonl: source = try SchemaTableReaderSource(path: path, format: .jsonl, layout: layout)
+        case .jsonl: source = try TableReader(path: path, format: .jsonl, layout: layout)
         }
         var names = source.header.map { SchemaNumberParser.pythonStrip($0) }
         for k in names.indices where names[k].isEmpty { names[k] = "field\(k + 1)" }

@@ -123,7 +123,7 @@ public struct TableSchema: Sendable, Equatable {
     public init(json bytes: [UInt8]) throws {
         var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        guard UTF8Check.isValid(bytes) else {
             throw TableSchemaError(path: "", problem: "the schema is not valid UTF-8", hint: "save the schema file as UTF-8 JSON")
         }
         let json: SchemaJSON

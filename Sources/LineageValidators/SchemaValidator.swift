@@ -36,8 +36,8 @@ public struct SchemaValidationStats: Sendable, Equatable {
 /// Validates tables against a Table Schema, reporting what `frictionless validate` reports — the
 /// same error types with the same row and field numbers — in one streaming pass.
 ///
-/// CSV and TSV are read by `SchemaCSVScanner` (TableReader's reading rules, built for speed: no
-/// copy of unquoted fields); JSON Lines through `TableReader`. Cells are parsed from their bytes.
+/// CSV and TSV are read by `SchemaCSVScanner` (the streaming reader behind `TableReader`, records
+/// parsed by the one `DelimitedParser`, no copy of unquoted fields); JSON Lines through `TableReader`. Cells are parsed from their bytes.
 /// Memory is bounded by one read block and the largest record, plus what the keys need: about 16
 /// bytes per distinct value of a `unique` field, of the primary key and of a foreign key's
 /// referenced fields (kept as 64-bit hashes), except integer keys arriving in increasing order —
@@ -90,7 +90,7 @@ public struct SchemaValidator: Sendable {
                     let source = try SchemaCSVScanner(path: path, format: fmt, layout: layout)
                     return SchemaRun(schema: schema, source: source, onViolation: sink).run()
                 case .jsonl:
-                    let source = try SchemaTableReaderSource(path: path, format: .jsonl, layout: layout)
+                    let source = try TableReader(path: path, format: .jsonl, layout: layout)
                     return SchemaRun(schema: schema, source: source, onViolation: sink).run()
                 }
             } catch let e as TableReadError where e.line > 0 {

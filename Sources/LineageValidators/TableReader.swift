@@ -32,7 +32,8 @@ public enum ReaderLimits {
     }
 }
 
-/// Malformed input, located: the physical line (1-based) where the bad record starts.
+/// Malformed input, located: the physical line (1-based) where the bad record starts (for invalid
+/// UTF-8, the line of the first bad byte; 0 when the file cannot be opened).
 public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatable {
     public var path: String
     public var line: Int
@@ -55,9 +56,10 @@ public struct TableReadError: Error, CustomStringConvertible, Sendable, Equatabl
 /// objects or arrays are kept as their JSON text, `null` reads as an empty field), for the
 /// validators that want fields one record at a time.
 ///
-/// CSV and TSV are read by the one delimited scanner every validator shares (`SchemaCSVScanner`:
-/// the file's dialect, RFC 4180 by default — quoted fields, embedded newlines, doubled quotes, a
-/// UTF-8 BOM, LF/CRLF/CR line ends); JSON Lines from the same byte stream. Both read the file
+/// CSV and TSV are read by the streaming scanner (`SchemaCSVScanner`) with the one record parser
+/// every validator shares (`DelimitedParser`: the file's dialect, RFC 4180 by default — quoted
+/// fields, embedded newlines, doubled quotes, a UTF-8 BOM, LF/CRLF/CR line ends); JSON Lines from
+/// the same byte stream, each line parsed by the one JSON parser (`SchemaJSON.Parser`). Both read the file
 /// decompressed by its extension and decoded from the layout's encoding, in blocks.
 ///
 /// Memory stays bounded by the largest record plus one read block. A record longer than
@@ -98,7 +100,7 @@ public final class TableReader {
     private var nextLine = 1       // physical line the next record starts on
 
     // The current JSON record: fields in `fieldBytes`, field i spans fieldStart[i]..<fieldStart[i+1].
-    private var fieldBytes: [UInt8] = []
+    private let fieldBytes = SchemaByteBuffer(capacity: 256)
     private var fieldStart: [Int] = [0]
     private var jsonKeyIndex: [String: Int] = [:]
 
@@ -132,16 +134,20 @@ public final class TableReader {
     public var fieldCount: Int { scanner?.fieldCount ?? fieldStart.count - 1 }
 
     /// Bytes the reader holds for reading: its read window and the current record's fields.
-    var windowBytes: Int { scanner?.windowBytes ?? buffer.count + fieldBytes.capacity }
+    var windowBytes: Int { scanner?.windowBytes ?? buffer.count + fieldBytes.capacityBytes }
 
     /// The bytes of field `i` of the current record (valid UTF-8, quotes removed).
     @inline(__always)
     public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if let scanner { return try body(scanner.field(i)) }
+        try body(field(i))
+    }
+
+    /// The bytes of field `i` of the current record, valid until `next()`.
+    @inline(__always)
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        if let scanner { return scanner.field(i) }
         let lo = fieldStart[i], hi = fieldStart[i + 1]
-        return try fieldBytes.withUnsafeBufferPointer { all in
-            try body(UnsafeBufferPointer(rebasing: all[lo..<hi]))
-        }
+        return UnsafeBufferPointer(start: fieldBytes.base + lo, count: hi - lo)
     }
 
     /// Field `i` of the current record as a String.
@@ -153,7 +159,7 @@ public final class TableReader {
     public var fields: [String] { (0..<fieldCount).map(string) }
 
     /// True when every field of the current record is empty (or it has none).
-    public var isBlank: Bool { scanner?.isBlank ?? fieldBytes.isEmpty }
+    public var isBlank: Bool { scanner?.isBlank ?? (fieldBytes.count == 0) }
 
     /// Advances to the next record; false at the end of the file.
     public func next() throws -> Bool {
@@ -221,11 +227,10 @@ public final class TableReader {
                 jsonLine = nextLine
                 nextLine += lines
                 start += consumed
-                if fieldCount == 0, fieldBytes.isEmpty, !collectKeys, isEmptyJSONLine {
+                if fieldCount == 0, fieldBytes.count == 0, !collectKeys, isEmptyJSONLine {
                     isEmptyJSONLine = false
                     continue   // blank lines between JSON objects are skipped
                 }
-                try checkUTF8()
                 return true
             case .needMore:
                 if end - start > maxRecordBytes { throw TableReadError.recordTooLong(path: path, line: nextLine, limit: maxRecordBytes) }
@@ -255,7 +260,7 @@ public final class TableReader {
             var slice = UnsafeBufferPointer(rebasing: buf[start..<lineEnd])
             if let last = slice.last, last == UInt8(ascii: "\r") { slice = UnsafeBufferPointer(rebasing: slice.dropLast()) }
             if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                fieldBytes.removeAll(keepingCapacity: true)
+                fieldBytes.count = 0
                 fieldStart.removeAll(keepingCapacity: true); fieldStart.append(0)
                 isEmptyJSONLine = true
                 return .record(consumed: consumed, lines: 1)
@@ -266,13 +271,16 @@ public final class TableReader {
     }
 
     private func decodeJSONObject(_ bytes: UnsafeBufferPointer<UInt8>, collectKeys: Bool) throws {
-        var scanner = JSONScanner(bytes: bytes)
-        let fail = { (message: String) in TableReadError(path: self.path, line: self.nextLine, message: message) }
+        // The raw line must be UTF-8 (keys included); escapes cannot make it invalid (lone surrogates are refused).
+        if let base = bytes.baseAddress, UTF8Check.firstInvalid(base, 0, bytes.count) != nil {
+            throw TableReadError(path: path, line: nextLine, message: TableReadError.invalidUTF8)
+        }
         var values: [(key: String, value: [UInt8])] = []
         do {
-            values = try scanner.flatObject()
-        } catch let error as JSONScanner.Failure {
-            throw fail("not a JSON object: \(error.message) at byte \(error.offset + 1)")
+            var parser = SchemaJSON.Parser(bytes: bytes)
+            values = try parser.flatObject()
+        } catch let error as SchemaJSON.ParseError {
+            throw TableReadError(path: path, line: nextLine, message: "not a JSON object: \(error.message) at byte \(error.offset + 1)")
         }
         if collectKeys {
             header = []
@@ -286,145 +294,17 @@ public final class TableReader {
         for (key, value) in values {
             if let i = jsonKeyIndex[key] { columns[i] = value } else { extras.append(value) }
         }
-        fieldBytes.removeAll(keepingCapacity: true)
+        fieldBytes.count = 0
         fieldStart.removeAll(keepingCapacity: true)
         fieldStart.append(0)
         for column in columns {
-            if let column { fieldBytes.append(contentsOf: column) }
+            if let column { fieldBytes.append(column) }
             fieldStart.append(fieldBytes.count)
         }
         // Keys the first object did not have become extra cells, as in a too-long CSV row.
         for extra in extras {
-            fieldBytes.append(contentsOf: extra)
+            fieldBytes.append(extra)
             fieldStart.append(fieldBytes.count)
         }
-    }
-
-    // MARK: - UTF-8
-
-    private func checkUTF8() throws {
-        let ok = fieldBytes.withUnsafeBufferPointer { buf -> Bool in
-            var i = 0
-            let n = buf.count
-            // Fast path: ASCII, eight bytes at a time.
-            if let base = buf.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= n {
-                    if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-                    i += 8
-                }
-            }
-            while i < n {
-                let b = buf[i]
-                if b < 0x80 { i += 1; continue }
-                let need: Int, min: UInt32
-                var cp: UInt32
-                if b & 0xE0 == 0xC0 { need = 1; cp = UInt32(b & 0x1F); min = 0x80 }
-                else if b & 0xF0 == 0xE0 { need = 2; cp = UInt32(b & 0x0F); min = 0x800 }
-                else if b & 0xF8 == 0xF0 { need = 3; cp = UInt32(b & 0x07); min = 0x10000 }
-                else { return false }
-                if i + need >= n { return false }
-                for k in 1...need {
-                    let c = buf[i + k]
-                    guard c & 0xC0 == 0x80 else { return false }
-                    cp = (cp << 6) | UInt32(c & 0x3F)
-                }
-                if cp < min || cp > 0x10FFFF || (0xD800...0xDFFF).contains(cp) { return false }
-                i += need + 1
-            }
-            return true
-        }
-        if !ok {
-            throw TableReadError(path: path, line: jsonLine, message: TableReadError.invalidUTF8)
-        }
-    }
-}
-
-/// Just enough JSON to read one flat object per line, keeping key order.
-struct JSONScanner {
-    struct Failure: Error { var message: String; var offset: Int }
-    let bytes: UnsafeBufferPointer<UInt8>
-    var p = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    mutating func flatObject() throws -> [(key: String, value: [UInt8])] {
-        skipSpace()
-        try expect(UInt8(ascii: "{"))
-        var out: [(key: String, value: [UInt8])] = []
-        skipSpace()
-        if peek() == UInt8(ascii: "}") { p += 1; return try finish(out) }
-        while true {
-            skipSpace()
-            guard peek() == UInt8(ascii: "\"") else { throw Failure(message: "expected a key", offset: p) }
-            let key = String(decoding: try string(), as: UTF8.self)
-            skipSpace()
-            try expect(UInt8(ascii: ":"))
-            skipSpace()
-            out.append((key, try value()))
-            skipSpace()
-            if peek() == UInt8(ascii: ",") { p += 1; continue }
-            try expect(UInt8(ascii: "}"))
-            return try finish(out)
-        }
-    }
-
-    private mutating func finish(_ out: [(key: String, value: [UInt8])]) throws -> [(key: String, value: [UInt8])] {
-        skipSpace()
-        if p != bytes.count { throw Failure(message: "text after the object", offset: p) }
-        return out
-    }
-
-    private func peek() -> UInt8? { p < bytes.count ? bytes[p] : nil }
-
-    private mutating func skipSpace() {
-        while p < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[p]) { p += 1 }
-    }
-
-    private mutating func expect(_ b: UInt8) throws {
-        guard peek() == b else { throw Failure(message: "expected '\(Character(Unicode.Scalar(b)))'", offset: p) }
-        p += 1
-    }
-
-    /// A value as field text: strings unescaped, null empty, everything else its JSON text.
-    private mutating func value() throws -> [UInt8] {
-        guard let c = peek() else { throw Failure(message: "expected a value", offset: p) }
-        switch c {
-        case UInt8(ascii: "\""): return try string()
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            let begin = p
-            try skipNested()
-            return Array(bytes[begin..<p])
-        default:
-            let begin = p
-            while p < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), 0x20, 0x09, 0x0D, 0x0A].contains(bytes[p]) { p += 1 }
-            let text = Array(bytes[begin..<p])
-            if text.isEmpty { throw Failure(message: "expected a value", offset: begin) }
-            if text == Array("null".utf8) { return [] }
-            if text == Array("true".utf8) || text == Array("false".utf8) { return text }
-            // A number: JSON's grammar, loosely (digits, sign, point, exponent).
-            guard text.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
-                throw Failure(message: "not a JSON value", offset: begin)
-            }
-            return text
-        }
-    }
-
-    private mutating func skipNested() throws {
-        var depth = 0
-        while p < bytes.count {
-            let c = bytes[p]
-            if c == UInt8(ascii: "\"") { _ = try string(); continue }
-            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
-            if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1; if depth == 0 { p += 1; return } }
-            p += 1
-        }
-        throw Failure(message: "unclosed object or array", offset: p)
-    }
-
-    private mutating func string() throws -> [UInt8] {
-        var out: [UInt8] = []
-        do { try JSONString.read(bytes, at: &p, into: &out) } catch { throw Failure(message: error.message, offset: error.offset) }
-        return out
     }
 }

@@ -119,7 +119,7 @@ public enum TableSniffer {
             while k > 0 && valid.count - k < 3 && valid[k - 1] & 0xC0 == 0x80 { k -= 1 }
             if k > 0 && valid[k - 1] >= 0xC0 { valid.removeSubrange((k - 1)...) }
         }
-        if valid.withUnsafeBufferPointer({ SchemaCSVScanner.isValidUTF8($0) }) { return (.utf8, nil, sample) }
+        if valid.withUnsafeBufferPointer({ UTF8Check.isValid($0) }) { return (.utf8, nil, sample) }
         let name = guessLegacy(sample)
         let table = LegacyEncodingTables.tables[name]!
         var text: [UInt8] = []
