@@ -44,8 +44,8 @@ import Testing
         "LineageCore/RightsAudit.swift": "audit findings: each says which command clears it, as `audit` prints it",
         "LineageCore/Rights.swift": "warnings of `rights set`/`add --meta` about the record being written",
         "LineageGraph/Export/Datasheet.swift": "a datasheet's 'how to fill this section' hints are part of the document",
-        "LineageValidators/TableReader.swift": "being reworked on the one-reader branch (issue 16)",
-        "LineageValidators/TableSource.swift": "being reworked on the one-reader branch (issue 16)",
+        "LineageValidators/TableReader.swift": "an encoding error becomes a validator finding (`encoding-error`), whose text the validator writes; the hint to run `schema infer` travels in it",
+        "LineageValidators/TableSource.swift": "the same encoding hint, for a declared legacy encoding",
     ]
 
     /// Low layers say what went wrong; the verbs' layer (Lineage's `hint(for:)`, the CLI) says
