@@ -4,9 +4,9 @@ extension SigningError: CategorizedError {
     public var category: FailureCategory {
         switch self {
         case .keyFileMissing, .unprotectedKeyFile, .encryptedKey, .unsupportedKeyType, .notAPrivateKey, .invalidPublicKey,
-             .allowedSigners, .invalidPrincipal, .invalidEntry:
+             .allowedSigners, .invalidPrincipal, .invalidEntry, .wrongPassphrase, .unsupportedEncryption, .weakKey:
             return .input
-        case .keyFileUnreadable: return .system
+        case .keyFileUnreadable, .agent: return .system
         case .corruptPrivateKey, .malformedSignature, .malformedEnvelope: return .damaged
         case .signingFailed: return .bug
         }
