@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lineage
+import LineageRemote
 
 struct Push: RepositoryCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,18 @@ struct Push: RepositoryCommand {
         if let warning = r.contentNotRecorded { Output.warn(warning) }
         if output.json { return try Output.json(r) }
         if global.quiet { return }
-        if r.upToDate { return Output.line("\(r.remote) \(r.branch): already up to date (\(r.new.prefix(12)))") }
-        Output.line("\(r.remote) \(r.branch): \(r.old.map { String($0.prefix(12)) } ?? "(new)") -> \(r.new.prefix(12)) (\(r.commits) commit(s); \(r.chunkLists + r.chunks) content object(s) sent first)")
+        if r.upToDate { Output.line("\(r.remote) \(r.branch): already up to date (\(r.new.prefix(12)))") }
+        else { Output.line("\(r.remote) \(r.branch): \(r.old.map { String($0.prefix(12)) } ?? "(new)") -> \(r.new.prefix(12)) (\(r.commits) commit(s); \(r.chunkLists + r.chunks) content object(s) sent first)") }
+        if let e = r.erasure { printErasure(e, remote: r.remote) }
+    }
+
+    private func printErasure(_ e: RemoteErasureOutcome, remote: String) {
+        for v in e.erased {
+            Output.line("\(remote): erased \(v.path) (\(v.sha256.dropFirst(7).prefix(12))) from \(e.location): \(v.objectsErased) object(s)"
+                        + (v.chunksShared > 0 ? "; \(v.chunksShared) chunk(s) kept because other retained versions still use them" : ""))
+        }
+        if let report = e.report, report.objectsRemoved + report.packsRewritten + report.packsDropped > 0 {
+            Output.line("\(remote): \(report.packsRewritten) pack(s) rewritten, \(report.packsDropped + report.orphanPacksDeleted) deleted, \(formatBytes(report.bytesDeleted)) deleted")
+        }
     }
 }

@@ -119,10 +119,17 @@ import Testing
         .json(["pull", "--json"]),
         .json(["clone", "{base}/team.git", "{base}/clone", "--trust-root", "{fp}", "--json"]),
         .json(["erase", "data/test.csv", "--reason", "erasure request 7", "--json"]),
+        .json(["erase", "--status", "--json"]),
+        // The tombstone travels, then the bytes leave the remote's content location.
+        .json(["push", "--json"]),
+        .json(["erase", "--status", "--json"]),
         .json(["audit", "--json"], code: 1),
         .json(["audit", "--erase-derived", "--json"], code: 1),
         .json(["audit", "--erase-derived", "--yes", "--reason", "built from request 7", "--json"]),
         .json(["gc", "--json"]),
+        .json(["gc", "--remote", "origin", "--dry-run", "--json"]),
+        .json(["gc", "--remote", "origin", "--grace", "0s", "--json"]),
+        .json(["verify", "--remote", "origin", "--json"]),
     ]
 
     /// Every leaf command (`trust list`) and whether it takes --json, from the parser's own description.
