@@ -101,8 +101,10 @@ extension Repository {
                 if found != expected && found != local {
                     throw TransportError.leaseBroken(remote: name, ref: remoteRef, expected: expected, found: found)
                 }
-                let moved = try advertised.filter { r in
-                    r.name != remoteRef && (try git.referenceTarget(Repository.trackingPrefix(name) + r.name.dropFirst(Repository.remoteBranchPrefix.count))) != r.id
+                var moved: [RemoteRef] = []
+                for r in advertised where r.name != remoteRef {
+                    let tracking = Repository.trackingPrefix(name) + String(r.name.dropFirst(Repository.remoteBranchPrefix.count))
+                    if try git.referenceTarget(tracking) != r.id { moved.append(r) }
                 }
                 if !moved.isEmpty {
                     throw RemoteFailure.fetchFirst(remote: name, branch: branchName, moved: moved.map { String($0.name.dropFirst(Repository.remoteBranchPrefix.count)) }.sorted())

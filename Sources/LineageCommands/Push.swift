@@ -29,7 +29,7 @@ struct Push: RepositoryCommand {
                         + (v.chunksShared > 0 ? "; \(v.chunksShared) chunk(s) kept because other retained versions still use them" : ""))
         }
         if let report = e.report, report.objectsRemoved + report.packsRewritten + report.packsDropped > 0 {
-            Output.line("\(remote): \(report.packsRewritten) pack(s) rewritten, \(report.packsDropped + report.orphanPacksDeleted) deleted, \(formatBytes(report.bytesDeleted)) deleted")
+            Output.line("\(remote): \(report.packsRewritten) pack(s) rewritten without them, \(report.packsDropped + report.orphanPacksDeleted) dropped; \(formatBytes(report.bytesDeleted)) of old packs and indexes deleted, read back and checked")
         }
     }
 }
