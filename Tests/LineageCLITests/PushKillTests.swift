@@ -93,7 +93,7 @@ import Testing
         let bare = base + "/origin.git", reference = base + "/reference.git"
         try p.expectOK(["remote", "add", "origin", bare])
         try p.expectOK(["remote", "add", "reference", reference])
-        let trust = try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as! [[String: Any]]
+        let trust = (try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as! [String: Any])["keys"] as! [[String: Any]]
         let fingerprint = try #require(trust.first?["fingerprint"] as? String)
         let origin = ContentView(root: bare + "/lineage-content"), uninterrupted = ContentView(root: reference + "/lineage-content")
 
