@@ -1,4 +1,6 @@
 import Foundation
+import LineageRemote
+import LineageTestSupport
 import Testing
 
 /// Erasure and gc that reach the remote (issue 15), through the CLI: a bare git repository on a
@@ -274,5 +276,48 @@ import Testing
         let unknown = try p.run("gc", "--remote", "nowhere")
         #expect(unknown.code == 2 && unknown.err.contains("no remote 'nowhere'"), "\(unknown.err)")
         #expect(try p.expectOK(["erase", "--status"]).out.contains("No erasures"))
+    }
+}
+
+/// The same on S3 (a real moto_server, versioning on): push erases from the bucket, every version
+/// of what held the bytes included (else the erasure would stay pending); gc and verify --full work.
+@Suite(.enabled(if: MotoServer.isAvailable, "needs moto_server (pip install 'moto[server]')"), .motoServer)
+struct RemoteErasureS3CLITests {
+    @Test func pushErasesFromAVersionedBucket() throws {
+        let moto = try #require(MotoSuiteTrait.current)
+        try moto.createBucket("erase-data")
+        let versioning = #"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
+        #expect(LoopbackSocket.httpStatus(port: moto.port, method: "PUT", path: "/erase-data?versioning", body: Array(versioning.utf8)) == 200)
+        let env = moto.clientEnvironment()
+        let base = try scratchDirectory("remote-erase-s3")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let alice = try Project()
+        defer { alice.remove() }
+        let people = randomData(2_000_000, seed: 61)
+        try alice.write("data/people.bin", people)
+        try alice.write("data/other.bin", randomData(300_000, seed: 62))
+        try alice.expectOK(["add", "data"])
+        try alice.expectOK(["commit", "-m", "first"])
+        try alice.expectOK(["remote", "add", "origin", base + "/team.git", "--content", "s3://erase-data/p"])
+        #expect(try alice.run(["push"], env: env).code == 0)
+
+        let bucket = try S3BlobStore(url: "s3://erase-data/p", environment: env)
+        let needle = people.subdata(in: 1_500_000..<1_500_064)
+        func bucketHolds() throws -> Bool {
+            try bucket.list(prefix: "packs/", startAfter: nil).contains { Data(try bucket.get($0.key)).range(of: needle) != nil }
+        }
+        #expect(try bucketHolds())
+
+        try alice.expectOK(["erase", "data/people.bin", "--reason", "request 21"])
+        let push = try alice.run(["push"], env: env)
+        #expect(push.code == 0 && push.out.contains("erased data/people.bin"), "\(push.out)\(push.err)")
+        #expect(try !bucketHolds())
+        let status = try RemoteErasureCLITests.json(try alice.expectOK(["erase", "--status", "--json"]))
+        #expect(status["pending"] as? Int == 0, "\(status)")
+
+        let verify = try alice.run(["verify", "--remote", "origin", "--full"], env: env)
+        #expect(verify.code == 0, "\(verify.out)\(verify.err)")
+        let gc = try alice.run(["gc", "--remote", "origin", "--grace", "0s", "--json"], env: env)
+        #expect(gc.code == 0, "\(gc.out)\(gc.err)")
     }
 }
