@@ -76,6 +76,9 @@ extension Repository {
         }
         guard !remote.isEmpty else { return out }
         guard let content else { out.unavailable = remote; return out }
+        // Every index object read again first (`indexedPacks` lists all of `index/`): the cache may
+        // still hold index objects another clone's erasure or gc replaced, listing what is gone.
+        _ = try content.indexedPacks(jobs: jobs)
         let (present, missing) = try content.locate(remote, jobs: jobs)
         out.unavailable = missing
         guard !present.isEmpty else { return out }
