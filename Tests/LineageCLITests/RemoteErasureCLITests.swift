@@ -320,4 +320,32 @@ struct RemoteErasureS3CLITests {
         let gc = try alice.run(["gc", "--remote", "origin", "--grace", "0s", "--json"], env: env)
         #expect(gc.code == 0, "\(gc.out)\(gc.err)")
     }
+
+    /// A store that ignores conditional requests (a proxy answers the probe's If-None-Match write
+    /// with 200): gc --remote refuses and names --no-concurrent-writers; with it, it runs.
+    @Test func gcRefusesWithoutConditionalRequestsUnlessNoConcurrentWriters() throws {
+        let moto = try #require(MotoSuiteTrait.current)
+        try moto.createBucket("gc-cond")
+        let proxy = try FaultProxy(upstreamPort: moto.port)
+        defer { proxy.stop() }
+        let env = moto.clientEnvironment(extra: ["AWS_ENDPOINT_URL": proxy.endpoint])
+        let base = try scratchDirectory("remote-gc-cond")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let alice = try Project()
+        defer { alice.remove() }
+        try alice.write("data/a.bin", randomData(200_000, seed: 63))
+        try alice.expectOK(["add", "data"])
+        try alice.expectOK(["commit", "-m", "first"])
+        try alice.expectOK(["remote", "add", "origin", base + "/team.git", "--content", "s3://gc-cond/p"])
+        #expect(try alice.run(["push"], env: env).code == 0)
+
+        // The lease and the probe's first write pass; the conditional write over the probe "succeeds".
+        proxy.inject(.delay(seconds: 0), method: "PUT")
+        proxy.inject(.delay(seconds: 0), method: "PUT")
+        proxy.inject(.respond(status: 200, code: "OK"), method: "PUT")
+        let refused = try alice.run(["gc", "--remote", "origin", "--grace", "0s"], env: env)
+        #expect(refused.code == 2 && refused.err.contains("--no-concurrent-writers") && refused.err.contains("If-None-Match"), "\(refused.code): \(refused.err)")
+        let forced = try alice.run(["gc", "--remote", "origin", "--grace", "0s", "--no-concurrent-writers"], env: env)
+        #expect(forced.code == 0, "\(forced.out)\(forced.err)")
+    }
 }
