@@ -160,7 +160,7 @@ lineage_origin() {
     lineage remote add "${2:-origin}" "$W/hist/$1.git" --content "s3://$BUCKET/$1" &&
         lineage remote set-content "${2:-origin}" "s3://$BUCKET/$1"
 }
-trust_root() { lineage trust list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["fingerprint"])'; }
+trust_root() { lineage trust list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["keys"][0]["fingerprint"])'; }
 # A DVC project in cwd (init --no-scm) whose default remote is s3://bench/NAME on ENDPOINT.
 dvc_origin() {
     dvc_init && dvc remote add -d s3 "s3://$BUCKET/$1" >/dev/null && dvc remote modify s3 endpointurl "${2:-$ENDPOINT}"

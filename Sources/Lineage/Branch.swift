@@ -15,7 +15,6 @@ public struct BranchInfo: Codable, Sendable, Equatable {
 }
 
 public struct BranchList: Codable, Sendable {
-    public var schema = "branch-list"
     public var branches: [BranchInfo] = []
     /// Remote-tracking branches (`origin/main`) as last fetched.
     public var remote: [BranchInfo] = []

@@ -21,12 +21,19 @@ extension Repository {
         if TableFormat.guess(path: path) != nil {
             let temp = layout.dotLineage + "/datasheet-\(getpid())-" + (path as NSString).lastPathComponent
             defer { unlink(temp) }
-            if (try? store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }) != nil,
-               let reader = try? TableReader(path: temp) {
-                facts.columns = reader.header.map { DatasheetColumn(name: $0) }
-                var rows = 0
-                while (try? reader.next()) == true { rows += 1 }
-                facts.rowCount = rows
+            if (try? store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }) != nil {
+                // Read as `schema infer` reads it: the sniffed dialect and encoding, every row typed.
+                let format = TableFormat.guess(path: path) ?? .csv
+                let layout = (try? TableSniffer.sniff(path: temp, format: format))?.layout ?? TableLayout()
+                if let reader = try? TableReader(path: temp, format: format, layout: layout) {
+                    var rows = 0
+                    while (try? reader.next()) == true { rows += 1 }
+                    facts.rowCount = rows
+                    let types = (try? TableSchema.infer(path: temp, format: format, layout: layout))?.fields.map(\.type.rawValue)
+                    facts.columns = reader.header.enumerated().map { i, name in
+                        DatasheetColumn(name: name, type: types.flatMap { i < $0.count ? $0[i] : nil })
+                    }
+                }
             }
         }
         var (graph, _) = try rightsGraph()

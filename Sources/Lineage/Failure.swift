@@ -43,3 +43,8 @@ extension RunSupportError: CategorizedError {
         }
     }
 }
+
+/// A params or metrics file that cannot be read as values: the user's file is wrong or missing.
+extension ValuesFileError: CategorizedError {
+    public var category: FailureCategory { .input }
+}

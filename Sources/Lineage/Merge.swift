@@ -49,7 +49,6 @@ public struct MergeResult: Codable, Sendable {
         public let kind: String
         public let side: MergeChoice
     }
-    public var schema = "merge"
     public let kind: Kind
     public let revision: String
     /// The commit merged in.

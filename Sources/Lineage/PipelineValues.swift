@@ -15,7 +15,6 @@ public struct StageValue: Codable, Sendable, Equatable {
 
 /// `lineage metrics show`.
 public struct MetricsShowResult: Codable, Sendable {
-    public var schema = "metrics-show.schema.json"
     /// `workspace`, or the revision as given.
     public var revision: String
     /// The commit (hex) when a revision was given.
@@ -40,8 +39,6 @@ public struct ValueChange: Codable, Sendable, Equatable {
 
 /// `lineage metrics diff` and `lineage params diff`.
 public struct ValuesDiffResult: Codable, Sendable {
-    /// `metrics-diff.schema.json` or `params-diff.schema.json`.
-    public var schema: String
     /// Revision labels as given (`workspace` for the working directory) and their commits.
     public var old: String
     public var new: String
@@ -105,8 +102,7 @@ extension Repository {
         let oldLabel = old ?? "HEAD"
         let a = try stageValues(kind, revision: oldLabel)
         let b = try stageValues(kind, revision: new)
-        var result = ValuesDiffResult(schema: kind == .metrics ? "metrics-diff.schema.json" : "params-diff.schema.json",
-                                      old: oldLabel, new: new ?? "workspace", oldCommit: a.commit, newCommit: b.commit, changes: [])
+        var result = ValuesDiffResult(old: oldLabel, new: new ?? "workspace", oldCommit: a.commit, newCommit: b.commit, changes: [])
         func key(_ v: StageValue) -> String { v.file + "\u{0}" + v.key }
         let left = Dictionary(a.values.map { (key($0), $0) }, uniquingKeysWith: { x, _ in x })
         let right = Dictionary(b.values.map { (key($0), $0) }, uniquingKeysWith: { x, _ in x })

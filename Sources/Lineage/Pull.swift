@@ -3,7 +3,6 @@ import LineageCore
 import LineageGit
 
 public struct PullResult: Codable, Sendable {
-    public var schema = "pull"
     public var fetch: FetchResult
     /// Whether the content of the merged commit was fetched (false: the remote has no content location).
     public var contentFetched = false

@@ -57,7 +57,6 @@ public struct ReproStage: Codable, Sendable {
 }
 
 public struct ReproResult: Codable, Sendable {
-    public var schema = "repro.schema.json"
     public var dryRun: Bool
     public var stages: [ReproStage]
     /// Set when a command failed: its exit status (repro exits with it).

@@ -13,7 +13,6 @@ public struct CheckedOutput: Codable, Sendable {
 
 /// `lineage repro --check <stage>`: whether running the stage again gives the same bytes.
 public struct ReproCheckResult: Codable, Sendable {
-    public var schema = "repro-check.schema.json"
     public var stage: String
     /// The run whose outputs the rerun is compared with.
     public var run: String

@@ -101,7 +101,13 @@ extension Repository {
 
         // Everything that can be checked before the command runs is checked first: a long training
         // run must not end in "your key is not trusted".
-        let inputs = try request.inputs.flatMap { try runInputFiles($0, cwd: cwd) }
+        var roles: [PathKey: String] = [:]
+        let inputs = try request.inputs.flatMap { argument -> [(path: String, stat: FileStat)] in
+            let (role, path) = try Repository.inputRole(argument, cwd: cwd)
+            let files = try runInputFiles(path, cwd: cwd)
+            if let role { for f in files { roles[PathKey(f.path)] = role } }
+            return files
+        }
         let outputs = try request.outputs.map { try runOutputPath($0, cwd: cwd) }
         for o in outputs {
             if let clash = inputs.first(where: { TrackedPath.within($0.path, o) }) {
@@ -182,7 +188,7 @@ extension Repository {
             var recordedInputs: [RunArtifact] = []
             for f in inputs {
                 guard let (d, size) = digests[PathKey(f.path)], d == before[PathKey(f.path)]!.digest else { throw Repository.inputChanged(f.path) }
-                recordedInputs.append(RunArtifact(path: f.path, sha256: d, size: size))
+                recordedInputs.append(RunArtifact(path: f.path, sha256: d, size: size, role: roles[PathKey(f.path)]))
             }
             let recordedOutputs = added.files.filter { f in f.status != .removed && outputs.contains { TrackedPath.within(f.path, $0) } }
                 .compactMap { f in f.sha256.map { RunArtifact(path: f.path, sha256: $0, size: f.size ?? 0) } }
@@ -252,6 +258,19 @@ extension Repository {
     }
 
     /// The regular files an input argument names (a file, or every file below a directory).
+    /// `-i test=data/test.csv` names the input's role; an argument that is itself an existing path
+    /// (a file really called `a=b`) is a path, as is one whose part before `=` is not a plain word.
+    static func inputRole(_ argument: String, cwd: String) throws -> (role: String?, path: String) {
+        guard let eq = argument.firstIndex(of: "=") else { return (nil, argument) }
+        let role = String(argument[..<eq]), path = String(argument[argument.index(after: eq)...])
+        let word = role.utf8.count <= 64 && role.utf8.first.map { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } == true
+            && role.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D }
+        let literal = argument.hasPrefix("/") ? argument : cwd + "/" + argument
+        guard word, !FileManager.default.fileExists(atPath: literal) else { return (nil, argument) }
+        guard !path.isEmpty else { throw LineageError.invalidArgument("input '\(argument)' names the role '\(role)' but no path — write -i \(role)=<path>") }
+        return (role, path)
+    }
+
     private func runInputFiles(_ argument: String, cwd: String) throws -> [(path: String, stat: FileStat)] {
         let r = try resolve(argument, cwd: cwd)
         guard let st = r.stat else { throw LineageError.notFound(argument, suggestions: []) }

@@ -21,18 +21,18 @@ struct Branch: RepositoryCommand {
         if delete {
             guard let name else { throw ValidationError("name the branch to delete: `lineage branch --delete <name>`") }
             let gone = try repository.deleteBranch(name, force: force)
-            if output.json { return try Output.json(gone) }
+            if output.json { return try Output.json(gone, schema: "branch.schema.json") }
             if !global.quiet { Output.line("Deleted branch \(gone.name) (was \(gone.commit.prefix(12))).") }
             return
         }
         if let name {
             let made = try repository.createBranch(name, at: start)
-            if output.json { return try Output.json(made) }
+            if output.json { return try Output.json(made, schema: "branch.schema.json") }
             if !global.quiet { Output.line("Created branch \(made.name) at \(made.commit.prefix(12)).") }
             return
         }
         let list = try repository.listBranches()
-        if output.json { return try Output.json(list) }
+        if output.json { return try Output.json(list, schema: "branch-list.schema.json") }
         for b in list.branches {
             var line = (b.current ? "* " : "  ") + b.name + " " + b.commit.prefix(12)
             if let up = b.upstream, let ahead = b.ahead, let behind = b.behind {

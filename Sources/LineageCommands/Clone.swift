@@ -33,7 +33,7 @@ struct Clone: ParsableCommand {
         } : nil
         let r = try Repository.clone(url: url, into: directory, cwd: global.cwd, trustRoot: trustRoot, noContent: noContent,
                                      paths: paths, jobs: transfer.jobs, confirm: confirm, progress: TerminalProgress.make(quiet: global.quiet || output.json))
-        if output.json { return try Output.json(r) }
+        if output.json { return try Output.json(r, schema: "clone.schema.json") }
         if global.quiet { return }
         Output.line("Cloned \(r.url) into \(r.root)")
         Output.line("Branch \(r.branch) at \(r.commit.prefix(12)); \(r.commitsVerified) commit(s) verified")

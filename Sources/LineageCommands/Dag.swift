@@ -17,11 +17,11 @@ struct Dag: RepositoryCommand {
     }
     struct ParamJSON: Encodable { var file: String; var key: String }
     struct EdgeJSON: Encodable { var from: String; var to: String; var paths: [String] }
-    struct DagJSON: Encodable { var schema = "dag.schema.json"; var stages: [StageJSON]; var edges: [EdgeJSON] }
+    struct DagJSON: Encodable { var stages: [StageJSON]; var edges: [EdgeJSON] }
 
     func run(in repository: Repository) throws {
         let config = try repository.projectConfig()
-        guard !config.pipeline.isEmpty else { return Output.line("lineage.yaml declares no stages.") }
+        guard !config.pipeline.isEmpty || json || format == .json else { return Output.line("lineage.yaml declares no stages.") }
         let graph = StageGraph(config.pipeline)
         let order = graph.order()
         var edges: [EdgeJSON] = []
@@ -36,7 +36,7 @@ struct Dag: RepositoryCommand {
                 let s = graph.stages[i]
                 return StageJSON(name: s.name, cmd: s.cmd, deps: s.deps.map(\.path), outs: s.outs.map(\.path), metrics: s.metrics.map(\.path),
                                  params: s.params.map { ParamJSON(file: $0.file, key: $0.key) }, upstream: graph.upstream[i].map { graph.stages[$0].name })
-            }, edges: edges))
+            }, edges: edges), schema: "dag.schema.json")
         case .dot:
             Output.line("digraph pipeline {")
             Output.line("  node [shape=box];")

@@ -17,9 +17,12 @@ struct DatasheetCommand: RepositoryCommand {
     func run(in repository: Repository) throws {
         guard ["md", "croissant"].contains(format) else { throw ValidationError("--format is md or croissant, not '\(format)'") }
         let facts = try repository.datasheetFacts(path, cwd: global.cwd)
-        let text = format == "md" ? Datasheet.markdown(facts) : try Datasheet.croissant(facts)
-        if let output {
-            let target = output.hasPrefix("/") ? output : global.cwd + "/" + output
+        let target = output.map { $0.hasPrefix("/") ? $0 : global.cwd + "/" + $0 }
+        // contentUrl resolves from where the JSON-LD lands (stdout: from the current directory).
+        let documentDirectory = target.map { ($0 as NSString).deletingLastPathComponent } ?? global.cwd
+        let contentURL = Self.relativePath(from: documentDirectory, to: repository.root + "/" + facts.path)
+        let text = format == "md" ? Datasheet.markdown(facts) : try Datasheet.croissant(facts, contentURL: contentURL)
+        if let output, let target {
             try repository.writeOutsideStore(Array(text.utf8), to: target)
             if !global.quiet && !json.json { FileHandle.standardError.write(Data("Wrote \(output)\n".utf8)) }
         }
@@ -29,5 +32,20 @@ struct DatasheetCommand: RepositoryCommand {
         } else if output == nil {
             Output.write(text)
         }
+    }
+
+    /// `target` as a relative path from the directory `from` (both absolute; `.` and `..` resolved).
+    static func relativePath(from: String, to target: String) -> String {
+        func parts(_ p: String) -> [String] {
+            var out: [String] = []
+            for c in p.split(separator: "/") where c != "." && !c.isEmpty {
+                if c == ".." { if !out.isEmpty { out.removeLast() } } else { out.append(String(c)) }
+            }
+            return out
+        }
+        let a = parts(from), b = parts(target)
+        var common = 0
+        while common < a.count, common < b.count - 1, a[common] == b[common] { common += 1 }
+        return (Array(repeating: "..", count: a.count - common) + b[common...]).joined(separator: "/")
     }
 }

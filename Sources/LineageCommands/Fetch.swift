@@ -14,7 +14,7 @@ struct Fetch: RepositoryCommand {
 
     func run(in repository: Repository) throws {
         let r = try repository.fetch(remote: remote, force: force, trustRoot: trustRoot, progress: TerminalProgress.make(quiet: global.quiet || output.json))
-        if output.json { try Output.json(r) } else if !global.quiet {
+        if output.json { try Output.json(r, schema: "fetch.schema.json") } else if !global.quiet {
             for b in r.branches where b.change != .upToDate {
                 Output.line("\(r.remote)/\(b.branch): \(b.old.map { String($0.prefix(12)) } ?? "(new)") -> \(b.new.prefix(12)) (\(b.change.rawValue))")
             }

@@ -16,7 +16,7 @@ struct Key: ParsableCommand {
 
         func run() throws {
             let key = try Repository.generateKey(at: file, cwd: global.cwd, comment: comment, askPassphrase: !noPassphrase)
-            if output.json { return try Output.json(key) }
+            if output.json { return try Output.json(key, schema: "key-generate.schema.json") }
             Output.line("Created \(key.path) (private, mode 0600\(key.encrypted ? ", protected by a passphrase" : "")) and \(key.publicKeyPath)")
             Output.line("Fingerprint: \(key.fingerprint)")
             if !global.quiet {

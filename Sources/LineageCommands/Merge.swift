@@ -37,10 +37,10 @@ struct Merge: RepositoryCommand {
             result = try repository.merge(revision, resolve: resolve, cwd: global.cwd, message: message, noVerify: noVerify,
                                           progress: TerminalProgress.make(quiet: global.quiet || output.json))
         } catch let blocked as HooksBlocked {
-            if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
+            if output.json { try Output.json(blocked.report, schema: "hooks-report.schema.json") } else { HookReportText.print(blocked.report, quiet: false) }
             throw blocked
         }
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "merge.schema.json") }
         MergeText.print(result, quiet: global.quiet)
     }
 }

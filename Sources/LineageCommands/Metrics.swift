@@ -18,7 +18,7 @@ struct Metrics: ParsableCommand {
         func run(in repository: Repository) throws {
             let (values, commit) = try repository.stageValues(.metrics, revision: revision)
             let result = MetricsShowResult(revision: revision ?? "workspace", commit: commit, metrics: values)
-            if output.json { return try Output.json(result) }
+            if output.json { return try Output.json(result, schema: "metrics-show.schema.json") }
             if values.isEmpty { return Output.line("No metrics (no stage declares `metrics:`, or none has run).") }
             ValueTable.print(header: ["Path", "Metric", "Value"], rows: values.map { [$0.file, $0.key, $0.value.description] })
         }
@@ -59,7 +59,7 @@ struct ValuesDiffArguments: ParsableArguments {
 
     func run(_ kind: Repository.StageValueKind, in repository: Repository, what: String, column: String) throws {
         let result = try repository.stageValuesDiff(kind, old: revisions.first, new: revisions.count > 1 ? revisions[1] : nil, all: all)
-        try ValueTable.printDiff(result, json: output.json, what: what, column: column)
+        try ValueTable.printDiff(result, json: output.json ? (kind == .metrics ? "metrics-diff.schema.json" : "params-diff.schema.json") : nil, what: what, column: column)
     }
 }
 
@@ -75,8 +75,8 @@ enum ValueTable {
         for row in rows { Output.line(line(row)) }
     }
 
-    static func printDiff(_ result: ValuesDiffResult, json: Bool, what: String, column: String) throws {
-        if json { return try Output.json(result) }
+    static func printDiff(_ result: ValuesDiffResult, json schema: String?, what: String, column: String) throws {
+        if let schema { return try Output.json(result, schema: schema) }
         if result.changes.isEmpty { return Output.line("No \(what) changed between \(result.old) and \(result.new).") }
         print(header: ["Path", column, result.old, result.new, "Change"], rows: result.changes.map { c in
             [c.file, c.key, c.old?.description ?? "—", c.new?.description ?? "—", c.change.map { ($0 > 0 ? "+" : "") + RecordValue.format(Double(String(format: "%.10g", $0)) ?? $0) } ?? "—"]

@@ -38,10 +38,10 @@ struct Pull: RepositoryCommand {
             result = try repository.pull(remote: remote, branch: branch, paths: ours || theirs ? [] : paths, resolve: resolve, cwd: global.cwd, message: message, noVerify: noVerify,
                                          progress: TerminalProgress.make(quiet: global.quiet || output.json))
         } catch let blocked as HooksBlocked {
-            if output.json { try Output.json(blocked.report) } else { HookReportText.print(blocked.report, quiet: false) }
+            if output.json { try Output.json(blocked.report, schema: "hooks-report.schema.json") } else { HookReportText.print(blocked.report, quiet: false) }
             throw blocked
         }
-        if output.json { return try Output.json(result) }
+        if output.json { return try Output.json(result, schema: "pull.schema.json") }
         if !global.quiet {
             Output.line("Fetched \(result.fetch.remote): \(result.fetch.commitsVerified) new commit(s), all verified" + (result.contentFetched ? "; content fetched" : ""))
             ErasureText.print(result.fetch.erasuresApplied)

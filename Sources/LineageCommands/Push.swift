@@ -16,7 +16,7 @@ struct Push: RepositoryCommand {
         repository.transferJobs = transfer.jobs
         let r = try repository.push(remote: remote, branch: branch, progress: TerminalProgress.make(quiet: global.quiet || output.json))
         if let warning = r.contentNotRecorded { Output.warn(warning) }
-        if output.json { return try Output.json(r) }
+        if output.json { return try Output.json(r, schema: "push.schema.json") }
         if global.quiet { return }
         if r.upToDate { Output.line("\(r.remote) \(r.branch): already up to date (\(r.new.prefix(12)))") }
         else { Output.line("\(r.remote) \(r.branch): \(r.old.map { String($0.prefix(12)) } ?? "(new)") -> \(r.new.prefix(12)) (\(r.commits) commit(s); \(r.chunkLists + r.chunks) content object(s) sent first)") }

@@ -29,7 +29,7 @@ struct Remote: ParsableCommand {
 
         func run(in repository: Repository) throws {
             let all = try repository.remotes()
-            if output.json { return try Output.json(all) }
+            if output.json { return try Output.json(all, as: "remotes", schema: "remote-list.schema.json") }
             for r in all {
                 Output.line("\(r.name)\t\(r.url)\t\(r.effectiveContent ?? "(no content location)")")
             }

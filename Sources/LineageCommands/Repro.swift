@@ -46,7 +46,7 @@ struct Repro: RepositoryCommand {
                          : "the pre-commit hooks blocked a stage's run (above); it was not committed and the stages after it did not run")
             throw ExitSignal(code: ExitCode32.findings)
         }
-        if output.json { try Output.json(result) }
+        if output.json { try Output.json(result, schema: "repro.schema.json") }
         if let status = result.failedStatus {
             let name = result.stages.last?.name ?? "?"
             Output.error("stage \(name) failed: its command exited with status \(status); " + (singleCommit ? "nothing was committed (--single-commit)" : "nothing was committed for it and the stages after it did not run"))
@@ -89,7 +89,7 @@ struct Repro: RepositoryCommand {
 
     func runCheck(_ repository: Repository) throws {
         let result = try repository.reproCheck(stages[0])
-        if output.json { try Output.json(result) } else {
+        if output.json { try Output.json(result, schema: "repro-check.schema.json") } else {
             for o in result.outputs {
                 let state = o.identical ? "identical" : o.recorded == nil ? "new (not recorded)" : o.rerun == nil ? "not written" : "DIFFERS"
                 Output.line("  \(state.padding(toLength: 18, withPad: " ", startingAt: 0)) \(o.path)")

@@ -13,11 +13,10 @@ struct Stage: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONOption
 
-        struct ListJSON: Encodable { var schema = "stage-list.schema.json"; var stages: [StageStatus] }
-
+        
         func run(in repository: Repository) throws {
             let stages = try repository.stageList()
-            if output.json { return try Output.json(ListJSON(stages: stages)) }
+            if output.json { return try Output.json(stages, as: "stages", schema: "stage-list.schema.json") }
             for s in stages {
                 let last = s.lastRun.map { " (last run \($0) at \(s.lastRunAt ?? "?"))" } ?? ""
                 switch s.state {

@@ -102,11 +102,6 @@ enum Output {
         line(try CanonicalJSON.pretty(JSONDocument(schema: schema, value: [member: items])))
     }
 
-    @available(*, deprecated, message: "name the document's JSON Schema: Output.json(_:schema:) (Schemas/README.md)")
-    static func json<T: Encodable>(_ value: T) throws {
-        line(try CanonicalJSON.pretty(value))
-    }
-
     static func warn(_ text: String) {
         flush()
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))

@@ -81,9 +81,12 @@ public struct RunArtifact: Codable, Sendable, Equatable, Hashable {
     public var path: String
     public var sha256: Digest
     public var size: UInt64
+    /// What the run used an input for, when it was named (`-i test=data/test.csv`): `train`,
+    /// `test`, `validation`, ... Absent otherwise (and always on outputs).
+    public var role: String?
 
-    public init(path: String, sha256: Digest, size: UInt64) {
-        self.path = path; self.sha256 = sha256; self.size = size
+    public init(path: String, sha256: Digest, size: UInt64, role: String? = nil) {
+        self.path = path; self.sha256 = sha256; self.size = size; self.role = role
     }
 }
 

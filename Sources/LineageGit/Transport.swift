@@ -247,6 +247,12 @@ public final class GitTransport {
         var specs: [String] = []
         var outgoing: [String] = []
         defer { for ref in outgoing { try? repository.deleteReference(ref) } }
+        // A push killed before its deferred clean-up left its references behind: drop those whose
+        // process is gone (they only ever name commits the branches already hold).
+        for stale in (try? repository.references(withPrefix: "refs/lineage/outgoing/")) ?? [] {
+            let owner = stale.name.dropFirst("refs/lineage/outgoing/".count).split(separator: "-").first.flatMap { pid_t($0) }
+            if let owner, owner != getpid(), kill(owner, 0) != 0, errno == ESRCH { try? repository.deleteReference(stale.name) }
+        }
         for (i, u) in updates.enumerated() {
             let ref = "refs/lineage/outgoing/\(getpid())-\(i)"
             try? repository.deleteReference(ref)

@@ -123,13 +123,12 @@ struct Project {
 
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
 
-    /// The fingerprint (`SHA256:...`, as `ssh-keygen -lf` prints it) of the first key HEAD's
-    /// allowed_signers names: what a teammate passes to `clone --trust-root`.
+    /// The fingerprint (`SHA256:...`) of the key `init` trusted, which `trust list` names first:
+    /// the root commit's signer, what a teammate passes to `clone --trust-root`.
     func rootFingerprint() throws -> String {
-        let signers = try git("show", "HEAD:.lineage/allowed_signers").out
-        let keyLine = signers.split(separator: "\n")[0].split(separator: " ").suffix(2).joined(separator: " ")
-        return try CLI.tool("/bin/sh", ["-c", "echo '\(keyLine)' | ssh-keygen -lf - | cut -d' ' -f2"], in: dir).out
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let list = try JSONSerialization.jsonObject(with: try expectOK(["trust", "list", "--json"]).outData) as? [String: Any]
+        let keys = list?["keys"] as? [[String: Any]] ?? []
+        return try #require(keys.first?["fingerprint"] as? String, "trust list names no key")
     }
 
     /// A commit as `git cat-file commit` shows it, split as `git verify-commit` splits it: the

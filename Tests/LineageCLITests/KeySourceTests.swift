@@ -79,7 +79,8 @@ struct KeySourceTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         try p.expectOK(["remote", "add", "origin", base + "/team.git"])
         try p.expectOK(["push"])
-        let list = try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as? [[String: Any]] ?? []
+        let trusted = try JSONSerialization.jsonObject(with: try p.expectOK(["trust", "list", "--json"]).outData) as? [String: Any]
+        let list = trusted?["keys"] as? [[String: Any]] ?? []
         // The root commit's signer: the key `init` trusted, listed first.
         let root = try #require(list.first?["fingerprint"] as? String)
         let cloned = try CLI.run(["clone", base + "/team.git", "bob", "--trust-root", root], in: base, env: Self.noAgent)

@@ -112,7 +112,7 @@ import Testing
         defer { p.remove() }
         try p.expectOK(["remote", "add", "origin", "../elsewhere.git"])
         try p.expectOK(["remote", "add", "backup", "ssh://me@example.org:2222/srv/h.git", "--content", "s3://bucket/prefix"])
-        let list = try JSONSerialization.jsonObject(with: try p.expectOK(["remote", "list", "--json"]).outData) as! [[String: Any]]
+        let list = (try JSONSerialization.jsonObject(with: try p.expectOK(["remote", "list", "--json"]).outData) as! [String: Any])["remotes"] as! [[String: Any]]
         #expect(list.map { $0["name"] as? String } == ["backup", "origin"])
         #expect((list[1]["url"] as? String)?.hasPrefix("/") == true)
         #expect((list[1]["effectiveContent"] as? String)?.hasSuffix("elsewhere.git/lineage-content") == true)

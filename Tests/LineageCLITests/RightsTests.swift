@@ -198,5 +198,56 @@ import Testing
         #expect(doc["conformsTo"] as? String == "http://mlcommons.org/croissant/1.0")
         for key in ["@context", "name", "description", "license", "distribution"] { #expect(doc[key] != nil, "missing \(key)") }
         #expect(doc.keys.contains { $0.hasPrefix("rai:") })
+        // version and citeAs are present; column types come from the inferred schema.
+        #expect(doc["version"] as? String == "1.0.0")
+        let cite = try #require(doc["citeAs"] as? String)
+        #expect(cite.hasPrefix("@misc{") && cite.contains("title = {data/users.csv}") && cite.contains("sha256:"), "\(cite)")
+        let records = try #require((doc["recordSet"] as? [[String: Any]])?.first)
+        let types = (records["field"] as? [[String: Any]] ?? []).map { $0["dataType"] as? String }
+        #expect(types == ["sc:Text", "sc:Text"], "\(types)")
+
+        // contentUrl resolves from where the JSON-LD is written.
+        try p.write("data/ages.csv", "id,age,born\n1,30,1994-05-01\n2,41,1983-01-09\n")
+        try p.expectOK(["add", "data/ages.csv"])
+        try p.expectOK(["commit", "-m", "ages"])
+        try FileManager.default.createDirectory(atPath: p.dir + "/docs/cards", withIntermediateDirectories: true)
+        try p.expectOK(["datasheet", "data/ages.csv", "--format", "croissant", "-o", "docs/cards/ages.json"])
+        let ages = try JSONSerialization.jsonObject(with: p.read("docs/cards/ages.json")!) as! [String: Any]
+        let file = try #require((ages["distribution"] as? [[String: Any]])?.first)
+        let url = try #require(file["contentUrl"] as? String)
+        #expect(url == "../../data/ages.csv")
+        #expect(FileManager.default.contents(atPath: p.dir + "/docs/cards/" + url) == p.read("data/ages.csv"))
+        let ageTypes = (((ages["recordSet"] as? [[String: Any]])?.first?["field"]) as? [[String: Any]] ?? []).map { $0["dataType"] as? String }
+        #expect(ageTypes == ["sc:Integer", "sc:Integer", "sc:Date"], "\(ageTypes)")
+    }
+
+    /// The report names each input by the role the run gave it (`-i test=...`), and a withdrawn
+    /// consent upstream is a banner at the top, not only a word in a rights line.
+    @Test func reportUsesInputRolesAndShowsAWithdrawalFirst() throws {
+        let p = try Project(); defer { p.remove() }
+        try p.write("data/train.csv", "id,x\n1,2\n")
+        try p.write("data/test.csv", "id,x\n3,4\n")
+        try p.expectOK(["add", "data", "--legal-basis", "consent", "--consent", "granted"])
+        try p.expectOK(["commit", "-m", "data"])
+        try p.expectOK(["run", "--name", "train", "-i", "data/train.csv", "-i", "test=data/test.csv", "-o", "models/model.onnx", "--",
+                        "sh", "-c", "mkdir -p models && cat data/train.csv data/test.csv > models/model.onnx"])
+        let record = try p.git("show", "HEAD:" + (try p.git("ls-tree", "-r", "--name-only", "HEAD", "--", ".lineage/runs").out
+            .split(separator: "\n").map(String.init).first { $0.hasSuffix(".json") } ?? "")).out
+        try validateAgainstSchema(record, schema: "run.schema.json")
+        #expect(record.contains("\"role\":\"test\""), "\(record)")
+        try p.expectOK(["report", "models/model.onnx", "-o", "report.html"])
+        let html = String(decoding: p.read("report.html")!, as: UTF8.self)
+        let training = try #require(html.range(of: "<h4>Training data</h4>"))
+        let evaluation = try #require(html.range(of: "<h4>Evaluation data (test)</h4>"))
+        #expect(training.lowerBound < evaluation.lowerBound)
+        let between = html[training.upperBound..<evaluation.lowerBound]
+        #expect(between.contains("data/train.csv") && !between.contains("data/test.csv"))
+        #expect(!html.contains("banner withdrawn"))
+
+        try p.expectOK(["consent", "withdraw", "data/train.csv", "--reason", "request 9"])
+        try p.expectOK(["report", "models/model.onnx", "-o", "report.html"])
+        let after = String(decoding: p.read("report.html")!, as: UTF8.self)
+        let banner = try #require(after.range(of: "banner withdrawn"))
+        #expect(banner.lowerBound < (after.range(of: "<h2>")?.lowerBound ?? after.endIndex), "the banner comes before the first section")
     }
 }

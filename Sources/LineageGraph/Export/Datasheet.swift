@@ -266,11 +266,29 @@ public enum Datasheet {
     /// Croissant 1.0 JSON-LD (pretty-printed, keys sorted) with the RAI vocabulary: the Dataset, its file
     /// as a `cr:FileObject` (content URL, encoding format, SHA-256), a record set when columns are known,
     /// and `rai:` properties filled from the rights facts.
-    public static func croissant(_ f: DatasheetFacts) throws -> String {
-        try CanonicalJSON.pretty(croissantDocument(f))
+    /// - Parameter contentURL: where the file is seen from where the JSON-LD is written (a relative
+    ///   path from the document's directory); default: the path in the repository.
+    public static func croissant(_ f: DatasheetFacts, contentURL: String? = nil) throws -> String {
+        try CanonicalJSON.pretty(croissantDocument(f, contentURL: contentURL))
     }
 
-    static func croissantDocument(_ f: DatasheetFacts) -> ExportJSON {
+    /// Croissant's `version` (MAJOR.MINOR.PATCH): the number of recorded versions of the file, as
+    /// the major number — each is different bytes, which Croissant counts as a major change.
+    static func croissantVersion(_ f: DatasheetFacts) -> String { "\(max(1, f.commits.count)).0.0" }
+
+    /// Croissant's `citeAs`: a BibTeX entry naming the file, its first author, year, version and digest.
+    static func croissantCitation(_ f: DatasheetFacts, creator: String?, url: String) -> String {
+        let key = "lineage_" + String(f.sha256.hex.prefix(12))
+        var fields = ["  title = {\(f.path)}"]
+        if let creator { fields.append("  author = {\(creator)}") }
+        if let year = f.commits.first?.date.prefix(4) { fields.append("  year = {\(year)}") }
+        fields.append("  version = {\(croissantVersion(f))}")
+        fields.append("  howpublished = {\(url)}")
+        fields.append("  note = {sha256:\(f.sha256.hex)}")
+        return "@misc{\(key),\n" + fields.joined(separator: ",\n") + "\n}"
+    }
+
+    static func croissantDocument(_ f: DatasheetFacts, contentURL: String? = nil) -> ExportJSON {
         let own = f.rights?.facts
         let eff = f.effective
         let fileID = f.path
@@ -300,13 +318,16 @@ public enum Datasheet {
             d["creator"] = .object(["@type": .string("sc:Person"), "name": .string(first.author)])
         }
         if let first = f.commits.first { d["datePublished"] = .string(first.date) }
+        d["version"] = .string(croissantVersion(f))
+        let creatorName: String? = own?.source?.issuer ?? own?.steward ?? f.commits.first?.author
+        d["citeAs"] = .string(croissantCitation(f, creator: creatorName, url: f.url ?? own?.source?.url ?? f.path))
         if let last = f.commits.last, f.commits.count > 1 { d["dateModified"] = .string(last.date) }
 
         var file: [String: ExportJSON] = [
             "@type": .string("cr:FileObject"),
             "@id": .string(fileID),
             "name": .string(f.path),
-            "contentUrl": .string(f.path),
+            "contentUrl": .string(contentURL ?? f.path),
             "encodingFormat": .string(f.mediaType),
             "sha256": .string(f.sha256.hex),
             "contentSize": .string("\(f.size) B"),

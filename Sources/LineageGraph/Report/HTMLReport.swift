@@ -104,6 +104,14 @@ public enum HTMLReport {
         }
         facts.text("Contents", summary.isEmpty ? "nothing recorded" : summary.joined(separator: ", ") + "; " + GraphSVG.count(graph.edges.count, "relation"))
         w.raw(facts.render())
+        // A withdrawn consent anywhere in the answer is the first thing a reader must see.
+        let withdrawn = graph.nodes.filter { $0.kind == .artifact && ($0.attributes["rights"]?.contains("CONSENT WITHDRAWN") ?? false) }
+        if !withdrawn.isEmpty {
+            w.raw("\n<div class=\"banner withdrawn\" role=\"alert\"><strong>Consent withdrawn.</strong> ")
+            w.text("Consent was withdrawn for data this report covers; what was built from it may have to be retrained or erased (lineage audit --erase-derived). Affected: ")
+            w.raw(list(withdrawn.map { artifactLink($0, index: index) }))
+            w.raw("</div>")
+        }
         w.raw("\n</header>\n")
     }
 
@@ -295,13 +303,22 @@ public enum HTMLReport {
         }
         for run in runs {
             if runs.count > 1 { w.element("h4", text: "Produced by run \(runName(run))") ; w.raw("\n") }
-            w.element("h4", text: "Training data"); w.raw("\n")
             let inputs = index.targets(of: run.id, .used)
             if inputs.isEmpty {
+                w.element("h4", text: "Training data"); w.raw("\n")
                 w.element("p", ["class": "placeholder"], text: "The run recorded no inputs."); w.raw("\n")
-            } else {
+            }
+            // Inputs grouped by the role the run named (`-i test=...`): evaluation data is not training data.
+            let roles = InputRoles(run.attributes["inputRoles"])
+            var groups: [(heading: String, inputs: [GraphNode])] = []
+            for input in inputs {
+                let heading = InputRoles.heading(roles.role(of: ReportIndex.path(input)))
+                if let i = groups.firstIndex(where: { $0.heading == heading }) { groups[i].inputs.append(input) } else { groups.append((heading, [input])) }
+            }
+            for group in groups.sorted(by: { InputRoles.order($0.heading) < InputRoles.order($1.heading) }) {
+                w.element("h4", text: group.heading); w.raw("\n")
                 w.raw("<table class=\"data\">\n<thead><tr><th>Path</th><th>Kind</th><th>Size</th><th>SHA-256</th></tr></thead>\n<tbody>\n")
-                for input in inputs {
+                for input in group.inputs {
                     let ia = input.attributes
                     w.raw("<tr><td>\(link(input, index: index))</td>")
                     w.element("td", text: ia["artifactKind"] ?? "")
@@ -455,4 +472,22 @@ struct Facts {
         guard !rows.isEmpty else { return "" }
         return "<dl class=\"facts\">" + rows.map { "<dt>\(Markup.text($0.label))</dt><dd>\($0.html)</dd>" }.joined() + "</dl>"
     }
+}
+
+/// The roles a run gave its inputs (`inputRoles`, JSON path → role), and the report's heading for each.
+struct InputRoles {
+    private var byPath: [String: String] = [:]
+    init(_ json: String?) {
+        if let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] { byPath = object }
+    }
+    func role(of path: String) -> String? { byPath[path] }
+
+    static let evaluation: Set<String> = ["test", "testing", "eval", "evaluation", "validation", "valid", "val", "dev", "holdout"]
+    static func heading(_ role: String?) -> String {
+        guard let role = role?.lowercased() else { return "Training data" }
+        if role == "train" || role == "training" { return "Training data" }
+        if evaluation.contains(role) { return "Evaluation data (\(role))" }
+        return "Inputs (\(role))"
+    }
+    static func order(_ heading: String) -> Int { heading == "Training data" ? 0 : heading.hasPrefix("Evaluation") ? 1 : 2 }
 }

@@ -170,6 +170,7 @@ enum ReportCSS {
     .digest { word-break: break-all; }
     .fingerprint { display: block; font-size: 11.5px; color: var(--muted); word-break: break-all; }
     .placeholder { color: var(--muted); font-style: italic; }
+    .banner.withdrawn { margin: 12px 0 0; padding: 10px 14px; border: 2px solid #b3261e; border-radius: 6px; background: #fdecea; color: #5f1410; }
     .badge { display: inline-block; font-size: 11px; font-weight: 600; padding: 0 7px; margin-right: 6px; border-radius: 9px;
       border: 1px solid; vertical-align: 2px; text-transform: lowercase; }
     .legend { display: flex; flex-wrap: wrap; gap: 4px 18px; list-style: none; padding: 0; margin: 0 0 10px; font-size: 12px; color: var(--muted); }
