@@ -82,7 +82,9 @@ extension Repository {
         let (present, missing) = try content.locate(remote, jobs: jobs)
         out.unavailable = missing
         guard !present.isEmpty else { return out }
-        let scratch = layout.dotLineage + "/tmp-chunk-lists-\(getpid())-\(UUID().uuidString.prefix(8))"
+        // A scratch store in .lineage/tmp (a killed run's is removed by the next writer).
+        try ensureTemporaryDirectory()
+        let scratch = temporaryDirectory + "/" + Leftovers.temporaryName(prefix: Repository.chunkListScratchPrefix)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try ContentStore.create(at: scratch)
         let lists = try ContentStore(directory: scratch)
