@@ -130,14 +130,15 @@ extension Repository {
     /// The erasure step of push (caller holds the lock): nil when the remote has no content
     /// location in the pack layout or nothing was left to erase there.
     private func eraseOnRemote(_ remote: RemoteConfig, transfer: ContentTransfer?, result: PushResult) throws -> RemoteErasureOutcome? {
-        let content: RemoteContent?
-        if let transfer { content = (transfer as? RemoteContentTransfer)?.content } else { content = try remoteContent(for: remote) }
-        guard let content else { return nil }
+        // A transfer passed in that is not the pack layout (a test's) cannot erase.
+        if let transfer, !(transfer is RemoteContentTransfer) { return nil }
         do {
-            return try applyRemoteErasures(remote: remote, content: content, jobs: transferJobs)
+            return try applyRemoteErasures(remote: remote, content: {
+                try (transfer as? RemoteContentTransfer)?.content ?? self.remoteContent(for: remote)
+            }, jobs: transferJobs)
         } catch {
             let moved = result.upToDate ? "is up to date on '\(remote.name)'" : "reached '\(remote.name)' (\(result.old.map { String($0.prefix(12)) } ?? "new") -> \(result.new.prefix(12)))"
-            warn("\(result.branch) \(moved), but erased bytes could not be removed from \(content.location); `lineage erase --status` lists the erasures pending there")
+            warn("\(result.branch) \(moved), but erased bytes could not be removed from \(remote.effectiveContent ?? remote.name); `lineage erase --status` lists the erasures pending there")
             throw error
         }
     }

@@ -95,18 +95,19 @@ extension Repository {
     /// remote — go; shared chunks stay and are counted. Records the outcome per remote; on a
     /// refusal (no delete permission, versions that remain, a held lease...) the erasures stay
     /// pending and the library's error is thrown. Caller holds the lock.
-    func applyRemoteErasures(remote: RemoteConfig, content: RemoteContent, jobs: Int) throws -> RemoteErasureOutcome? {
+    /// `content` is asked for only when there is something to erase (so a push with nothing to
+    /// erase needs no credentials for the content location).
+    func applyRemoteErasures(remote: RemoteConfig, content makeContent: () throws -> RemoteContent?, jobs: Int) throws -> RemoteErasureOutcome? {
+        guard let location = remote.effectiveContent else { return nil }
         let onRemote = try remoteErasures(remote.name)
         var state = try loadRemoteErasureState()
-        var entry = state.entry(remote.name, location: content.location)
+        var entry = state.entry(remote.name, location: location)
         let todo = onRemote.filter { entry.applied[$0.key.hex] == nil }
-        guard !todo.isEmpty else {
-            if state.remotes[remote.name] != entry { state.remotes[remote.name] = entry; try saveRemoteErasureState(state) }
-            return nil
-        }
-        var outcome = RemoteErasureOutcome(location: content.location)
+        guard !todo.isEmpty else { return nil }
+        var outcome = RemoteErasureOutcome(location: location)
         let now = Timestamp.rfc3339(Date())
         do {
+            guard let content = try makeContent() else { return nil }
             let erased = Set(try receivedErasures().keys).union(onRemote.keys)
             let history = try historyContent(from: try allReferenceRoots(), erased: erased, content: content, jobs: jobs)
             if let lost = history.retained.first(where: { history.unavailable.contains($0.key) }) {
