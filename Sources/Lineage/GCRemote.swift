@@ -75,7 +75,11 @@ extension Repository {
     public func gcRemote(_ name: String, grace: TimeInterval, dryRun: Bool = false, allowUnconditional: Bool = false,
                          now: Date = Date(), ssh: SSHSettings = .fromEnvironment()) throws -> RemoteGCResult {
         let remote = try self.remote(name)
-        _ = try fetch(remote: name, ssh: ssh)
+        // Every ref on the remote must be known here: a branch rewritten there and not accepted
+        // (`fetch --force`) would leave its commits out of the reachable set, and gc would collect them.
+        if let b = try fetch(remote: name, ssh: ssh).rewritten.first {
+            throw RemoteFailure.rewritten(remote: name, branch: b.branch, was: b.old ?? "", now: b.new)
+        }
         return try withWriteLock {
             guard let content = try remoteContent(for: remote) else { throw RemoteFailure.noContent(remote: name, command: "gc --remote") }
             var result = RemoteGCResult(remote: name, location: content.location, dryRun: dryRun, grace: Int(grace))

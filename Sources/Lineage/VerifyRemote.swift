@@ -65,7 +65,11 @@ extension Repository {
     public func verifyRemote(_ name: String, full: Bool = false, ssh: SSHSettings = .fromEnvironment(),
                              progress: ProgressReporter = SilentProgress()) throws -> RemoteVerifyResult {
         let remote = try self.remote(name)
-        _ = try fetch(remote: name, ssh: ssh)
+        // Every ref on the remote must be known here: a branch rewritten there and not accepted
+        // (`fetch --force`) would leave its commits out of the check.
+        if let b = try fetch(remote: name, ssh: ssh).rewritten.first {
+            throw RemoteFailure.rewritten(remote: name, branch: b.branch, was: b.old ?? "", now: b.new)
+        }
         return try withWriteLock {
             guard let content = try remoteContent(for: remote) else { throw RemoteFailure.noContent(remote: name, command: "verify --remote") }
             var result = RemoteVerifyResult(remote: name, location: content.location, full: full)

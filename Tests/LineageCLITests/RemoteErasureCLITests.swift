@@ -260,6 +260,27 @@ import Testing
         #expect(problems.contains { $0["kind"] as? String == "pack" && ($0["key"] as? String)?.hasSuffix(pack) == true }, "\(problems)")
     }
 
+    /// gc must see every ref on the remote: a branch rewritten there and not accepted here would
+    /// leave its commits out of the reachable set, so gc refuses until `fetch --force`.
+    @Test func gcRefusesWhileARewrittenBranchIsNotAccepted() throws {
+        let base = try scratchDirectory("remote-gc-rewritten")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let (alice, _, _) = try Self.alicePushed(base)
+        defer { alice.remove() }
+        let first = try alice.git("rev-parse", "HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try alice.write("data/notes.csv", "id\n2\n")
+        try alice.expectOK(["add", "data/notes.csv"])
+        try alice.expectOK(["commit", "-m", "second"])
+        try alice.expectOK(["push"])
+        // Someone force-pushes main back to the first commit.
+        #expect(try CLI.tool("/usr/bin/git", ["--git-dir", base + "/team.git", "update-ref", "refs/lineage/heads/main", first], in: "/").code == 0)
+        let refused = try alice.run("gc", "--remote", "origin", "--grace", "0s")
+        #expect(refused.code == 3 && refused.err.contains("rewritten") && refused.err.contains("--force"), "\(refused.code): \(refused.err)")
+        #expect(!FileManager.default.fileExists(atPath: base + "/team.git/lineage-content/gc/marks"))
+        try alice.expectOK(["fetch", "--force"])
+        try alice.expectOK(["gc", "--remote", "origin", "--grace", "0s"])
+    }
+
     @Test func badInputIsRefusedWithAHint() throws {
         let p = try Project()
         defer { p.remove() }
