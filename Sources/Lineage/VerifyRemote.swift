@@ -77,6 +77,9 @@ extension Repository {
                 .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             let erased = Set(try receivedErasures().keys)
             let history = try historyContent(from: branches.map(\.id), erased: erased, content: content, jobs: transferJobs)
+            // Every index object read again (a cached one another clone's erasure or gc deleted
+            // must not count), then what the remote lacks.
+            result.packs = try content.indexedPacks(jobs: transferJobs).count
             let (_, missing) = try content.locate(history.retainedObjects, jobs: transferJobs)
 
             // Per version: what the remote lacks (reported once, at the first branch naming it).
@@ -112,7 +115,6 @@ extension Repository {
                 result.branches.append(RemoteBranchCheck(branch: branch, commit: b.id.hex, versions: versions, objects: objects, missing: lacking))
             }
 
-            result.packs = try content.indexedPacks(jobs: transferJobs).count
             let problems = try content.check(readPacks: full, jobs: transferJobs) { p in
                 progress.update(phase: full ? "Reading packs" : "Checking packs", done: p.bytes, total: p.totalBytes, unit: .bytes)
             }

@@ -5,7 +5,7 @@ import LineageRemote
 struct Push: RepositoryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send a branch's history and bytes to a remote.",
-        discussion: "The branch goes to refs/lineage/heads/<branch> on the remote. Refused unless it is a fast-forward of the remote branch as last fetched (\"fetch and merge first\"); the bytes go first, then the remote ref moves only if nobody pushed meanwhile.")
+        discussion: "The branch goes to refs/lineage/heads/<branch> on the remote. Refused unless it is a fast-forward of the remote branch as last fetched (\"fetch and merge first\"); the bytes go first, then the remote ref moves only if nobody pushed meanwhile. Then the bytes of versions the remote's tombstones erased are removed from its content location (chunks retained versions share stay); a remote that refuses keeps the erasure pending (`lineage erase --status`) and the push exits non-zero — push again to retry. Commits that would bring erased content back are refused.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
     @OptionGroup var transfer: TransferOptions
