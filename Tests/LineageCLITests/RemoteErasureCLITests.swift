@@ -9,11 +9,7 @@ import Testing
     /// Whether `needle` occurs in any pack of the content directory (packs of random data are
     /// stored uncompressed, so the bytes of a file are there as they are).
     static func remoteHolds(_ needle: Data, in content: String) throws -> Bool {
-        let packs = content + "/packs"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? [] where name.hasSuffix(".pack") {
-            if let data = FileManager.default.contents(atPath: packs + "/" + name), data.range(of: needle) != nil { return true }
-        }
-        return false
+        RemoteErasurePropertyTests.holds(needle, underPacksOf: content + "/packs")
     }
 
     static func json(_ r: CLI.Result) throws -> [String: Any] {
@@ -304,11 +300,21 @@ import Testing
 /// of what held the bytes included (else the erasure would stay pending); gc and verify --full work.
 @Suite(.enabled(if: MotoServer.isAvailable, "needs moto_server (pip install 'moto[server]')"), .motoServer)
 struct RemoteErasureS3CLITests {
+    /// A bucket with versioning on (PutBucketVersioning; moto checks no signature).
+    static func versionedBucket(_ moto: MotoServer, _ name: String) throws {
+        try moto.createBucket(name)
+        let versioning = #"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
+        #expect(LoopbackSocket.httpStatus(port: moto.port, method: "PUT", path: "/\(name)?versioning", body: Array(versioning.utf8)) == 200)
+    }
+
+    /// Whether any pack (current version) under the store's prefix holds `needle`.
+    static func packs(of bucket: S3BlobStore, hold needle: Data) throws -> Bool {
+        try bucket.list(prefix: "packs/", startAfter: nil).contains { Data(try bucket.get($0.key)).range(of: needle) != nil }
+    }
+
     @Test func pushErasesFromAVersionedBucket() throws {
         let moto = try #require(MotoSuiteTrait.current)
-        try moto.createBucket("erase-data")
-        let versioning = #"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
-        #expect(LoopbackSocket.httpStatus(port: moto.port, method: "PUT", path: "/erase-data?versioning", body: Array(versioning.utf8)) == 200)
+        try Self.versionedBucket(moto, "erase-data")
         let env = moto.clientEnvironment()
         let base = try scratchDirectory("remote-erase-s3")
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -324,9 +330,7 @@ struct RemoteErasureS3CLITests {
 
         let bucket = try S3BlobStore(url: "s3://erase-data/p", environment: env)
         let needle = people.subdata(in: 1_500_000..<1_500_064)
-        func bucketHolds() throws -> Bool {
-            try bucket.list(prefix: "packs/", startAfter: nil).contains { Data(try bucket.get($0.key)).range(of: needle) != nil }
-        }
+        func bucketHolds() throws -> Bool { try Self.packs(of: bucket, hold: needle) }
         #expect(try bucketHolds())
 
         try alice.expectOK(["erase", "data/people.bin", "--reason", "request 21"])

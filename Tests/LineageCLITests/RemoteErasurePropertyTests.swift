@@ -167,16 +167,14 @@ import Testing
 struct RemoteErasurePropertyS3Tests {
     @Test func interleavedStepsOnAVersionedBucket() throws {
         let moto = try #require(MotoSuiteTrait.current)
-        try moto.createBucket("property")
-        let versioning = #"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
-        #expect(LoopbackSocket.httpStatus(port: moto.port, method: "PUT", path: "/property?versioning", body: Array(versioning.utf8)) == 200)
+        try RemoteErasureS3CLITests.versionedBucket(moto, "property")
         var log: [String] = []
         for (i, seed) in [UInt64(0x15_0002), 0x15_0003].enumerated() {
             let env = moto.clientEnvironment()
             let url = "s3://property/run\(i)"
             let bucket = try S3BlobStore(url: url, environment: env)
             let side = RemoteErasurePropertyTests.ContentSide(env: env, remoteOptions: ["--content", url], holds: { needle, _ in
-                try bucket.list(prefix: "packs/", startAfter: nil).contains { Data(try bucket.get($0.key)).range(of: needle) != nil }
+                try RemoteErasureS3CLITests.packs(of: bucket, hold: needle)
             })
             log += try RemoteErasurePropertyTests.scenario(seed: seed, side: side)
         }
