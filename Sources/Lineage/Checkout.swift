@@ -170,7 +170,7 @@ extension Repository {
             if leave.contains(PathKey(path)) {
                 // The old version (clean, or it would be listed as a local change) goes; the new one stays remote.
                 let absolute = root + "/" + path
-                if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
+                if FileStat.lstat(absolute) != nil && Sys.unlink(absolute) != 0 {
                     throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
                 }
                 try index.add(path: path, id: id, size: p.size)
@@ -189,7 +189,7 @@ extension Repository {
                     progress.update(phase: "Checking out", done: done + n, total: total, unit: .bytes)
                 }
             } catch let e as StoreError {
-                unlink(temp)
+                Sys.unlink(temp)
                 if case .missingObject(let d) = e {
                     throw erasedError(path, p.sha256) ?? LineageError.missingContent(path: path, detail: "object \(d.hex) is missing")
                 }
@@ -197,16 +197,16 @@ extension Repository {
             }
             let recorded = currentTimeNs()
             killPoint("checkout-before-rename")
-            var moved = rename(temp, destination) == 0
+            var moved = Sys.rename(temp, destination) == 0
             if !moved && errno == EXDEV {
                 // The working tree is on another file system than .lineage: restore beside the file.
-                unlink(temp)
+                Sys.unlink(temp)
                 temp = (destination as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).lineage-tmp-\(getpid())"
                 try store.restore(chunkList: p.chunks, size: p.size, sha256: p.sha256, to: temp, durable: false) { _ in }
-                moved = rename(temp, destination) == 0
+                moved = Sys.rename(temp, destination) == 0
             }
             guard moved else {
-                let why = String(cString: strerror(errno)); unlink(temp)
+                let why = String(cString: strerror(errno)); Sys.unlink(temp)
                 throw LineageError.unreadable(path, reason: "cannot move the restored file into place: \(why)")
             }
             done += p.size
@@ -218,7 +218,7 @@ extension Repository {
         }
         for path in toRemove.sortedAsPaths() {
             let absolute = root + "/" + path
-            if FileStat.lstat(absolute) != nil && unlink(absolute) != 0 {
+            if FileStat.lstat(absolute) != nil && Sys.unlink(absolute) != 0 {
                 throw LineageError.unreadable(path, reason: "cannot remove: \(String(cString: strerror(errno)))")
             }
             try index.remove(path: path)
@@ -240,7 +240,7 @@ extension Repository {
             if let st = FileStat.lstat(current) {
                 if st.isSymlink { throw LineageError.symlinkInTheWay(path) }
                 if !st.isDirectory { throw LineageError.invalidArgument("'\(current)' is a file where \(path) needs a directory — move it away and retry") }
-            } else if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            } else if Sys.mkdir(current, 0o755) != 0 && errno != EEXIST {
                 throw LineageError.unreadable(current, reason: String(cString: strerror(errno)))
             }
         }

@@ -182,7 +182,8 @@ extension Repository {
             // The bytes to remove are journalled before the tombstone is committed: if this process
             // dies after the commit, the next writer finishes the removal and `verify` reports it
             // unfinished until then.
-            try beginErasure(of: p.sha256, removing: remove)
+            // A journal that could not be made durable is no journal: nothing is committed yet.
+            do { try beginErasure(of: p.sha256, removing: remove) } catch { endErasure(); throw error }
             if existing[p.sha256] == nil {
                 let message = "erase \(path) (\(p.sha256.hex.prefix(12))): \(why)\n"
                 let id: ObjectID
@@ -199,12 +200,29 @@ extension Repository {
             }
             // 2. The bytes.
             killPoint("erase-after-tombstone")
-            let removed = try store.remove(remove)
+            let removed: (objects: Int, bytes: UInt64)
+            do { removed = try store.remove(remove) } catch {
+                // The journal stays: the next command that writes finishes the removal.
+                throw ErasureUnfinished(path: path, commit: commitHex, underlying: error)
+            }
             endErasure()
             let working = root + "/" + path
             let stillThere = FileStat.lstat(working).map { $0.size == p.size } == true && (try? hashFile(working)) == p.sha256
             return EraseResult(record: record, commit: commitHex, objectsRemoved: removed.objects, bytesRemoved: removed.bytes,
                                chunksShared: shared, workingFileHasContent: stillThere)
         }
+    }
+}
+
+/// The tombstone is committed but removing the bytes failed (disk full, I/O error): the erasure is
+/// journalled and finished by the next command that writes.
+public struct ErasureUnfinished: Error, CustomStringConvertible, CategorizedError {
+    public let path: String
+    public let commit: String
+    public let underlying: Error
+    public var category: FailureCategory { (underlying as? CategorizedError)?.category ?? .system }
+    public var description: String {
+        "the tombstone for \(path) is committed (\(commit.prefix(12))), but removing its bytes failed: \(withHint(underlying)) — "
+            + "the next lineage command that writes finishes the removal (`lineage gc`, for one)"
     }
 }

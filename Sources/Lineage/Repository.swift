@@ -53,7 +53,11 @@ public final class Repository: @unchecked Sendable {
             throw LineageError.damagedRepository("cannot open the history in \(layout.dotLineage): \(error)")
         }
         let store: ContentStore
-        do { store = try ContentStore(directory: layout.content) } catch {
+        do { store = try ContentStore(directory: layout.content) } catch let e as StoreError {
+            // The system refusing to read (EIO, EACCES) is not damage: say so as the store does.
+            if case .io = e { throw e }
+            throw LineageError.damagedRepository("cannot open the content store in \(layout.content): \(e)")
+        } catch {
             throw LineageError.damagedRepository("cannot open the content store in \(layout.content): \(error)")
         }
         return Repository(layout: layout, git: git, store: store)

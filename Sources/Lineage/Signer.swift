@@ -19,7 +19,7 @@ public enum SigningKeySpec: Sendable, Equatable {
             return .file(SigningKeys.expand(value, cwd: cwd))
         }
         do { return .literal(try SSHPublicKey(openSSH: text)) } catch let e as SigningError {
-            throw LineageError.signing("\(e)")
+            throw LineageError.signing("\(withHint(e))")
         }
     }
 
@@ -53,7 +53,7 @@ public enum SigningKeySpec: Sendable, Equatable {
                 return try Self.readPublicKeyFile(path)
             }
             do { return try SSHPrivateKey.publicKey(ofFile: path) } catch let e as SigningError {
-                throw LineageError.signing("signing key \(path): \(e)")
+                throw LineageError.signing("signing key \(path): \(withHint(e))")
             }
         }
     }
@@ -61,7 +61,7 @@ public enum SigningKeySpec: Sendable, Equatable {
     /// A public key file: its first line that is not blank or a comment.
     static func readPublicKeyFile(_ path: String) throws -> SSHPublicKey {
         guard let data = FileManager.default.contents(atPath: path) else {
-            if !FileManager.default.fileExists(atPath: path) { throw LineageError.signing("\(SigningError.keyFileMissing(path: path))") }
+            if !FileManager.default.fileExists(atPath: path) { throw LineageError.signing(withHint(SigningError.keyFileMissing(path: path))) }
             throw LineageError.unreadable(path, reason: "cannot read the public key file")
         }
         let text = String(decoding: data, as: UTF8.self)
@@ -70,7 +70,7 @@ public enum SigningKeySpec: Sendable, Equatable {
         }
         let line = text.split(whereSeparator: \.isNewline).first { !$0.hasPrefix("#") && !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? ""
         do { return try SSHPublicKey(openSSH: line) } catch let e as SigningError {
-            throw LineageError.signing("\(path): \(e)")
+            throw LineageError.signing("\(path): \(withHint(e))")
         }
     }
 }
@@ -114,7 +114,7 @@ public struct Signer: Sendable {
                     if try agent.holds(key) { return Signer(publicKey: key, method: .agent(agent)) }
                     agentNote = "the agent at \(agent.socketPath) does not hold it"
                 } catch let e as SigningError {
-                    agentNote = "\(e)"
+                    agentNote = "\(withHint(e))"
                 }
             } else {
                 agentNote = "its public key is unknown"
@@ -130,7 +130,7 @@ public struct Signer: Sendable {
             let key = try Passphrase.loadKey(path: file)
             return Signer(publicKey: key.publicKey, method: .key(key))
         } catch let e as SigningError {
-            throw LineageError.signing("signing key \(file): \(e)")
+            throw LineageError.signing("signing key \(file): \(withHint(e))")
         }
     }
 
@@ -141,7 +141,7 @@ public struct Signer: Sendable {
         guard case .agent(let agent) = method else { return }
         let holds: Bool
         do { holds = try agent.holds(publicKey) } catch let e as SigningError {
-            throw LineageError.signing("\(e); nothing was written")
+            throw LineageError.signing("\(withHint(e)); nothing was written")
         }
         guard holds else {
             throw LineageError.signing("ssh-agent (\(agent.socketPath)) no longer holds the signing key \(publicKey.fingerprint); load it again with `ssh-add KEYFILE` and retry — nothing was written")
@@ -157,7 +157,7 @@ public struct Signer: Sendable {
             case .program(let program, let spec): return try runProgram(program, spec: spec, message: message, namespace: namespace)
             }
         } catch let e as SigningError {
-            throw LineageError.signing("signing with \(publicKey.fingerprint) through \(via) failed: \(e)")
+            throw LineageError.signing("signing with \(publicKey.fingerprint) through \(via) failed: \(withHint(e))")
         }
     }
 
@@ -176,7 +176,7 @@ public struct Signer: Sendable {
                 return try direct.dsse(payload: payload, payloadType: payloadType, cwd: cwd)
             }
         } catch let e as SigningError {
-            throw LineageError.signing("signing the attestation with \(publicKey.fingerprint) through \(via) failed: \(e)")
+            throw LineageError.signing("signing the attestation with \(publicKey.fingerprint) through \(via) failed: \(withHint(e))")
         }
     }
 

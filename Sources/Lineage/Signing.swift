@@ -73,7 +73,7 @@ public enum SigningKeys {
     /// Loads a private key, turning the signing layer's errors into messages that name the file.
     public static func load(path: String) throws -> SSHPrivateKey {
         do { return try SSHPrivateKey.load(path: path) } catch let e as SigningError {
-            throw LineageError.signing("signing key \(path): \(e)")
+            throw LineageError.signing("signing key \(path): \(withHint(e))")
         }
     }
 }
@@ -161,7 +161,7 @@ extension Repository {
 
     static func parseTrust(_ text: String, source: String) throws -> AllowedSigners {
         do { return try AllowedSigners(parsing: text) } catch let e as SigningError {
-            throw LineageError.signing("\(source): \(e) — fix that line (format: principal [namespaces=\"git\"] ssh-ed25519 AAAA...)")
+            throw LineageError.signing("\(source): \(withHint(e)) — fix that line (format: principal [namespaces=\"git\"] ssh-ed25519 AAAA...)")
         }
     }
 

@@ -220,7 +220,7 @@ func describe(_ error: Error) -> (message: String, code: Int32)? {
         // Foundation's file operations: the operating system refused (permissions, space, a missing directory).
         return ("\(e.localizedDescription) — fix the file system problem and retry", ExitCode32.system)
     case let e as CategorizedError:
-        return (String(describing: e), exitCode(for: e.category))
+        return (String(describing: e) + (hint(for: e).map { " — " + $0 } ?? ""), exitCode(for: e.category))
     default:
         return nil
     }

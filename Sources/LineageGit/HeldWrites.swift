@@ -1,6 +1,7 @@
 internal import CLibGit2
 import Foundation
 import Glibc
+import LineageCore
 
 extension GitRepository {
     /// Runs `body` with every object it writes held back in a scratch directory
@@ -18,7 +19,7 @@ extension GitRepository {
         if holdsWrites { return try body() }
         removeAbandonedIncoming()
         let scratch = path + "/incoming-objects-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(scratch, 0o755) == 0 else {
+        guard Sys.mkdir(scratch, 0o755) == 0 else {
             throw GitError.os("mkdir", "cannot create \(scratch): \(String(cString: strerror(errno)))")
         }
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -54,18 +55,18 @@ extension GitRepository {
         let objects = path + "/objects"
         for fan in (try? fm.contentsOfDirectory(atPath: scratch)) ?? [] where fan.utf8.count == 2 {
             let target = objects + "/" + fan
-            if mkdir(target, 0o755) != 0 && errno != EEXIST {
+            if Sys.mkdir(target, 0o755) != 0 && errno != EEXIST {
                 throw GitError.os("mkdir", "cannot create \(target): \(String(cString: strerror(errno)))")
             }
             for rest in (try? fm.contentsOfDirectory(atPath: scratch + "/" + fan)) ?? [] where rest.utf8.count == 38 {
                 let destination = target + "/" + rest
                 if fm.fileExists(atPath: destination) { continue }
-                guard rename(scratch + "/" + fan + "/" + rest, destination) == 0 else {
+                guard Sys.rename(scratch + "/" + fan + "/" + rest, destination) == 0 else {
                     throw GitError.os("rename", "cannot move a new object into \(target): \(String(cString: strerror(errno)))")
                 }
             }
             let fd = Glibc.open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 { fsync(fd); close(fd) }
+            if fd >= 0 { Sys.fsync(fd); close(fd) }
         }
     }
 

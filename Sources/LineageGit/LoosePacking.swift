@@ -89,9 +89,9 @@ extension GitRepository {
         let rewritten = Set(present.filter { $0.hasSuffix(".pack") }).subtracting(packs.map(\.name))
         for name in oldPacks where !rewritten.contains(name) {
             let base = objects + "/pack/" + name.dropLast(5)
-            unlink(base + ".idx"); unlink(base + ".pack"); unlink(base + ".rev")
+            Sys.unlink(base + ".idx"); Sys.unlink(base + ".pack"); Sys.unlink(base + ".rev")
         }
-        for file in looseFiles { unlink(file) }
+        for file in looseFiles { Sys.unlink(file) }
         for fan in Set(looseFiles.map { ($0 as NSString).deletingLastPathComponent }) { rmdir(fan) }
         try GitError.check(git_odb_refresh(odb), "git_odb_refresh")
         return written

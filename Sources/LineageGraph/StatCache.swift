@@ -39,7 +39,7 @@ public enum IndexError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .database(let path, let why):
-            return "the index \(path) could not be used (\(why)); delete it and run `lineage status` to rebuild it"
+            return "the index \(path) could not be used (\(why)); it is a cache: delete it and it is rebuilt"
         }
     }
 }

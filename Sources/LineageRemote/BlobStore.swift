@@ -109,7 +109,7 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
         case .denied(let l, let d):
             return "\(l) refused the request (\(d)); check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials) and their permissions"
         case .noSuchStore(let l):
-            return "\(l) does not exist; create the bucket or directory, or fix the remote's content URL with `lineage remote set-content`"
+            return "\(l) does not exist; create the bucket or directory, or fix the remote's content URL"
         case .notFound(let l, let k):
             return "\(l) has no object \(k); the remote is incomplete — push again from a clone that has the data"
         case .newerFormat(let l, let found, let supported):

@@ -60,7 +60,7 @@ extension SigningError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .keyFileMissing(let path):
-            return "no private key file at \(path); create one with `lineage key generate`, or give the path of an existing private key (or of its .pub when the key is in ssh-agent)"
+            return "no private key file at \(path); give the path of an existing private key (or of its .pub when the key is in ssh-agent)"
         case .keyFileUnreadable(let path, let reason):
             return "cannot read private key file \(path) (\(reason)); check that you own it and can read it"
         case .unprotectedKeyFile(let path, let mode):
@@ -72,22 +72,22 @@ extension SigningError: CustomStringConvertible {
         case .wrongPassphrase(let path):
             return "wrong passphrase for the private key\(path.map { " \($0)" } ?? ""); nothing was signed — try again, or load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`"
         case .unsupportedEncryption(let what, let path):
-            return "the private key\(path.map { " \($0)" } ?? "") is encrypted with \(what), which lineage cannot decrypt (it reads aes128/192/256-ctr and aes128/256-gcm@openssh.com with bcrypt); load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`, or let ssh-keygen sign (`lineage config signing.program ssh-keygen`)"
+            return "the private key\(path.map { " \($0)" } ?? "") is encrypted with \(what), which lineage cannot decrypt (it reads aes128/192/256-ctr and aes128/256-gcm@openssh.com with bcrypt); load the key into ssh-agent with `ssh-add \(path ?? "KEYFILE")`, or let ssh-keygen sign"
         case .unsupportedKeyType(let found, let path):
             let supported = "lineage signs and verifies with ssh-ed25519, ecdsa-sha2-nistp256 and ssh-rsa (at least \(SSHPublicKey.minimumRSABits) bits) keys"
             if found == KeyTypeName.dsa || found.hasPrefix("DSA") {
-                return "\(path.map { "\($0) holds" } ?? "found") a DSA (\(found)) key, which lineage refuses: DSA keys are 1024 bits with SHA-1 signatures, too weak, and OpenSSH has dropped them; \(supported) — generate one with `lineage key generate` or `ssh-keygen -t ed25519`"
+                return "\(path.map { "\($0) holds" } ?? "found") a DSA (\(found)) key, which lineage refuses: DSA keys are 1024 bits with SHA-1 signatures, too weak, and OpenSSH has dropped them; \(supported)"
             }
             if let path, found == KeyTypeName.ecdsaP256 || found == KeyTypeName.rsa || found.hasSuffix("(PEM format)") {
-                return "\(path) holds a \(found) key; lineage reads ssh-ed25519 private key files itself and signs with other keys through ssh-agent — load it with `ssh-add \(path)`, or let ssh-keygen sign (`lineage config signing.program ssh-keygen`)"
+                return "\(path) holds a \(found) key; lineage reads ssh-ed25519 private key files itself and signs with other keys through ssh-agent — load it with `ssh-add \(path)`, or let ssh-keygen sign"
             }
-            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but \(supported); generate one with `lineage key generate` or `ssh-keygen -t ed25519`"
+            return "\(path.map { "\($0) holds" } ?? "found") a \(found) key, but \(supported)"
         case .weakKey(let bits):
-            return "the RSA key has only \(bits) bits; lineage refuses RSA keys shorter than \(SSHPublicKey.minimumRSABits) bits — generate a new key with `lineage key generate` (Ed25519) or `ssh-keygen -t rsa -b 3072`"
+            return "the RSA key has only \(bits) bits; lineage refuses RSA keys shorter than \(SSHPublicKey.minimumRSABits) bits"
         case .agent(let why):
             return "ssh-agent: \(why)"
         case .corruptPrivateKey(let path):
-            return "corrupt or truncated private key file\(path.map { " \($0)" } ?? ""); restore it from a backup, or generate a new key with `lineage key generate`"
+            return "corrupt or truncated private key file\(path.map { " \($0)" } ?? ""); restore it from a backup"
         case .notAPrivateKey(let path):
             return "\(path ?? "the key given") is a public key; give the private key file instead (usually the same name without .pub)"
         case .invalidPublicKey(let why):
@@ -95,7 +95,7 @@ extension SigningError: CustomStringConvertible {
         case .malformedSignature(let why):
             return "malformed SSH signature: \(why); sign again with lineage or `ssh-keygen -Y sign`"
         case .signingFailed(let why):
-            return "signing failed: \(why); check the private key with `ssh-keygen -y -f KEYFILE`, or generate a new one with `lineage key generate`"
+            return "signing failed: \(why); check the private key with `ssh-keygen -y -f KEYFILE`"
         case .allowedSigners(let line, let content, let reason):
             return "allowed_signers line \(line): \(reason) (the line is `\(content)`); fix or delete that line — the format is `principal[,principal] [namespaces=\"git\"] ssh-ed25519 AAAA... [comment]` (or an ecdsa-sha2-nistp256 or ssh-rsa key)"
         case .invalidPrincipal(let p, let reason):

@@ -1,3 +1,4 @@
+import LineageCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,18 +13,18 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
         let dir = directoryOf(path)
         let temp = dir + "/" + temporaryPrefix + "\(getpid())-\(randomHex())-" + baseName(path)
-        let fd = try check(open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode), "open", temp)
+        let fd = try check(Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode), "open", temp)
         var ok = false
         defer {
-            if !ok { unlink(temp) }
+            if !ok { Sys.unlink(temp) }
         }
         do {
             defer { close(fd) }
             try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temp) }
             try check(fchmod(fd, mode), "fchmod", temp)
-            try check(fsync(fd), "fsync", temp)
+            try check(Sys.fsync(fd), "fsync", temp)
         }
-        try check(rename(temp, path), "rename", path)
+        try check(Sys.rename(temp, path), "rename", path)
         ok = true
         try fsyncDirectory(dir)
     }

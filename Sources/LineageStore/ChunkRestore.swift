@@ -347,7 +347,7 @@ private let linuxFallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int3
 func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws {
     var done = 0
     while done < buffer.count {
-        let n = Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+        let n = Sys.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
         if n < 0 {
             if errno == EINTR { continue }
             throw StoreError.io(path: path, operation: "write", errno: errno)

@@ -94,8 +94,12 @@ public final class ContentStore: @unchecked Sendable {
         self.directory = directory
         self.packsDirectory = directory + "/sha256/packs"
         let formatPath = directory + "/format"
-        guard let text = try? readWholeFile(formatPath),
-              let version = Int(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let text: [UInt8]
+        do { text = try readWholeFile(formatPath) } catch StoreError.io(let path, let op, let code) where code != ENOENT && code != ENOTDIR {
+            // The file is there but the system cannot read it: that is not "not a store".
+            throw StoreError.io(path: path, operation: op, errno: code)
+        } catch { throw StoreError.notAStore(path: directory) }
+        guard let version = Int(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw StoreError.notAStore(path: directory)
         }
         guard version <= ContentStore.formatVersion else {
@@ -133,7 +137,7 @@ public final class ContentStore: @unchecked Sendable {
     private func loadPack(name: String) throws -> PackIndex {
         let packPath = packsDirectory + "/" + name + ".pack"
         let indexPath = packsDirectory + "/" + name + ".idx"
-        let fd = try check(open(packPath, O_RDONLY | O_CLOEXEC), "open", packPath)
+        let fd = try check(Sys.open(packPath, O_RDONLY | O_CLOEXEC), "open", packPath)
         var st = stat()
         guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw StoreError.io(path: packPath, operation: "fstat", errno: e) }
         let size = UInt64(st.st_size)
@@ -259,7 +263,7 @@ public final class ContentStore: @unchecked Sendable {
     /// Throws `fileChanged` if size, mtime, ctime or inode differ between open and end of read.
     public func ingest(file path: String, into writer: PackWriter, parameters: ChunkerParameters = .production,
                        progress: ((UInt64) -> Void)? = nil) throws -> IngestResult {
-        let fd = try check(open(path, O_RDONLY | O_CLOEXEC), "open", path)
+        let fd = try check(Sys.open(path, O_RDONLY | O_CLOEXEC), "open", path)
         defer { close(fd) }
         guard let before = FileStat.fstat(fd) else { throw StoreError.io(path: path, operation: "fstat", errno: errno) }
         if before.size <= UInt64(parameters.minSize) {
@@ -308,7 +312,7 @@ public final class ContentStore: @unchecked Sendable {
         defer { buffer.deallocate() }
         var filled = 0
         while filled < capacity {
-            let n = Glibc.read(fd, buffer.baseAddress! + filled, capacity - filled)
+            let n = Sys.read(fd, buffer.baseAddress! + filled, capacity - filled)
             if n < 0 { if errno == EINTR { continue }; throw StoreError.io(path: path, operation: "read", errno: errno) }
             if n == 0 { break }
             filled += n
@@ -355,12 +359,12 @@ public final class ContentStore: @unchecked Sendable {
     public func restore(chunkList: Digest, size: UInt64, sha256: Digest, to path: String, mode: mode_t = 0o644,
                         durable: Bool = true, progress: ((UInt64) -> Void)? = nil) throws {
         let list = try checkedChunkList(chunkList, size: size, sha256: sha256, path: path)
-        let fd = try check(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
+        let fd = try check(Sys.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), "open", path)
         defer { close(fd) }
         try check(fchmod(fd, mode), "fchmod", path)
         preallocate(fd, size: size)
         try ChunkRestore(store: self, list: list, listDigest: chunkList, fd: fd, path: path).writePositional(progress: progress)
-        if durable { try check(fsync(fd), "fsync", path) }
+        if durable { try check(Sys.fsync(fd), "fsync", path) }
     }
 
     /// Streams the file's bytes to `fd` (e.g. stdout) in order, checked as `restore` checks them: a chunk
@@ -448,7 +452,7 @@ public final class ContentStore: @unchecked Sendable {
         var problems: [StoreProblem] = []
         let (all, orphans) = lock.withLock { (packs, orphanIndexes) }
         for o in orphans {
-            problems.append(StoreProblem(kind: .orphanIndex, file: o, object: nil, detail: "index without a pack; `lineage gc` removes it"))
+            problems.append(StoreProblem(kind: .orphanIndex, file: o, object: nil, detail: "index without a pack (safe to remove)"))
         }
         let total = all.reduce(0) { $0 + $1.count }
         var checked = 0
@@ -553,7 +557,7 @@ public final class ContentStore: @unchecked Sendable {
         let packNames = Set(names.compactMap { PackFormat.packName(fromFile: $0, ext: "pack") })
         for name in names {
             if let stem = PackFormat.packName(fromFile: name, ext: "idx"), !packNames.contains(stem) {
-                unlink(packsDirectory + "/" + name)
+                Sys.unlink(packsDirectory + "/" + name)
             }
         }
         Leftovers.remove(leftovers())
@@ -631,8 +635,8 @@ public final class ContentStore: @unchecked Sendable {
             throw error
         }
         for pack in old where pack.name != newName {
-            unlink(pack.packPath)
-            unlink(pack.indexPath)
+            Sys.unlink(pack.packPath)
+            Sys.unlink(pack.indexPath)
         }
         lock.withLock { packs.removeAll { p in old.contains { $0 === p } && p.name != newName } }
     }

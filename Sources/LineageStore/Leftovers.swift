@@ -1,3 +1,4 @@
+import LineageCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +52,7 @@ public enum Leftovers {
             rmdir(path)
             return total
         }
-        return unlink(path) == 0 ? UInt64(st.st_size) : 0
+        return Sys.unlink(path) == 0 ? UInt64(st.st_size) : 0
     }
 }
 

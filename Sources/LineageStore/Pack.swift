@@ -263,7 +263,7 @@ public final class PackWriter: @unchecked Sendable {
         self.store = store
         self.dedupAgainstStore = dedupAgainstStore
         tempPath = store.packsDirectory + "/" + PackFormat.temporaryPrefix + "\(getpid())-\(randomHex()).pack"
-        fd = try check(open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444), "open", tempPath)
+        fd = try check(Sys.open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444), "open", tempPath)
         buffer.reserveCapacity(PackWriter.bufferSize)
         buffer += PackFormat.packMagic
         buffer += PackFormat.version.bigEndianBytes
@@ -390,7 +390,7 @@ public final class PackWriter: @unchecked Sendable {
         if entries.isEmpty { abandon(); return nil }
         do {
             try flush()
-            try check(fsync(fd), "fsync", tempPath)
+            try check(Sys.fsync(fd), "fsync", tempPath)
             close(fd); fd = -1
             let sortedDigests = entries.map(\.digest).sorted()
             var nameBytes: [UInt8] = []
@@ -402,14 +402,25 @@ public final class PackWriter: @unchecked Sendable {
             let indexPath = dir + "/" + name + ".idx"
             let tempIndex = dir + "/" + PackFormat.temporaryPrefix + "\(getpid())-\(randomHex()).idx"
             let indexBytes = PackIndex.encode(entries: entries, packSize: offset)
-            let ifd = try check(open(tempIndex, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444), "open", tempIndex)
+            let ifd = try check(Sys.open(tempIndex, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444), "open", tempIndex)
             do {
                 defer { close(ifd) }
                 try indexBytes.withUnsafeBytes { try writeAll(ifd, $0, path: tempIndex) }
-                try check(fsync(ifd), "fsync", tempIndex)
-            } catch { unlink(tempIndex); throw error }
-            try check(rename(tempIndex, indexPath), "rename", indexPath)
-            try check(rename(tempPath, packPath), "rename", packPath)
+                try check(Sys.fsync(ifd), "fsync", tempIndex)
+            } catch { Sys.unlink(tempIndex); throw error }
+            // The same objects packed before give the same name: an index already there stays.
+            let indexExisted = access(indexPath, F_OK) == 0
+            guard Sys.rename(tempIndex, indexPath) == 0 else {
+                let code = errno
+                Sys.unlink(tempIndex)
+                throw StoreError.io(path: indexPath, operation: "rename", errno: code)
+            }
+            guard Sys.rename(tempPath, packPath) == 0 else {
+                // No index may name a pack that is not there.
+                let code = errno
+                if !indexExisted { Sys.unlink(indexPath) }
+                throw StoreError.io(path: packPath, operation: "rename", errno: code)
+            }
             try fsyncDirectory(dir)
             closed = true
             try store.register(name: name)
@@ -423,7 +434,7 @@ public final class PackWriter: @unchecked Sendable {
     /// Deletes the temporary pack; nothing becomes visible.
     public func abandon() {
         if fd >= 0 { close(fd); fd = -1 }
-        unlink(tempPath)
+        Sys.unlink(tempPath)
         closed = true
     }
 }

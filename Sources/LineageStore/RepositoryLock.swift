@@ -1,3 +1,4 @@
+import LineageCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ public final class RepositoryLock: @unchecked Sendable {
     /// Takes the lock, retrying every 20 ms for up to `timeout` seconds (`flock(LOCK_EX | LOCK_NB)`),
     /// then throws `StoreError.lockBusy`.
     public static func acquire(path: String, timeout: Double = 3) throws -> RepositoryLock {
-        let fd = try check(open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644), "open", path)
+        let fd = try check(Sys.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644), "open", path)
         var start = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         while true {

@@ -29,17 +29,17 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .corruptObject(let d, let file):
-            return "object \(d.hex) in \(file) is corrupt (its bytes do not match its SHA-256); run `lineage verify` to see all damage, then restore the object from another copy of the repository"
+            return "object \(d.hex) in \(file) is corrupt (its bytes do not match its SHA-256); restore the object from another copy of the repository"
         case .missingObject(let d):
-            return "object \(d.hex) is missing from the content store; run `lineage verify` to see what else is missing, then fetch or re-add the data it belongs to"
+            return "object \(d.hex) is missing from the content store; fetch or re-add the data it belongs to"
         case .corruptPackIndex(let file, let detail):
-            return "pack index \(file) is damaged (\(detail)); its objects are found by scanning the pack instead — run `lineage gc` to rewrite it"
+            return "pack index \(file) is damaged (\(detail)); its objects are found by scanning the pack instead"
         case .corruptPack(let file, let detail):
-            return "pack \(file) is damaged (\(detail)); run `lineage verify` to list the objects affected"
+            return "pack \(file) is damaged (\(detail))"
         case .fileChanged(let path):
             return "\(path) changed while it was being read; wait until whatever writes it has finished, then add it again"
         case .contentMismatch(let path, let detail):
-            return "the bytes written to \(path) do not match the record (\(detail)); run `lineage verify` to check the content store"
+            return "the bytes written to \(path) do not match the record (\(detail))"
         case .io(let path, let op, let code):
             return "\(op) failed on \(path): \(String(cString: strerror(code))); check that the path exists, is writable and the disk is not full, then retry"
         case .lockBusy(let path):
@@ -47,7 +47,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .newerFormat(let path, let found, let supported):
             return "the content store \(path) has format \(found) but this lineage understands up to \(supported); upgrade lineage"
         case .notAStore(let path):
-            return "\(path) is not a lineage content store (no format file); run `lineage init` first"
+            return "\(path) is not a lineage content store (no format file)"
         }
     }
 }
@@ -63,7 +63,7 @@ func check<T: BinaryInteger>(_ result: T, _ operation: String, _ path: String) t
 func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
     var done = 0
     while done < buffer.count {
-        let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+        let n = Sys.write(fd, buffer.baseAddress! + done, buffer.count - done)
         if n < 0 {
             if errno == EINTR { continue }
             throw StoreError.io(path: path, operation: "write", errno: errno)
@@ -76,7 +76,7 @@ func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throw
 func preadFull(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: UInt64, path: String) throws -> Int {
     var done = 0
     while done < count {
-        let n = Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+        let n = Sys.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
         if n < 0 {
             if errno == EINTR { continue }
             throw StoreError.io(path: path, operation: "pread", errno: errno)
@@ -91,7 +91,7 @@ func preadFull(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ o
 func readFull(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws -> Int {
     var done = 0
     while done < count {
-        let n = Glibc.read(fd, buffer + done, count - done)
+        let n = Sys.read(fd, buffer + done, count - done)
         if n < 0 {
             if errno == EINTR { continue }
             throw StoreError.io(path: path, operation: "read", errno: errno)
@@ -104,7 +104,7 @@ func readFull(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path
 
 /// Reads a whole (small) file.
 func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = try check(open(path, O_RDONLY | O_CLOEXEC), "open", path)
+    let fd = try check(Sys.open(path, O_RDONLY | O_CLOEXEC), "open", path)
     defer { close(fd) }
     var out: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -118,9 +118,9 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
 
 /// fsync a directory so renames and unlinks in it are durable.
 func fsyncDirectory(_ path: String) throws {
-    let fd = try check(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path)
+    let fd = try check(Sys.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path)
     defer { close(fd) }
-    try check(fsync(fd), "fsync", path)
+    try check(Sys.fsync(fd), "fsync", path)
 }
 
 func directoryOf(_ path: String) -> String {
@@ -157,7 +157,7 @@ func randomHex() -> String {
 }
 
 func makeDirectory(_ path: String) throws {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    if Sys.mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw StoreError.io(path: path, operation: "mkdir", errno: errno)
     }
 }
