@@ -140,9 +140,16 @@ extension Repository {
         // Bytes that are not here: fetched from a remote, or left there as the policy says.
         var leave = Set<PathKey>()
         var wanted: [(path: String, pointer: Pointer)] = []
+        var erased: [Digest: ErasureRecord]? = nil
         for (path, id) in toWrite {
             let p = try pointer(id)
             if hasContent(p) { continue }
+            // An erased version (a tombstone received) is left absent, like one not fetched, unless
+            // asked for by name: a merge or pull bringing a teammate's erasure must not fail on it.
+            if !isFetchAll(fetch) {
+                if erased == nil { erased = try receivedErasures() }
+                if erased?[p.sha256] != nil { leave.insert(PathKey(path)); continue }
+            }
             let fetchIt: Bool
             switch fetch {
             case .all: fetchIt = true

@@ -20,10 +20,10 @@ extension RemoteFailure: CategorizedError {
     public var category: FailureCategory {
         switch self {
         case .notFastForward, .rewritten, .contentTransferUnavailable, .untrustedHistory, .foreignRoot, .rootUnsigned, .severalRoots,
-             .tombstoneDropped:
+             .tombstoneDropped, .erasedContent, .fetchFirst:
             return .conflict
         case .badName, .unknownRemote, .remoteExists, .credentialInURL, .notLineageHistory, .emptyRemote, .unknownRemoteBranch,
-             .detachedHead, .unknownBranch, .noTrustRoot, .rootNotConfirmed, .trustRootMismatch, .destinationNotEmpty, .noContentLocation:
+             .detachedHead, .unknownBranch, .noTrustRoot, .rootNotConfirmed, .trustRootMismatch, .destinationNotEmpty, .noContentLocation, .noContent:
             return .input
         }
     }

@@ -8,12 +8,18 @@ import LineageStore
 /// - temporary packs and indexes of `add` (content store), and atomic-write temporaries;
 /// - files `checkout` was restoring (`.lineage/tmp/checkout-<pid>-…`; restored files are written
 ///   there, not beside the working file, so a kill leaves nothing hidden in the working tree);
-/// - scratch directories of hooks (`.lineage/hooks-<pid>-…`);
+/// - scratch directories of hooks (`.lineage/hooks-<pid>-…`) and of chunk lists read from a
+///   remote (`.lineage/tmp/chunk-lists-<pid>-…`);
+/// - lock files of references only lineage writes, always under the write lock
+///   (`refs/lineage/remotes/…`, `refs/lineage/outgoing/…`): a push killed while libgit2 moved one;
 /// - an erasure whose tombstone is committed but whose bytes were not all removed
 ///   (`.lineage/erase-pending` lists them until they are gone).
 extension Repository {
     static let checkoutTempPrefix = "checkout-"
     static let hookScratchPrefix = "hooks-"
+    static let chunkListScratchPrefix = "chunk-lists-"
+    /// Reference namespaces only lineage writes, and only under the write lock.
+    static let lockedReferenceDirectories = ["refs/lineage/remotes", "refs/lineage/outgoing"]
 
     var temporaryDirectory: String { layout.dotLineage + "/tmp" }
     var erasePendingFile: String { layout.dotLineage + "/erase-pending" }
@@ -21,7 +27,7 @@ extension Repository {
     /// Leftovers of processes that are gone (full paths).
     func leftovers() -> [String] {
         store.leftovers()
-            + Leftovers.dead(in: temporaryDirectory, prefixes: [Repository.checkoutTempPrefix, AtomicFile.temporaryPrefix])
+            + Leftovers.dead(in: temporaryDirectory, prefixes: [Repository.checkoutTempPrefix, Repository.chunkListScratchPrefix, AtomicFile.temporaryPrefix])
             + Leftovers.dead(in: layout.dotLineage, prefixes: [Repository.hookScratchPrefix, AtomicFile.temporaryPrefix])
     }
 
@@ -48,9 +54,24 @@ extension Repository {
 
     func endErasure() { unlink(erasePendingFile) }
 
+    /// `<ref>.lock` files under the references only lineage writes. Every lineage writer holds the
+    /// write lock while it moves one, so with the lock held any such file is a killed process's.
+    func staleReferenceLocks() -> [String] {
+        var out: [String] = []
+        for dir in Repository.lockedReferenceDirectories {
+            let root = layout.dotLineage + "/" + dir
+            guard let e = FileManager.default.enumerator(atPath: root) else { continue }
+            while let rel = e.nextObject() as? String { if rel.hasSuffix(".lock") { out.append(root + "/" + rel) } }
+        }
+        return out
+    }
+
     /// Run with the write lock held, before the command's own work: removes what dead processes
     /// left and finishes an interrupted erasure. Says what it did through `warn`.
     func recoverInterruptedWork() throws {
+        for lock in staleReferenceLocks() where unlink(lock) == 0 {
+            warn("removed \(lock), a reference lock left by an interrupted lineage command")
+        }
         let found = leftovers()
         if !found.isEmpty {
             let bytes = Leftovers.remove(found)

@@ -40,6 +40,14 @@ public enum RemoteFailure: Error, CustomStringConvertible, Equatable {
     case noContentLocation(remote: String, objects: Int)
     case tombstoneDropped(remote: String, branch: String, path: String, sha256: String)
     case contentTransferUnavailable(remote: String, location: String, objects: Int)
+    /// A commit being pushed names a version that a tombstone known here erased, and the pushed
+    /// branch does not carry that tombstone.
+    case erasedContent(remote: String, branch: String, path: String, commit: String, record: ErasureRecord)
+    /// Other branches of the remote moved since the last fetch: their tombstones are unknown here,
+    /// so push sends no bytes.
+    case fetchFirst(remote: String, branch: String, moved: [String])
+    /// A command about a remote's content (`gc --remote`, `verify --remote`) on a remote without a content location.
+    case noContent(remote: String, command: String)
 
     public var description: String {
         switch self {
@@ -79,6 +87,12 @@ public enum RemoteFailure: Error, CustomStringConvertible, Equatable {
             return "the lineage history at \(url) has \(roots.count) first commits (\(roots.map { String($0.prefix(12)) }.joined(separator: ", "))); lineage trusts exactly one root — nothing was cloned"
         case .tombstoneDropped(let r, let b, let path, let sha):
             return "pushing \(b) to '\(r)' is refused: the remote branch records the erasure of \(path) (sha256:\(sha.prefix(12))), and what you push no longer does — that would bring the erased bytes back; nothing was changed on the remote. Merge the remote branch again (`lineage pull \(r)`), keeping its tombstones"
+        case .erasedContent(let r, let b, let path, let c, let e):
+            return "pushing \(b) to '\(r)' is refused: commit \(c.prefix(12)) names \(path) at \(e.sha256.hex.prefix(12)), whose bytes were erased on \(e.erasedAt) by \(e.erasedBy) (\(e.reason)), and \(b) does not carry that tombstone — pushing it would bring the erased data back. Nothing was changed on the remote. Merge the branch that carries the erasure (`lineage pull \(r)`), or remove that version from these commits"
+        case .fetchFirst(let r, let b, let moved):
+            return "pushing \(b) to '\(r)' is refused: \(moved.count == 1 ? "branch" : "branches") \(moved.joined(separator: ", ")) on the remote moved since you last fetched, and may carry erasures this push would undo by sending their bytes again; nothing was sent — run `lineage fetch \(r)`, then push again"
+        case .noContent(let r, let command):
+            return "remote '\(r)' has no content location, so `lineage \(command) \(r)` has nothing to look at — set one with `lineage remote set-content \(r) <s3://bucket/prefix | directory>`"
         case .rewritten(let r, let b, let was, let now):
             return "remote '\(r)': branch \(b) was rewritten (force-pushed): it was at \(was.prefix(12)) and is now at \(now.prefix(12)), which does not contain it; the tracking ref was not moved and your local commits are untouched — rerun with --force to accept the rewritten branch"
         case .destinationNotEmpty(let d):

@@ -4,11 +4,20 @@ import Lineage
 struct Verify: RepositoryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the whole repository: every pack, object, commit, tree, pointer and file digest.",
-        discussion: "Exits 1 when any problem is found; each is named with its path and object id.")
+        discussion: "Exits 1 when any problem is found; each is named with its path and object id. With --remote <name>: fetches the remote's history, then checks that every branch on it is complete (every object of every version it names, except erased ones, listed by the content location's index objects) and that every pack is there with the size its index gives; --full also reads every pack and hashes every object.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONOption
+    @Option(help: ArgumentHelp("Check this remote's content location instead of the local repository.", valueName: "name"))
+    var remote: String?
+    @Flag(help: "With --remote: read every pack and hash every object (otherwise only the index objects and pack sizes are read).")
+    var full = false
+
+    func validate() throws {
+        if full && remote == nil { throw ValidationError("--full goes with --remote <name>") }
+    }
 
     func run(in repository: Repository) throws {
+        if let remote { return try runRemote(remote, repository) }
         let result = try repository.verify(progress: TerminalProgress.make(quiet: global.quiet))
         if output.json { try Output.json(result, schema: "verify.schema.json") } else {
             if !global.quiet {
@@ -41,5 +50,23 @@ struct Verify: RepositoryCommand {
             else { Output.line("FAILED: \(result.problems.count) problem(s) in \(summary).") }
         }
         if !result.ok { throw ExitSignal(code: ExitCode32.findings) }
+    }
+
+    private func runRemote(_ name: String, _ repository: Repository) throws {
+        let r = try repository.verifyRemote(name, full: full, progress: TerminalProgress.make(quiet: global.quiet || output.json))
+        if output.json { try Output.json(r, schema: "verify-remote.schema.json") } else {
+            if !global.quiet {
+                for b in r.branches {
+                    Output.line("\(b.branch) \(b.commit.prefix(12)): \(b.versions) version(s), \(b.objects) object(s)" + (b.missing > 0 ? Output.color(", \(b.missing) missing", "31") : ", complete"))
+                }
+            }
+            for p in r.problems {
+                let at = [p.path, p.commit.map { "commit " + $0.prefix(12) }, p.key].compactMap { $0 }.joined(separator: ", ")
+                Output.line(Output.color(p.kind, "31") + ": " + at + " — " + p.detail)
+            }
+            let summary = "\(r.branches.count) branch(es), \(r.packs) pack(s) on \(r.location)" + (r.full ? ", every object read and hashed" : ", sizes checked")
+            if r.ok { Output.line("OK: \(summary); no problems found.") } else { Output.line("FAILED: \(r.problems.count) problem(s) in \(summary).") }
+        }
+        if !r.ok { throw ExitSignal(code: ExitCode32.findings) }
     }
 }

@@ -62,6 +62,16 @@ public struct RemoteGCMarkReport: Sendable, Equatable, Codable {
     public init() {}
 }
 
+/// A mark waiting under `gc/marks/` (`RemoteContent.gcPendingMarks`).
+public struct RemoteGCMarkSummary: Sendable, Equatable, Codable {
+    public let key: String
+    /// When a sweep may act on it; nil when the mark cannot be read (a sweep leaves it alone).
+    public let sweepableAt: Date?
+    /// Packs it names, and their sizes added up.
+    public let packs: Int
+    public let bytes: UInt64
+}
+
 /// What `RemoteContent.gcSweep` did.
 public struct RemoteGCSweepReport: Sendable, Equatable, Codable {
     /// Marks acted on and deleted.

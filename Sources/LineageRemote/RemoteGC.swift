@@ -53,12 +53,20 @@ extension RemoteContent {
     /// `reachable` is every object (chunks and chunk lists) that any ref on the remote reaches,
     /// read just before. Needs conditional requests from the store (probed each run), unless
     /// `allowUnconditional` (nobody else writes to the remote meanwhile). Takes the lease.
+    /// With `dryRun` it only reads: no lease, no probe, no mark (the report says what a mark would hold).
     public func gcMark(reachable: Set<Digest>, grace: TimeInterval, now: Date = Date(), allowUnconditional: Bool = false,
-                       jobs: Int = 8) throws -> RemoteGCMarkReport {
+                       dryRun: Bool = false, jobs: Int = 8) throws -> RemoteGCMarkReport {
         let s = CountingBlobStore(store)
         var report = RemoteGCMarkReport()
-        guard let (lease, _) = try beginGC("gc mark", via: s, now: now, allowUnconditional: allowUnconditional) else { return report }
-        defer { lease.release() }
+        let lease: RemoteLease?
+        if dryRun {
+            guard try checkFormat(s) else { return report }
+            lease = nil
+        } else {
+            guard let (taken, _) = try beginGC("gc mark", via: s, now: now, allowUnconditional: allowUnconditional) else { return report }
+            lease = taken
+        }
+        defer { lease?.release() }
 
         try refresh(full: true, via: s, jobs: jobs)
         let indexes = try cachedIndexes()
@@ -106,15 +114,17 @@ extension RemoteContent {
         }
         report.garbageObjects = garbage.count
         report.reachableNotListed = reachable.subtracting(listed).count
-        if !marked.isEmpty {
+        if !marked.isEmpty, let lease {
             let mark = GCMark(markedAt: now.timeIntervalSince1970, grace: max(0, grace), holder: lease.holder, packs: marked)
             let bytes = Array(try JSONEncoder().encode(mark))
             let key = RemoteLayout.markKey(time: now, bytes: bytes)
             _ = try s.put(key, bytes: bytes, ifAbsent: true)
             report.markKey = key
             report.sweepableAt = mark.sweepableAt
+        } else if !marked.isEmpty {
+            report.sweepableAt = now.addingTimeInterval(max(0, grace))
         }
-        lease.release()
+        lease?.release()
         report.requests = s.requests
         return report
     }
@@ -228,6 +238,17 @@ extension RemoteContent {
         } catch {
             lease.release()
             throw error
+        }
+    }
+
+    /// The marks waiting under `gc/marks/` (read only: no lease), with when a sweep may act on
+    /// each; a mark that cannot be read is listed without a time.
+    public func gcPendingMarks() throws -> [RemoteGCMarkSummary] {
+        let s = CountingBlobStore(store)
+        guard try checkFormat(s) else { return [] }
+        return try readMarks(via: s).map { key, mark in
+            RemoteGCMarkSummary(key: key, sweepableAt: mark?.sweepableAt, packs: mark?.packs.count ?? 0,
+                                bytes: mark?.packs.reduce(UInt64(0)) { $0 + $1.size } ?? 0)
         }
     }
 

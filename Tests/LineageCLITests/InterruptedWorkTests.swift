@@ -91,4 +91,25 @@ struct InterruptedWorkTests {
         #expect(v.code == 0 && v.kinds.isEmpty, "\(v)")
         #expect(try p.run("cat", "HEAD~1:people.csv").err.contains("erasure request 9"))
     }
+
+    /// A push killed while libgit2 held the lock of a tracking reference leaves `<ref>.lock`; the
+    /// next writer removes it (only lineage writes there, under the write lock) instead of every
+    /// later push failing on it.
+    @Test func staleTrackingReferenceLockIsRemovedByTheNextWriter() throws {
+        let p = try Project()
+        defer { p.remove() }
+        let base = try scratchDirectory("stale-ref-lock")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try p.write("a.txt", "one\n")
+        try p.expectOK(["add", "a.txt"]); try p.expectOK(["commit", "-m", "one"])
+        try p.expectOK(["remote", "add", "origin", base + "/team.git"])
+        try p.expectOK(["push"])
+        try p.write("a.txt", "two\n")
+        try p.expectOK(["add", "a.txt"]); try p.expectOK(["commit", "-m", "two"])
+        let lock = p.dir + "/.lineage/refs/lineage/remotes/origin/main.lock"
+        try Data().write(to: URL(fileURLWithPath: lock))
+        let push = try p.expectOK(["push"])
+        #expect(push.err.contains("reference lock left by an interrupted lineage command"), "\(push.err)")
+        #expect(!FileManager.default.fileExists(atPath: lock))
+    }
 }

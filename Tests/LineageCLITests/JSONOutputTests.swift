@@ -124,6 +124,10 @@ import Testing
         .json(["pull", "--json"]),
         .json(["clone", "{base}/team.git", "{base}/clone", "--trust-root", "{fp}", "--json"]),
         .json(["erase", "data/test.csv", "--reason", "erasure request 7", "--json"]),
+        .json(["erase", "--status", "--json"]),
+        // The tombstone travels, then the bytes leave the remote's content location.
+        .json(["push", "--json"]),
+        .json(["erase", "--status", "--json"]),
         .json(["audit", "--json"], code: 1),
         .json(["audit", "--erase-derived", "--json"], code: 1),
         .json(["audit", "--erase-derived", "--yes", "--reason", "built from request 7", "--json"]),
@@ -139,6 +143,9 @@ import Testing
         .json(["repro", "--json"]),
         .json(["metrics", "diff", "HEAD~1", "HEAD", "--all", "--json"]),
         .json(["branch", "--delete", "feature", "--json"]),
+        .json(["gc", "--remote", "origin", "--dry-run", "--json"]),
+        .json(["gc", "--remote", "origin", "--grace", "0s", "--json"]),
+        .json(["verify", "--remote", "origin", "--json"]),
     ]
 
     /// Every leaf command (`trust list`) and whether it takes --json, from the parser's own description.
