@@ -154,17 +154,9 @@ extension Repository {
                 let small = items.indices.filter { items[$0].stat.size <= minSize }
                 var outcomes = [Result<Staged, Error>?](repeating: nil, count: work.count)
                 if !small.isEmpty {
-                    let parallel = ParallelResults<Staged>(count: small.count)
                     let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, small.count / 64))
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        for k in stride(from: w, to: small.count, by: workers) {
-                            if parallel.failed { return }
-                            parallel.set(k, Result { try store(items[small[k]]) })
-                        }
-                    }
-                    let values = parallel.values
-                    for case .failure(let error)? in values { throw error }
-                    for (k, i) in small.enumerated() { outcomes[i] = values[k] }
+                    let values = try parallelMap(small.count, workers: workers) { k, _ in try store(items[small[k]]) }
+                    for (k, i) in small.enumerated() { outcomes[i] = .success(values[k]) }
                 }
                 for i in work.indices where outcomes[i] == nil { outcomes[i] = Result { try store(work[i]) } }
                 for outcome in outcomes {
@@ -249,20 +241,3 @@ final class ProgressCounter: @unchecked Sendable {
 }
 
 /// Results written by index from several threads; the first failure tells the others to stop.
-final class ParallelResults<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Result<T, Error>?]
-    private var anyFailure = false
-
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-    var failed: Bool { lock.withLock { anyFailure } }
-    var values: [Result<T, Error>?] { lock.withLock { storage } }
-
-    func set(_ index: Int, _ value: Result<T, Error>) {
-        lock.withLock {
-            storage[index] = value
-            if case .failure = value { anyFailure = true }
-        }
-    }
-}

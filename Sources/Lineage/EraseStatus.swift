@@ -23,6 +23,11 @@ public struct RemoteErasureStatus: Codable, Sendable, Equatable {
     /// Applied: objects erased there, and chunks kept there because retained versions share them.
     public var objectsErased: Int? = nil
     public var chunksShared: Int? = nil
+    /// The clones that reported to this remote that they hold no copy (`erasure-reports/` there),
+    /// this one included once it has fetched or pushed since.
+    public var clones: [ErasureReport]? = nil
+    /// Why the clones' reports could not be read (no credentials, unreachable).
+    public var clonesUnknown: String? = nil
 }
 
 /// One erasure (a tombstone in the history known here) and where it has reached.
@@ -63,6 +68,13 @@ extension Repository {
         let remotes = try self.remotes()
         var onRemote: [String: [Digest: ErasureRecord]] = [:]
         for r in remotes { onRemote[r.name] = try remoteErasures(r.name) }
+        // What clones reported, read once per remote (when there is an erasure to ask about).
+        var reports: [String: Result<[Digest: [ErasureReport]], Error>] = [:]
+        if !known.isEmpty {
+            for r in remotes where r.effectiveContent != nil {
+                reports[r.name] = Result { try remoteContent(for: r).map { try erasureReports(on: $0) } ?? [:] }
+            }
+        }
         var result = EraseStatusResult()
         for (digest, record) in known.sorted(by: { ($0.value.erasedAt, $0.key) < ($1.value.erasedAt, $1.key) }) {
             var per: [RemoteErasureStatus] = []
@@ -81,6 +93,11 @@ extension Repository {
                 } else {
                     s = RemoteErasureStatus(remote: r.name, state: .pending, location: location,
                                             reason: "the tombstone is on '\(r.name)' but this clone has not removed the bytes there (another clone may have) — `lineage push \(r.name)` does, or finds them gone")
+                }
+                switch reports[r.name] {
+                case .success(let byDigest)?: s.clones = byDigest[digest] ?? []
+                case .failure(let error)?: s.clonesUnknown = withHint(error)
+                case nil: break
                 }
                 per.append(s)
             }

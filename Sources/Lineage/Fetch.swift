@@ -118,6 +118,8 @@ extension Repository {
             }
             // Erasures made elsewhere reach this clone: its copies of the erased bytes go.
             result.erasuresApplied = try applyReceivedErasures()
+            // ... and the remote learns that this clone holds no copy (erase --status lists it).
+            reportErasures(to: remote, content: { try self.remoteContent(for: remote) })
             return result
         }
     }

@@ -133,9 +133,10 @@ extension Repository {
         // A transfer passed in that is not the pack layout (a test's) cannot erase.
         if let transfer, !(transfer is RemoteContentTransfer) { return nil }
         do {
-            return try applyRemoteErasures(remote: remote, content: {
-                try (transfer as? RemoteContentTransfer)?.content ?? self.remoteContent(for: remote)
-            }, jobs: transferJobs)
+            let content = { try (transfer as? RemoteContentTransfer)?.content ?? self.remoteContent(for: remote) }
+            let outcome = try applyRemoteErasures(remote: remote, content: content, jobs: transferJobs)
+            reportErasures(to: remote, content: content)
+            return outcome
         } catch {
             let moved = result.upToDate ? "is up to date on '\(remote.name)'" : "reached '\(remote.name)' (\(result.old.map { String($0.prefix(12)) } ?? "new") -> \(result.new.prefix(12)))"
             warn("\(result.branch) \(moved), but erased bytes could not be removed from \(remote.effectiveContent ?? remote.name); `lineage erase --status` lists the erasures pending there")

@@ -88,17 +88,15 @@ extension Repository {
         guard !infos.isEmpty || !checked.isEmpty else { return known }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, infos.count / 200))
         let slices = (0..<workers).map { w in (infos.count * w / workers)..<(infos.count * (w + 1) / workers) }
-        let parallel = ParallelResults<[CommitVerdict]>(count: workers)
         let gitPath = git.path
         let batch = infos
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            parallel.set(w, Result {
-                let checker = CommitChecker(git: w == 0 ? self.git : try GitRepository.open(at: gitPath))
-                return batch[slices[w]].map { checker.check($0) }
-            })
+        // One slice of history per worker, each with its own libgit2 handle (handles are not shared).
+        let perSlice = try parallelMap(workers, workers: workers) { w, _ in
+            let checker = CommitChecker(git: w == 0 ? self.git : try GitRepository.open(at: gitPath))
+            return batch[slices[w]].map { checker.check($0) }
         }
-        for outcome in parallel.values {
-            for v in try outcome!.get() { if let id = ObjectID(hex: v.commit) { checked[id] = v } }
+        for verdicts in perSlice {
+            for v in verdicts { if let id = ObjectID(hex: v.commit) { checked[id] = v } }
         }
         let resolved = Repository.resolveChain(checked, parents: parents, known: known)
         try? index?.recordVerdicts(resolved.cacheable.compactMap { resolved.verdicts[$0].map(CachedVerdict.init) })

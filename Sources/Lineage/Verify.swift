@@ -97,21 +97,17 @@ extension Repository {
         // on contiguous slices of history (neighbouring commits share most subtrees).
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, commits.count / 200))
         let slices = (0..<workers).map { w in (commits.count * w / workers)..<(commits.count * (w + 1) / workers) }
-        let parallel = ParallelResults<CommitSliceResult>(count: workers)
         let gitPath = git.path
         // Only worker 0 reports, so the reporter is never used from two threads at once.
         nonisolated(unsafe) let reporter = progress
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            parallel.set(w, Result {
-                let handle = w == 0 ? self.git : try GitRepository.open(at: gitPath)
-                return try Repository.checkCommits(commits[slices[w]], git: handle) { done in
-                    if w == 0 { reporter.update(phase: "Checking commits", done: UInt64(done * workers), total: UInt64(commits.count), unit: .items) }
-                }
-            })
+        let perSlice = try parallelMap(workers, workers: workers) { w, _ in
+            let handle = w == 0 ? self.git : try GitRepository.open(at: gitPath)
+            return try Repository.checkCommits(commits[slices[w]], git: handle) { done in
+                if w == 0 { reporter.update(phase: "Checking commits", done: UInt64(done * workers), total: UInt64(commits.count), unit: .items) }
+            }
         }
         var verdictIndex: [ObjectID: Int] = [:]
-        for outcome in parallel.values {
-            let slice = try outcome!.get()
+        for slice in perSlice {
             for v in slice.verdicts {
                 result.commits += 1
                 verdictIndex[ObjectID(hex: v.commit)!] = result.history.count
@@ -189,19 +185,15 @@ extension Repository {
             if listed.insert(p.chunks).inserted { work.append((id, path, commit, p)) }
         }
         let fileWorkers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count / 64))
-        let checked = ParallelResults<(problem: VerifyProblem?, bytes: UInt64)>(count: work.count)
         let items = work
-        DispatchQueue.concurrentPerform(iterations: fileWorkers) { w in
-            for k in stride(from: w, to: items.count, by: fileWorkers) {
-                if w == 0 { reporter.update(phase: "Verifying files", done: UInt64(k), total: UInt64(items.count), unit: .items) }
-                let item = items[k]
-                var bytes: UInt64 = 0
-                let problem = self.verifyContent(item.pointer, path: item.path, commit: item.commit, bytesVerified: &bytes)
-                checked.set(k, .success((problem, bytes)))
-            }
+        let checked = try parallelMap(items.count, workers: fileWorkers) { k, w -> (problem: VerifyProblem?, bytes: UInt64) in
+            if w == 0 { reporter.update(phase: "Verifying files", done: UInt64(k), total: UInt64(items.count), unit: .items) }
+            let item = items[k]
+            var bytes: UInt64 = 0
+            let problem = self.verifyContent(item.pointer, path: item.path, commit: item.commit, bytesVerified: &bytes)
+            return (problem, bytes)
         }
-        for (k, outcome) in checked.values.enumerated() {
-            guard case .success(let c)? = outcome else { continue }
+        for (k, c) in checked.enumerated() {
             result.bytesVerified += c.bytes
             if let problem = c.problem {
                 result.problems.append(problem)

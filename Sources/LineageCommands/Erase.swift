@@ -60,6 +60,11 @@ struct Erase: RepositoryCommand {
                 case .noContent:
                     Output.line("  \(s.remote): no content location (it holds no bytes)")
                 }
+                if let clones = s.clones {
+                    Output.line("    clones that reported they hold no copy: " + (clones.isEmpty ? "none yet" : clones.map { "\($0.user) (\($0.clone.prefix(8)), \($0.appliedAt))" }.joined(separator: "; ")))
+                } else if let why = s.clonesUnknown {
+                    Output.line("    clones' reports could not be read: \(why)")
+                }
             }
         }
         if result.pending > 0 { Output.line("\(result.pending) erasure(s) pending on some remote.") }

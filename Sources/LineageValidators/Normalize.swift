@@ -1,4 +1,5 @@
 import Foundation
+import LineageCore
 
 // Value normalisation, row fingerprints and the compact fingerprint table shared by the leakage
 // and quality validators.
@@ -428,27 +429,10 @@ struct Fingerprint128Table {
 
 // MARK: - Small shared helpers
 
-/// A Sendable box for results written by parallel workers, each to its own index.
-final class IndexedResults<T>: @unchecked Sendable {
-    private var items: [T?]
-    private let lock = NSLock()
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { lock.lock(); items[i] = value; lock.unlock() }
-    func get(_ i: Int) -> T? { lock.lock(); defer { lock.unlock() }; return items[i] }
-}
-
 /// Runs `body(i)` for i in 0..<count on up to `count` threads and returns the results in order,
-/// rethrowing the first error (by index).
-func runConcurrently<T>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-    let results = IndexedResults<Result<T, Error>>(count: count)
-    if count == 1 {
-        results.set(0, Result { try body(0) })
-    } else {
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            results.set(i, Result { try body(i) })
-        }
-    }
-    return try (0..<count).map { try results.get($0)!.get() }
+/// rethrowing the first error (by index): LineageCore's `parallelMap`, one thread per piece.
+func runConcurrently<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
+    try parallelMap(count, workers: count) { i, _ in try body(i) }
 }
 
 /// A deterministic 64-bit generator (SplitMix64), for reservoir sampling that repeats exactly.

@@ -42,6 +42,10 @@ import Testing
         let common = people.subdata(in: 100_000..<100_064)          // shared.bin has them too
         #expect(try Self.remoteHolds(unique, in: content) && Self.remoteHolds(common, in: content))
 
+        // Carol cloned before the erasure: she holds a copy until she fetches.
+        try alice.expectOK(["clone", base + "/team.git", base + "/carol", "--trust-root", try alice.rootFingerprint()])
+        let carol = Project(existing: base + "/carol")
+
         try alice.expectOK(["erase", "data/people.bin", "--reason", "request 12"])
         let before = try Self.json(try alice.expectOK(["erase", "--status", "--json"]))
         let pendingBefore = try #require((before["erasures"] as? [[String: Any]])?.first?["remotes"] as? [[String: Any]])
@@ -64,6 +68,17 @@ import Testing
         #expect(status["pending"] as? Int == 0)
         let text = try alice.expectOK(["erase", "--status"]).out
         #expect(text.contains("data/people.bin") && text.contains("request 12") && text.contains("origin: applied"), "\(text)")
+        // Which clones reported they hold no copy: Alice (she pushed it), then Carol once she fetched.
+        #expect((origin["clones"] as? [[String: Any]])?.count == 1, "\(origin)")
+        let fetched = try Self.json(try carol.expectOK(["fetch", "--json"]))
+        #expect((fetched["erasuresApplied"] as? [[String: Any]])?.count == 1, "\(fetched)")
+        let reported = try Self.json(try alice.expectOK(["erase", "--status", "--json"]))
+        let clones = try #require(((reported["erasures"] as? [[String: Any]])?.first?["remotes"] as? [[String: Any]])?.first?["clones"] as? [[String: Any]])
+        #expect(Set(clones.compactMap { $0["clone"] as? String }).count == 2, "\(clones)")
+        #expect(try alice.expectOK(["erase", "--status"]).out.contains("clones that reported they hold no copy"))
+        // A second fetch reports nothing again.
+        try carol.expectOK(["fetch"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: content + "/erasure-reports")).count == 1)
 
         // A clone gets everything retained, from what the remote holds now.
         let fp = try alice.rootFingerprint()
