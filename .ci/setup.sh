@@ -18,6 +18,7 @@ command -v setpriv >/dev/null || need+=(util-linux)
 { command -v ssh-keygen && command -v ssh-agent && command -v ssh-add; } >/dev/null || need+=(openssh-client)
 command -v script >/dev/null || need+=(bsdutils)                      # runs lineage on a pty (passphrase prompt test)
 command -v dot >/dev/null || need+=(graphviz)                     # checks our DOT output (not a runtime dependency)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)          # installs the interop packages below; run --env-capture pip is tested
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)   # renders the HTML report in a test
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

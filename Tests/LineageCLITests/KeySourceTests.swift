@@ -237,8 +237,15 @@ struct KeySourceTests {
     @Test func dsaKeysAreRefused() throws {
         let p = try Project(); defer { p.remove() }
         let agent = try SSHAgentFixture()
-        guard let dsa = try? agent.keygen("dsa", type: "dsa") else { return }  // this OpenSSH builds without DSA: nothing to refuse
         let before = try p.snapshot()
+        // An OpenSSH built without DSA cannot make one: a public key line naming the type is enough
+        // for trust add (it refuses by type); signing needs a real DSA key file.
+        guard let dsa = try? agent.keygen("dsa", type: "dsa") else {
+            try p.write("dsa.pub", "ssh-dss AAAAB3NzaC1kc3M= old@example.org\n")
+            expectRefused(try p.run(["trust", "add", "dsa@example.org", "dsa.pub"]), ["DSA", "ssh-keygen -t ed25519"])
+            withKnownIssue("this ssh-keygen cannot make DSA keys: signing with a DSA key file is not checked here") { Issue.record("no DSA") }
+            return
+        }
         expectRefused(try p.run(["trust", "add", "dsa@example.org", dsa + ".pub"]), ["DSA", "ssh-keygen -t ed25519"])
         #expect(try p.snapshot() == before)
         try p.expectOK(["config", "user.signingkey", dsa])
