@@ -16,6 +16,7 @@
 // and prints what the erasure moved: requests, bytes up, down and deleted, packs rewritten.
 //
 //   lineage-bench-remote --gc N [--jobs J] [--work DIR]
+//   (--erase and --gc take --s3 s3://bucket/prefix to run against an S3 server instead of a directory)
 //
 // Issue 15's gc figure: N objects of 1 KiB pushed in 10 pushes; a tenth of them (half of two
 // pushes) then unreachable; times `gcMark` and `gcSweep` (grace 0) from a clone with an empty
@@ -29,6 +30,9 @@ var files = 100_000, bigMiB = 256, jobs = 8
 var work: String? = nil
 var eraseMode = false, historyGiB: [Double] = [1, 10], versionMiB = 100, versionsPerPush = 4
 var gcObjects = 0
+/// --s3 s3://bucket/prefix: the erase and gc figures on an S3 store (moto, with AWS_ENDPOINT_URL
+/// and credentials from the environment) instead of a directory; each run uses its own prefix.
+var s3URL: String? = nil
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
     let flag = args.removeFirst()
@@ -44,6 +48,7 @@ while !args.isEmpty {
     case "--version-mib": versionMiB = Int(value) ?? versionMiB
     case "--versions-per-push": versionsPerPush = max(1, Int(value) ?? versionsPerPush)
     case "--gc": gcObjects = Int(value) ?? 0
+    case "--s3": s3URL = value
     default: fail("unknown option \(flag); usage: lineage-bench-remote [--files N] [--big-mib M] [--jobs J] [--work DIR] | --erase [--history-gib 1,10] [--version-mib M] [--versions-per-push V] | --gc N")
     }
 }
@@ -78,13 +83,16 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func mib(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1048576) }
 func perGiB(_ requests: Int, _ bytes: UInt64) -> String { String(format: "%.1f", Double(requests) / (Double(bytes) / 1073741824)) }
 
-/// A scratch directory with an empty local store and a directory remote, removed by the caller.
-@MainActor func scratch(_ name: String) throws -> (root: String, local: ContentStore, store: DirectoryBlobStore) {
+/// A scratch directory with an empty local store, and the remote: a directory in it, or with
+/// --s3 a fresh prefix under the given S3 URL. Removed by the caller (the S3 objects are left).
+@MainActor func scratch(_ name: String) throws -> (root: String, local: ContentStore, store: any BlobStore) {
     let root = (work ?? NSTemporaryDirectory()) + "/lineage-bench-\(name)-\(getpid())"
     try? FileManager.default.removeItem(atPath: root)
     try FileManager.default.createDirectory(atPath: root + "/remote", withIntermediateDirectories: true)
     try ContentStore.create(at: root + "/local")
-    return (root, try ContentStore(directory: root + "/local"), DirectoryBlobStore(root: root + "/remote"))
+    let store: any BlobStore = try s3URL.map { try S3BlobStore(url: $0 + "/\(name)-\(getpid())", environment: ProcessInfo.processInfo.environment) }
+        ?? DirectoryBlobStore(root: root + "/remote")
+    return (root, try ContentStore(directory: root + "/local"), store)
 }
 
 /// Issue 15: erasing one version from histories of different sizes moves what the packs that

@@ -103,6 +103,7 @@ enum Passphrase {
         }
     }
 
+    /// Thread safety: the keys are behind `lock`.
     private final class Cache: @unchecked Sendable {
         private let lock = NSLock()
         private var keys: [String: (FileIdentity, SSHPrivateKey)] = [:]

@@ -55,7 +55,7 @@ struct StageInputs {
 }
 
 /// SHA-256 of working files, as far as one command has needed them, and the stat cache loaded once.
-final class DigestMemo: @unchecked Sendable {
+final class DigestMemo {
     /// The index holding the stat cache, opened once (nil inside when it cannot be opened).
     var index: LineageIndex?? = nil
     var cache: [PathKey: CachedFile]? = nil

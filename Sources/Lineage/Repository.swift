@@ -22,6 +22,9 @@ public struct RepositoryLayout: Sendable {
 }
 
 /// An open lineage repository: the facade every verb hangs off, each verb in its own file.
+/// Thread safety: the layout and store are shared safely (the store locks its pack list); the
+/// libgit2 handle `git` is used by one thread at a time — parallel work opens a handle per worker
+/// (verify, history checks); `warn`, `transferJobs` and `initReport` are set before work starts.
 public final class Repository: @unchecked Sendable {
     /// The store format this build writes and the newest it reads.
     public static let formatVersion = 1

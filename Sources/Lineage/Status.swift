@@ -58,6 +58,7 @@ extension Repository {
         // Every file is stat'ed on all cores while the stat cache loads on one of them. The cache is
         // matched to the staged entries by merging two lists sorted by path bytes, not through a
         // dictionary: no hashing of 100,000s of paths. A path the merge misses is only re-hashed.
+        /// Thread safety: written only by the side task, read after every worker has joined.
         final class CacheBox: @unchecked Sendable { var rows: [CachedFile?] = [] }
         let loaded = CacheBox()
         let paths = staged.map(\.path)

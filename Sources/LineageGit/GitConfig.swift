@@ -1,7 +1,7 @@
 internal import CLibGit2
 
 /// A git-format configuration file (`.lineage/config`), or the user's global git configuration.
-public final class GitConfig: @unchecked Sendable {
+public final class GitConfig {
     let handle: Managed<OpaquePointer>
 
     private init(_ pointer: OpaquePointer) { handle = Managed(pointer, free: git_config_free) }

@@ -31,7 +31,7 @@ public struct TreeFile: Sendable, Equatable {
 }
 
 /// A bare git repository opened through libgit2 (`.lineage/` of a lineage repository).
-public final class GitRepository: @unchecked Sendable {
+public final class GitRepository {
     let handle: Managed<OpaquePointer>
     public let path: String
     /// Set while `holdingWrites` runs: new objects go to a scratch directory until it returns.

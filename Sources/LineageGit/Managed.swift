@@ -1,7 +1,7 @@
 internal import CLibGit2
 
 /// The single owner of a libgit2 handle: frees it exactly once, when the last Swift reference goes.
-final class Managed<Pointer>: @unchecked Sendable {
+final class Managed<Pointer> {
     let pointer: Pointer
     private let free: (Pointer) -> Void
 

@@ -4,7 +4,7 @@ internal import CLibGit2
 ///
 /// `write()` goes through libgit2's lock file and rename, so a crash leaves
 /// either the old or the new index, never a mix.
-public final class StagingIndex: @unchecked Sendable {
+public final class StagingIndex {
     let handle: Managed<OpaquePointer>
     let repository: GitRepository
 

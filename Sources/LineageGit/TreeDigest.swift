@@ -9,7 +9,7 @@ import LineageCore
 /// tree's is SHA-256 of one line per entry, in the tree's order, `blob|tree <hex> <name>\n`.
 /// Digests of subtrees are cached by object id, so checking a long history where each commit
 /// changes a few paths costs a few tree reads per commit, not a walk of the whole tree.
-public final class TreeDigester: @unchecked Sendable {
+public final class TreeDigester {
     private let repository: GitRepository
     private var cache: [ObjectID: LineageCore.Digest] = [:]
     /// Blobs that could not be read or whose bytes no longer hash to their id, with the path met.

@@ -46,6 +46,7 @@ public enum IndexError: Error, CustomStringConvertible {
 
 /// `.lineage/index.sqlite`: derived state only (the stat cache now, the lineage graph later).
 /// Deleting it loses nothing; a damaged file is replaced and rebuilt with a warning.
+/// Thread safety: every access goes through GRDB's `DatabaseQueue`, which serialises it; the rest is immutable.
 public final class LineageIndex: @unchecked Sendable {
     /// 1: stat cache; 2: + lineage graph; 3: runs as columns; 4: runs numbered, inputs and outputs
     /// by run number. Older files are upgraded in place (the graph tables, being derived, are

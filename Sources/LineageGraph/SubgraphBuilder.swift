@@ -416,7 +416,7 @@ struct SubgraphBuilder {
 /// Attribute dictionaries that all have the same keys, made by copying a template and setting its
 /// values by index, so no key is hashed again (a dictionary literal hashes every key, which was a
 /// fifth of building a large subgraph). A copy keeps the template's layout, so its indices hold.
-struct AttributeTemplate: @unchecked Sendable {
+struct AttributeTemplate {
     private let template: [String: String]
     private let slots: [Dictionary<String, String>.Index]
 

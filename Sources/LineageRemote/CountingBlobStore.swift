@@ -2,6 +2,7 @@ import Foundation
 
 /// Forwards to a store and counts the requests made through it (for `TransferReport.requests`)
 /// and the bytes that crossed it.
+/// Thread safety: the counters are behind `lock`; `base` is a Sendable store.
 final class CountingBlobStore: @unchecked Sendable {
     let base: any BlobStore
     private let lock = NSLock()

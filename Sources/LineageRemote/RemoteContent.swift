@@ -761,6 +761,7 @@ struct KnownContent {
 
 /// Objects packs turned out unable to give (damaged, short, missing), by pack key, with the
 /// first error each pack gave; and how many packs were found missing altogether.
+/// Thread safety: every table is behind `lock`.
 final class UnreadableObjects: @unchecked Sendable {
     private let lock = NSLock()
     private var byPack: [String: Set<Digest>] = [:]
@@ -791,6 +792,7 @@ final class ResultSlots<T: Sendable>: @unchecked Sendable {
 }
 
 /// Progress counters updated by workers.
+/// Thread safety: the counters are behind `lock`.
 final class ProgressTracker: @unchecked Sendable {
     private let lock = NSLock()
     private var progress: TransferProgress

@@ -11,7 +11,7 @@ import Glibc
 /// it still holds it: a run whose lease lapsed and was taken over stops with
 /// `RemoteCleanupError.leaseLost` before deleting more. A killed run's lease lapses after
 /// `RemoteContentOptions.leaseDuration`, or at once for a run on the same host whose process is gone.
-final class RemoteLease: @unchecked Sendable {
+final class RemoteLease {
     struct Document: Codable, Equatable {
         var holder: String
         var operation: String

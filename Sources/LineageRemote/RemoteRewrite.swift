@@ -289,6 +289,7 @@ extension RemoteContent {
 }
 
 /// A set of digests made on first use (only needed when something is found damaged).
+/// Thread safety: the set is made and read under `lock`.
 final class LazyDigests: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Set<Digest>?

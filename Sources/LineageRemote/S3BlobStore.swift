@@ -9,6 +9,8 @@ import Crypto
 /// instead of answering 412 (harmless for content-named keys, which is what lineage writes).
 /// Transient failures (5xx, 429, resets, timeouts) are retried with exponential back-off and
 /// jitter; a conditional request whose answer was lost is settled by a HEAD before retrying.
+/// Thread safety: the configuration is immutable, `HTTPClient` is safe from several threads (a pool
+/// of easy handles), and the statistics and versioning state are behind `lock`.
 public final class S3BlobStore: BlobStore, @unchecked Sendable {
     public let location: String
     public let bucket: String

@@ -189,6 +189,7 @@ struct ChunkRestore {
 
 /// Work distribution of `ChunkRestore.writePositional`: the next chunk to check, the buffers, and
 /// the one-writer-at-a-time hand-off of checked chunks.
+/// Thread safety: its mutable state is read and written only with `condition` held.
 private final class PositionalState: @unchecked Sendable {
     struct Checked {
         let index: Int
@@ -274,6 +275,7 @@ private final class PositionalState: @unchecked Sendable {
 
 /// The slots of `ChunkRestore.writeInOrder`: chunk `i` is checked into slot `i % slots`, claimed only
 /// once chunk `i - slots` has been written, so a slot is never reused while its bytes are pending.
+/// Thread safety: its mutable state is read and written only with `condition` held.
 private final class OrderedRing: @unchecked Sendable {
     private let condition = NSCondition()
     private let count: Int

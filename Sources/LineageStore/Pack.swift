@@ -55,7 +55,7 @@ struct PackEntry {
 }
 
 /// The parsed index of one pack, kept as its raw sorted entry table for binary search.
-final class PackIndex: @unchecked Sendable {
+final class PackIndex {
     let name: String
     let packPath: String
     let indexPath: String
@@ -245,7 +245,12 @@ enum PackScanner {
 }
 
 /// Writes one new pack: objects are appended to a temporary file, and `finish()` makes the pack
-/// and its index visible atomically. Not thread-safe: use from one thread at a time.
+/// and its index visible atomically.
+///
+/// Threads: `put` may be called from several threads at once (its appends are serialised by
+/// `putLock`, its compression is not); `finish` and `abandon` from one thread once every `put`
+/// has returned. That is why it is `@unchecked Sendable`: all mutable state is behind `putLock`
+/// except what `finish`/`abandon` touch after the puts.
 public final class PackWriter: @unchecked Sendable {
     let store: ContentStore
     let tempPath: String
@@ -272,7 +277,7 @@ public final class PackWriter: @unchecked Sendable {
     deinit { if !closed { abandon() } }
 
     /// Number of objects written so far.
-    public var objectCount: Int { entries.count }
+    public var objectCount: Int { putLock.withLock { entries.count } }
 
     /// Appends an object unless the store or this pack already has it. Returns the bytes appended
     /// to the pack (0 when skipped). The caller promises `digest` is the SHA-256 of `bytes`.
@@ -281,16 +286,22 @@ public final class PackWriter: @unchecked Sendable {
     /// if the whole object then shrinks; otherwise the bytes are stored raw.
     @discardableResult
     public func put(_ bytes: UnsafeRawBufferPointer, digest: Digest) throws -> UInt64 {
-        // Several threads may ingest small files into one writer; appends are serialised here.
-        putLock.lock()
-        defer { putLock.unlock() }
-        precondition(!closed, "PackWriter used after finish() or abandon()")
-        if pending.contains(digest) { return 0 }
-        if dedupAgainstStore && store.contains(digest) { return 0 }
         guard bytes.count <= PackFormat.maxObjectSize else {
             throw StoreError.io(path: tempPath, operation: "put (object larger than 1 GiB)", errno: EFBIG)
         }
-        let compressed = sampleSaysCompress(bytes) ? Zlib.compress(bytes, limit: bytes.count) : nil
+        // Several threads may ingest small files into one writer: the checks and the append are
+        // serialised, the compression between them is not (two threads with the same object both
+        // compress it; the second finds it pending and appends nothing).
+        let (skip, wantsCompression) = putLock.withLock { () -> (Bool, Bool) in
+            precondition(!closed, "PackWriter used after finish() or abandon()")
+            if pending.contains(digest) || (dedupAgainstStore && store.contains(digest)) { return (true, false) }
+            return (false, sampleSaysCompress(bytes))   // the sampling's back-off state is shared
+        }
+        if skip { return 0 }
+        let compressed = wantsCompression ? Zlib.compress(bytes, limit: bytes.count) : nil
+        putLock.lock()
+        defer { putLock.unlock() }
+        if pending.contains(digest) { return 0 }
         if let compressed {
             return try compressed.withUnsafeBytes { try appendEntry(flags: PackFormat.flagZlib, rawLength: bytes.count, payload: $0, digest: digest) }
         }

@@ -184,7 +184,7 @@ extension LeakageValidator {
     }
 
     /// A mapped CSV/TSV split: its header and where the data starts.
-    final class MappedSplit: @unchecked Sendable {
+    final class MappedSplit {
         let name: String
         let path: String
         let file: MappedFile
@@ -363,7 +363,7 @@ extension LeakageValidator {
 
     enum PieceOutcome { case piece(PieceResult), whole(Result<SplitScan, Error>) }
 
-    final class SharedSources: @unchecked Sendable {
+    final class SharedSources {
         let items: [(MappedSplit, SplitColumns)?]
         init(_ items: [(MappedSplit, SplitColumns)?]) { self.items = items }
     }

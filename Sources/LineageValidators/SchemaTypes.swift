@@ -166,7 +166,7 @@ enum SchemaValue {
 }
 
 /// Reads the cells of one field as frictionless's field classes do.
-final class SchemaCellReader: @unchecked Sendable {
+final class SchemaCellReader {
     enum Kind {
         case string, email, uri, uuid, binary, any
         case number, integer, boolean, object, array

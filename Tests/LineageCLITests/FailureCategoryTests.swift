@@ -81,6 +81,28 @@ import Testing
         #expect(hint(for: SigningError.wrongPassphrase(path: nil)) == nil)
     }
 
+    /// `@unchecked Sendable` only where the comment above the type says why sharing it is safe
+    /// (issue 16): a lock, a queue, immutability, or one thread at a time by construction.
+    @Test func everyUncheckedSendableSaysWhyItIsSafe() throws {
+        var unexplained: [String] = []
+        let files = FileManager.default.enumerator(atPath: Self.sources.path)!
+        while let rel = files.nextObject() as? String {
+            guard rel.hasSuffix(".swift") else { continue }
+            let lines = try String(contentsOf: Self.sources.appendingPathComponent(rel), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (i, line) in lines.enumerated() where line.contains("@unchecked Sendable") && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                var comment = ""
+                var j = i - 1
+                while j >= 0, lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("//") || lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                    comment += " " + lines[j].lowercased(); j -= 1
+                }
+                if comment.range(of: "thread|lock|sendable|concurren|immutable|serialis", options: .regularExpression) == nil {
+                    unexplained.append("\(rel):\(i + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(unexplained.isEmpty, "say above each type why it is safe to share (a lock, a queue, immutable state), or drop the conformance:\n\(unexplained.joined(separator: "\n"))")
+    }
+
     @Test func everyPublicErrorTypeIsClassified() throws {
         let types = try Self.publicErrorTypes()
         #expect(types.count >= 20, "found only \(types.map(\.name))")
