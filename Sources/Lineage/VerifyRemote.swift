@@ -33,24 +33,27 @@ public struct RemoteVerifyResult: Codable, Sendable {
     public let location: String
     /// Whether every pack was read and every object hashed (`--full`), or only sizes were compared.
     public let full: Bool
+    /// Packs read and hashed as a spot check (`--sample N`), when not `full`.
+    public var sampled = 0
     public var branches: [RemoteBranchCheck] = []
     /// Packs the index objects name (each checked).
     public var packs = 0
     public var problems: [RemoteVerifyProblem] = []
     public var ok: Bool { problems.isEmpty }
 
-    private enum CodingKeys: String, CodingKey { case remote, location, full, branches, packs, problems, ok }
+    private enum CodingKeys: String, CodingKey { case remote, location, full, sampled, branches, packs, problems, ok }
     init(remote: String, location: String, full: Bool) { self.remote = remote; self.location = location; self.full = full }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(remote, forKey: .remote); try c.encode(location, forKey: .location); try c.encode(full, forKey: .full)
+        if sampled > 0 { try c.encode(sampled, forKey: .sampled) }
         try c.encode(branches, forKey: .branches); try c.encode(packs, forKey: .packs); try c.encode(problems, forKey: .problems)
         try c.encode(ok, forKey: .ok)
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         remote = try c.decode(String.self, forKey: .remote); location = try c.decode(String.self, forKey: .location)
-        full = try c.decode(Bool.self, forKey: .full); branches = try c.decode([RemoteBranchCheck].self, forKey: .branches)
+        full = try c.decode(Bool.self, forKey: .full); sampled = try c.decodeIfPresent(Int.self, forKey: .sampled) ?? 0; branches = try c.decode([RemoteBranchCheck].self, forKey: .branches)
         packs = try c.decode(Int.self, forKey: .packs); problems = try c.decode([RemoteVerifyProblem].self, forKey: .problems)
     }
 }
@@ -62,7 +65,7 @@ extension Repository {
     /// and that every pack the index objects name is there with the size they give (with `full`,
     /// read whole and every object in it hashed). Reads the index objects, the chunk lists this
     /// clone lacks, and (with `full`) the packs; nothing else.
-    public func verifyRemote(_ name: String, full: Bool = false, ssh: SSHSettings = .fromEnvironment(),
+    public func verifyRemote(_ name: String, full: Bool = false, sample: Int = 0, ssh: SSHSettings = .fromEnvironment(),
                              progress: ProgressReporter = SilentProgress()) throws -> RemoteVerifyResult {
         let remote = try self.remote(name)
         // Every ref on the remote must be known here: a branch rewritten there and not accepted
@@ -115,7 +118,8 @@ extension Repository {
                 result.branches.append(RemoteBranchCheck(branch: branch, commit: b.id.hex, versions: versions, objects: objects, missing: lacking))
             }
 
-            let problems = try content.check(readPacks: full, jobs: transferJobs) { p in
+            if !full { result.sampled = min(max(0, sample), result.packs) }
+            let problems = try content.check(readPacks: full, samplePacks: sample, jobs: transferJobs) { p in
                 progress.update(phase: full ? "Reading packs" : "Checking packs", done: p.bytes, total: p.totalBytes, unit: .bytes)
             }
             progress.finish()

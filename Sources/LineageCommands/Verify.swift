@@ -11,9 +11,13 @@ struct Verify: RepositoryCommand {
     var remote: String?
     @Flag(help: "With --remote: read every pack and hash every object (otherwise only the index objects and pack sizes are read).")
     var full = false
+    @Option(help: ArgumentHelp("With --remote: also read and hash this many packs picked at random (a spot check).", valueName: "n"))
+    var sample: Int = 0
 
     func validate() throws {
         if full && remote == nil { throw ValidationError("--full goes with --remote <name>") }
+        if sample != 0 && remote == nil { throw ValidationError("--sample goes with --remote <name>") }
+        if sample < 0 { throw ValidationError("--sample takes a number of packs, 0 or more") }
     }
 
     func run(in repository: Repository) throws {
@@ -53,7 +57,7 @@ struct Verify: RepositoryCommand {
     }
 
     private func runRemote(_ name: String, _ repository: Repository) throws {
-        let r = try repository.verifyRemote(name, full: full, progress: TerminalProgress.make(quiet: global.quiet || output.json))
+        let r = try repository.verifyRemote(name, full: full, sample: sample, progress: TerminalProgress.make(quiet: global.quiet || output.json))
         if output.json { try Output.json(r, schema: "verify-remote.schema.json") } else {
             if !global.quiet {
                 for b in r.branches {
@@ -64,7 +68,7 @@ struct Verify: RepositoryCommand {
                 let at = [p.path, p.commit.map { "commit " + $0.prefix(12) }, p.key].compactMap { $0 }.joined(separator: ", ")
                 Output.line(Output.color(p.kind, "31") + ": " + at + " — " + p.detail)
             }
-            let summary = "\(r.branches.count) branch(es), \(r.packs) pack(s) on \(r.location)" + (r.full ? ", every object read and hashed" : ", sizes checked")
+            let summary = "\(r.branches.count) branch(es), \(r.packs) pack(s) on \(r.location)" + (r.full ? ", every object read and hashed" : ", sizes checked" + (r.sampled > 0 ? ", \(r.sampled) pack(s) read and hashed" : ""))
             if r.ok { Output.line("OK: \(summary); no problems found.") } else { Output.line("FAILED: \(r.problems.count) problem(s) in \(summary).") }
         }
         if !r.ok { throw ExitSignal(code: ExitCode32.findings) }

@@ -659,7 +659,9 @@ public final class RemoteContent: @unchecked Sendable {
     /// Lists no data. Returns what is wrong, by key (empty when all is well); throws only when the
     /// remote cannot be read (unreachable, denied, a damaged index object, a newer format).
     /// `progress` (packs' objects and bytes checked) runs on the calling thread.
-    public func check(readPacks: Bool = false, jobs: Int = 8,
+    /// - Parameter samplePacks: without `readPacks`, also read and hash this many packs picked at
+    ///   random (a spot check that costs their bytes, not the whole store's).
+    public func check(readPacks: Bool = false, samplePacks: Int = 0, jobs: Int = 8,
                       progress: ((TransferProgress) -> Void)? = nil) throws -> [RemoteProblem] {
         let s = CountingBlobStore(store)
         guard try checkFormat(s) else { return [] }
@@ -671,6 +673,7 @@ public final class RemoteContent: @unchecked Sendable {
             for p in try RemoteIndex.decode(bytes, key: key, location: location).packs where byID[p.id] == nil { byID[p.id] = (p, key) }
         }
         let packs = byID.values.sorted { $0.pack.id < $1.pack.id }
+        let sampled = readPacks ? Set(packs.indices) : Set(packs.indices.shuffled().prefix(max(0, samplePacks)))
         let total = packs.reduce(TransferProgress()) {
             TransferProgress(objects: 0, totalObjects: $0.totalObjects + $1.pack.entries.count, bytes: 0, totalBytes: $0.totalBytes + $1.pack.size)
         }
@@ -679,7 +682,7 @@ public final class RemoteContent: @unchecked Sendable {
         let runner = ParallelJobs()
         try runner.run(count: packs.count, jobs: jobs, work: { [self] i in
             let (pack, indexKey) = packs[i]
-            problems.set(i, try self.check(pack, namedBy: indexKey, readingIt: readPacks, via: s))
+            problems.set(i, try self.check(pack, namedBy: indexKey, readingIt: sampled.contains(i), via: s))
             tracker.add(objects: pack.entries.count, bytes: pack.size)
             runner.reportProgress()
         }, onProgress: { progress?(tracker.current) })

@@ -263,6 +263,12 @@ import Testing
         #expect(try alice.run("verify", "--remote", "origin").code == 0)
         let full = try alice.run("verify", "--remote", "origin", "--full")
         #expect(full.code == 1 && full.out.contains(pack), "\(full.out)")
+        // A spot check of as many packs as there are reads every one of them, and finds it too.
+        let count = ok["packs"] as? Int ?? 0
+        let sample = try alice.run("verify", "--remote", "origin", "--sample", "\(count)", "--json")
+        #expect(sample.code == 1 && sample.out.contains(pack), "\(sample.out)")
+        #expect(try Self.json(sample)["sampled"] as? Int == count)
+        #expect(try alice.run("verify", "--sample", "2").code == 64)
 
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: packs + "/" + pack))
         let short = try alice.run("verify", "--remote", "origin", "--json")
