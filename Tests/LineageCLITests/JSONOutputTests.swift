@@ -72,7 +72,7 @@ import Testing
         .json(["hooks", "run", "--json"]),
         .json(["commit", "-m", "data", "--json"]),
         // The command's own output goes to stderr: on stdout it would make the document not JSON.
-        .json(["run", "--json", "--name", "train", "-i", "data/train.csv", "-i", "data/test.csv", "-o", "models/model.json", "--",
+        .json(["run", "--json", "--name", "train", "-i", "data/train.csv", "-i", "test=data/test.csv", "-o", "models/model.json", "--",
                "sh", "-c", "mkdir -p models && echo '{}' > models/model.json && echo not-json"]),
         // A command that fails commits nothing; the document says only how it ended.
         .json(["run", "--json", "--name", "broken", "-o", "models/none.bin", "--", "sh", "-c", "exit 3"], code: 3),
