@@ -64,10 +64,30 @@ extension Repository {
             var removals: [String] = []
             var seen = Set<PathKey>()
 
+            // The staged entries in byte order, so that those below an argument are found by binary
+            // search (a filter per argument made `run -i dir` over many files quadratic).
+            let sortedStaged = staged.sorted { $0.path.bytesPrecede($1.path) }
+            func firstIndex(notBefore key: String) -> Int {
+                var lo = 0, hi = sortedStaged.count
+                while lo < hi { let mid = (lo + hi) / 2; if sortedStaged[mid].path.bytesPrecede(key) { lo = mid + 1 } else { hi = mid } }
+                return lo
+            }
+            /// The entries `isPath(within:)` selects: the path itself, then everything below `path/`
+            /// (between "path/" and "path0", '0' being the byte after '/').
+            func stagedWithin(_ directory: String) -> [TreeFile] {
+                if directory.isEmpty { return sortedStaged }
+                let d = directory.utf8.last == 0x2F ? String(directory.dropLast()) : directory
+                var out: [TreeFile] = []
+                let exact = firstIndex(notBefore: d)
+                if exact < sortedStaged.count, sortedStaged[exact].path.utf8.elementsEqual(d.utf8) { out.append(sortedStaged[exact]) }
+                out += sortedStaged[firstIndex(notBefore: d + "/")..<firstIndex(notBefore: d + "0")]
+                return out
+            }
+
             for (argument, r) in zip(arguments, resolved) {
                 let prefix = r.relative
                 // Files not fetched here (partial content) are absent by design, not deleted.
-                let below = staged.filter { $0.path.isPath(within: prefix) }
+                let below = stagedWithin(prefix)
                 let stagedBelow = below.filter { !isNotFetched($0.path, pointerID: $0.id) }
                 guard let st = r.stat else {
                     if stagedBelow.isEmpty && !below.isEmpty {
