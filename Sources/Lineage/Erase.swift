@@ -102,8 +102,8 @@ extension Repository {
     /// Applies tombstones received from a remote (`fetch`, `pull`): the local bytes of each version a
     /// fetched branch has erased go (chunks a retained version shares stay); the working file, if
     /// any, is left alone (lineage does not delete your files) and reported. Caller holds the lock.
-    func applyReceivedErasures() throws -> [AppliedErasure] {
-        let received = try receivedErasures()
+    /// - Parameter received: the tombstones known here (`receivedErasures()`), read once by the caller.
+    func applyReceivedErasures(_ received: [Digest: ErasureRecord]) throws -> [AppliedErasure] {
         guard !received.isEmpty else { return [] }
         let head = try headCommit()
         var applied: [AppliedErasure] = []

@@ -37,10 +37,11 @@ extension Repository {
     /// applied received tombstones). Best effort: a store that cannot be written is a warning, and
     /// the report is tried again next time. Returns how many were reported.
     @discardableResult
-    func reportErasures(to remote: RemoteConfig, content makeContent: () throws -> RemoteContent?) -> Int {
+    func reportErasures(to remote: RemoteConfig, known given: [Digest: ErasureRecord]? = nil,
+                        content makeContent: () throws -> RemoteContent?) -> Int {
         guard let location = remote.effectiveContent else { return 0 }
         do {
-            let known = try receivedErasures()
+            let known = try given ?? receivedErasures()
             guard !known.isEmpty else { return 0 }
             var reported = loadReportedErasures()
             let done = Set(reported[location] ?? [])

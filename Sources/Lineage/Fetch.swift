@@ -117,9 +117,10 @@ extension Repository {
                 throw RemoteFailure.foreignRoot(remote: name, branch: r.branch, roots: foreign.map(\.id.hex), pinned: trusted.map(\.hex).sorted())
             }
             // Erasures made elsewhere reach this clone: its copies of the erased bytes go.
-            result.erasuresApplied = try applyReceivedErasures()
+            let received = try receivedErasures()
+            result.erasuresApplied = try applyReceivedErasures(received)
             // ... and the remote learns that this clone holds no copy (erase --status lists it).
-            reportErasures(to: remote, content: { try self.remoteContent(for: remote) })
+            reportErasures(to: remote, known: received, content: { try self.remoteContent(for: remote) })
             return result
         }
     }

@@ -7,7 +7,7 @@ extension Repository {
     /// checks recorded for each version (`checks`) and a summary of its effective rights
     /// (`rights`), both as HEAD's records state them; to runs, what their records add for a
     /// pipeline stage (`stage`, `params` and `metrics` as JSON text, `reusedFrom`) and the roles of
-    /// named inputs (`inputRoles`: JSON text, path → role); to models,
+    /// named inputs (`inputRoles`: JSON text, `[[path, role], …]`); to models,
     /// `metricsHistory`: the metrics of every run that made a version of the path, oldest first.
     /// Renderers show them; `--json` and the exports carry them.
     public func withChecksAndRights(_ graph: LineageSubgraph) throws -> LineageSubgraph {
@@ -40,7 +40,8 @@ extension Repository {
                 if let params = record.params, let json = try? CanonicalJSON.encode(params) { out.nodes[i].attributes["params"] = String(decoding: json, as: UTF8.self) }
                 if let metrics = record.metrics, let json = try? CanonicalJSON.encode(metrics) { out.nodes[i].attributes["metrics"] = String(decoding: json, as: UTF8.self) }
                 if let reused = record.reusedFrom { out.nodes[i].attributes["reusedFrom"] = reused }
-                let roles = Dictionary(record.inputs.compactMap { a in a.role.map { (a.path, $0) } }, uniquingKeysWith: { a, _ in a })
+                // A list of [path, role] pairs: a JSON object's keys would merge canonically equivalent paths.
+                let roles = record.inputs.compactMap { a in a.role.map { [a.path, $0] } }
                 if !roles.isEmpty, let json = try? CanonicalJSON.encode(roles) { out.nodes[i].attributes["inputRoles"] = String(decoding: json, as: UTF8.self) }
             case .artifact where out.nodes[i].attributes["artifactKind"] == ArtifactKind.model.rawValue:
                 guard let path = out.nodes[i].attributes["path"], let rows = try? index?.runsProducing(path: path) else { continue }

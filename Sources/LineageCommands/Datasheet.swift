@@ -45,7 +45,7 @@ struct DatasheetCommand: RepositoryCommand {
         }
         let a = parts(from), b = parts(target)
         var common = 0
-        while common < a.count, common < b.count - 1, a[common] == b[common] { common += 1 }
+        while common < a.count, common < b.count - 1, a[common].utf8.elementsEqual(b[common].utf8) { common += 1 }
         return (Array(repeating: "..", count: a.count - common) + b[common...]).joined(separator: "/")
     }
 }

@@ -474,13 +474,14 @@ struct Facts {
     }
 }
 
-/// The roles a run gave its inputs (`inputRoles`, JSON path → role), and the report's heading for each.
+/// The roles a run gave its inputs (`inputRoles`, JSON `[[path, role], …]`), and the report's heading for each.
 struct InputRoles {
-    private var byPath: [String: String] = [:]
+    private var pairs: [[String]] = []
     init(_ json: String?) {
-        if let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] { byPath = object }
+        if let json, let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String]] { pairs = list.filter { $0.count == 2 } }
     }
-    func role(of path: String) -> String? { byPath[path] }
+    /// Paths compared as bytes: canonically equivalent names are different files.
+    func role(of path: String) -> String? { pairs.first { $0[0].utf8.elementsEqual(path.utf8) }?[1] }
 
     static let evaluation: Set<String> = ["test", "testing", "eval", "evaluation", "validation", "valid", "val", "dev", "holdout"]
     static func heading(_ role: String?) -> String {
